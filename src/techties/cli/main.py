@@ -1,0 +1,266 @@
+"""The ``techties`` command. Presentation only: every command calls the library and prints."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from techties import __version__, config
+from techties.cli.output import console, emit_json, fail, print_frame
+from techties.errors import ConfigError, TechtiesError
+
+app = typer.Typer(
+    name="techties",
+    help="Evidence and simulation engine for US–China technology and trade ties.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help=config.SETTINGS["store"].help, envvar="TECHTIES_STORE", show_default=False
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV output.")]
+
+
+def _fmt(json_: bool, csv: bool = False) -> str:
+    return "json" if json_ else "csv" if csv else "table"
+
+
+def _open(store: Path | None, *, read_only: bool = False) -> Any:
+    from techties.store import open_store
+
+    return open_store(store, read_only=read_only)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        console.print(f"techties {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def sources(json_: JsonOpt = False) -> None:
+    """List the sources techties can read, with the table each fills."""
+    import pandas as pd
+
+    from techties.sources import all_sources
+
+    rows = [
+        {
+            "source": s.name,
+            "table": s.table,
+            "title": s.title,
+            "download": s.can_download,
+            "homepage": s.homepage,
+        }
+        for s in all_sources().values()
+    ]
+    print_frame(
+        pd.DataFrame(rows, columns=["source", "table", "title", "download", "homepage"]),
+        fmt=_fmt(json_),
+        title="Sources",
+    )
+
+
+@app.command()
+def ingest(
+    source: Annotated[str, typer.Argument(help="Source name (see `techties sources`).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders in the official layout.")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Re-ingest files already in the store.")
+    ] = False,
+    store: StoreOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Read local files of SOURCE into the store (all or nothing)."""
+    from rich.progress import Progress
+
+    from techties.sources import get_source
+    from techties.store.ingest import expand, ingest_files
+
+    src = get_source(source)
+    files = expand(paths, src.patterns)
+    with _open(store) as st, Progress(console=console, transient=True, disable=json_) as bar:
+        task = bar.add_task(f"ingest {source}", total=len(files))
+        results = ingest_files(
+            st, source, files, replace=replace, progress=lambda _f: bar.advance(task)
+        )
+    _print_results(results, json_)
+
+
+def _print_results(results: list[Any], json_: bool) -> None:
+    import pandas as pd
+
+    df = pd.DataFrame([r.to_dict() for r in results])
+    if json_:
+        emit_json([r.to_dict() for r in results])
+        return
+    if not df.empty:
+        df = df.drop(columns=["details"])
+    print_frame(df, title="Ingested")
+
+
+@app.command()
+def fetch(
+    source: Annotated[str, typer.Argument(help="Source name.")],
+    years: Annotated[
+        str | None, typer.Option("--years", help="Years, e.g. 2017-2019 or 2017,2024.")
+    ] = None,
+    dest: Annotated[
+        Path | None, typer.Option("--dest", help="Download folder (default: cache).")
+    ] = None,
+    replace: Annotated[bool, typer.Option("--replace")] = False,
+    store: StoreOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Download SOURCE from its official endpoint, then ingest it."""
+    import httpx
+
+    from techties.sources import get_source
+    from techties.store.ingest import ingest_files
+
+    src = get_source(source)
+    folder = dest or Path(config.get("cache") or ".") / source
+    folder.mkdir(parents=True, exist_ok=True)
+    with httpx.Client(timeout=120, follow_redirects=True) as client:
+        files = src.download(folder, years=parse_years(years), client=client)
+    with _open(store) as st:
+        results = ingest_files(st, source, files, replace=replace)
+    _print_results(results, json_)
+
+
+def parse_years(text: str | None) -> list[int] | None:
+    """``"2017-2019,2024"`` → [2017, 2018, 2019, 2024]."""
+    if not text:
+        return None
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            if "-" in part:
+                a, b = part.split("-", 1)
+                out.extend(range(int(a), int(b) + 1))
+            else:
+                out.append(int(part))
+    except ValueError as exc:
+        raise ConfigError(
+            f"--years {text!r} is not a list of years", hint="Use e.g. 2017-2019 or 2017,2024."
+        ) from exc
+    return out
+
+
+@app.command()
+def provenance(store: StoreOpt = None, json_: JsonOpt = False, csv: CsvOpt = False) -> None:
+    """Show where every ingested file came from (append-only provenance log)."""
+    with _open(store, read_only=True) as st:
+        print_frame(st.provenance(), fmt=_fmt(json_, csv), title="Provenance")
+
+
+@app.command()
+def tables(store: StoreOpt = None, json_: JsonOpt = False) -> None:
+    """List tables and views in the store with row counts."""
+    with _open(store, read_only=True) as st:
+        print_frame(st.tables(), fmt=_fmt(json_), title=f"Store {st.path}")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query (SELECT/WITH/DESCRIBE…).")],
+    store: StoreOpt = None,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+) -> None:
+    """Run a read-only SQL query on the store."""
+    with _open(store, read_only=True) as st:
+        print_frame(st.read_only_query(query), fmt=_fmt(json_, csv))
+
+
+@app.command()
+def export(
+    table: Annotated[str, typer.Argument(help="Table or view name.")],
+    parquet: Annotated[Path, typer.Option("--parquet", help="Output Parquet path.")],
+    store: StoreOpt = None,
+) -> None:
+    """Export a table to Parquet."""
+    with _open(store, read_only=True) as st:
+        out = st.export(table, parquet)
+    console.print(f"wrote {out}")
+
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data", help=config.SETTINGS["data"].help, envvar="TECHTIES_DATA", show_default=False
+    ),
+]
+
+
+@app.command()
+def report(
+    data: DataOpt = None,
+    store: StoreOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """The main job: bring the store up to date from a data folder, then summarise it."""
+    from techties.store.manifest import ingest_folder
+
+    if data is None:
+        raise ConfigError(
+            "No data folder given.",
+            hint="Pass --data DIR (a folder of official source files, e.g. ../shared/data) "
+            "or set TECHTIES_DATA.",
+        )
+    with _open(store) as st:
+        with console.status("ingesting data folder", spinner="dots"):
+            results = ingest_folder(st, data)
+        summary = st.tables()
+        prov = st.provenance()
+    if json_:
+        emit_json(
+            {
+                "ingested": [r.to_dict() for r in results],
+                "tables": summary.to_dict("records"),
+                "provenance_files": len(prov),
+            }
+        )
+        return
+    new = sum(not r.skipped for r in results)
+    console.print(f"{new} file(s) ingested, {len(results) - new} already in the store")
+    print_frame(summary, title="Store contents")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and turn techties errors into one clear line."""
+    run: Callable[..., Any] = app
+    try:
+        run(args=argv, standalone_mode=False)
+    except TechtiesError as exc:
+        fail(exc.message, exc.hint)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        fail("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Printing tables as rich tables, JSON or CSV; one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_jsonable(x) for x in v]
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(_jsonable(obj), indent=2, default=str) + "\n")
+
+
+def print_frame(
+    df: pd.DataFrame, *, fmt: str = "table", title: str | None = None, max_rows: int = 200
+) -> None:
+    """Print a DataFrame as a rich table (default), JSON records or CSV."""
+    if fmt == "json":
+        emit_json(records(df))
+        return
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False))
+        return
+    table = Table(title=title, show_lines=False)
+    for col in df.columns:
+        numeric = pd.api.types.is_numeric_dtype(df[col].dtype)
+        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+    for row in df.head(max_rows).itertuples(index=False):
+        table.add_row(*(_fmt(v) for v in row))
+    console.print(table)
+    if len(df) > max_rows:
+        console.print(f"… {len(df) - max_rows:,} more rows (use --csv or --json for all)")
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):,.4g}" if abs(float(v)) < 1e4 else f"{float(v):,.0f}"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}" if abs(int(v)) >= 10_000 else str(v)
+    return str(v)
+
+
+def fail(message: str, hint: str | None = None) -> None:
+    err_console.print(
+        f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True
+    )
+    if hint:
+        err_console.print(f"[dim]hint:[/] {hint}", highlight=False, soft_wrap=True)

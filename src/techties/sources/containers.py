@@ -1,0 +1,244 @@
+"""Reading file containers (CSV, Parquet, JSON, Stata, R, Excel) into pandas, and validation.
+
+Container reading is kept apart from each source's column mapping: a source asks for a
+DataFrame of strings or numbers and then maps and validates columns with the helpers below, which
+raise :class:`SourceFormatError` naming file, row and column.
+
+The container is recognised from the file's first bytes where possible, not only its extension
+(the Advanced Guide ships an ``.xls`` that is really xlsx; gegravity's ``.dlm`` is a CSV).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from techties.errors import SourceFormatError, UnknownCodeError
+
+_MAGIC = {
+    b"PAR1": "parquet",
+    b"PK\x03\x04": "zip",  # xlsx or zip
+    b"\xd0\xcf\x11\xe0": "xls",
+    b"RDX": "rdata",
+    b"\x1f\x8b": "gzip",  # .rds is usually gzip
+    b"BZh": "bzip2",
+    b"\xfd7zXZ": "xz",
+}
+
+
+def sniff(path: Path) -> str:
+    """Guess the container: parquet, xlsx, xls, stata, r, json, csv."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise SourceFormatError(path, f"cannot open file: {exc.strerror}") from exc
+    if not head:
+        raise SourceFormatError(path, "file is empty", expected="a data file")
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            if kind == "zip":
+                return "xlsx" if _is_xlsx(path) else "zip"
+            if kind in {"gzip", "bzip2", "xz", "rdata"}:
+                return "r"
+            return kind
+    suffix = path.suffix.lower()
+    if suffix == ".dta" or head.startswith(b"<stata_dta>"):
+        return "stata"
+    if head.lstrip()[:1] in {b"{", b"["}:
+        return "json"
+    return "csv"
+
+
+def _is_xlsx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "[Content_Types].xml" in zf.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def read_frame(
+    path: Path, *, dtype_str: bool = False, sheet: str | int = 0, **csv_kw: object
+) -> pd.DataFrame:
+    """Read any supported container into a DataFrame (strings if ``dtype_str``)."""
+    kind = sniff(path)
+    try:
+        if kind == "parquet":
+            df = pd.read_parquet(path)
+        elif kind == "stata":
+            df = pd.read_stata(path, convert_categoricals=False)
+        elif kind == "r":
+            df = _read_r(path)
+        elif kind in {"xlsx", "xls"}:
+            df = pd.read_excel(
+                path, sheet_name=sheet, engine="calamine", dtype=str if dtype_str else None
+            )
+        elif kind == "json":
+            df = _read_json(path)
+        elif kind == "csv":
+            df = _read_csv(path, dtype_str=dtype_str, **csv_kw)
+        else:
+            raise SourceFormatError(
+                path,
+                f"unsupported container {kind!r}",
+                expected="CSV, Parquet, JSON, Stata, R or Excel",
+            )
+    except SourceFormatError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(
+            path,
+            f"text is not valid UTF-8 (byte {exc.start})",
+            expected="UTF-8 text",
+            hint="Re-save the file as UTF-8.",
+        ) from exc
+    except Exception as exc:  # container libraries raise many types for truncated files
+        raise SourceFormatError(
+            path,
+            f"cannot read as {kind}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            expected=f"a complete {kind} file",
+            hint="The file may be truncated or have the wrong extension; download it again.",
+        ) from exc
+    if dtype_str and kind not in {"csv", "xlsx", "xls"}:
+        df = df.astype({c: "string" for c in df.columns if df[c].dtype == object})
+    return df
+
+
+def _read_csv(path: Path, *, dtype_str: bool, **kw: object) -> pd.DataFrame:
+    with open(path, "rb") as fh:
+        raw = fh.read(1 << 16)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        kw.setdefault("encoding", "utf-8-sig")
+    else:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(raw) - 4:  # not just a cut multibyte char at the buffer end
+                raise
+    kw.setdefault("encoding", "utf-8")
+    return pd.read_csv(path, dtype=str if dtype_str else None, keep_default_na=not dtype_str, **kw)  # type: ignore[call-overload]
+
+
+def _read_r(path: Path) -> pd.DataFrame:
+    import pyreadr
+
+    result = pyreadr.read_r(str(path))
+    frames = [v for v in result.values() if isinstance(v, pd.DataFrame)]
+    if len(frames) != 1:
+        raise SourceFormatError(
+            path, f"R file holds {len(frames)} data frames", expected="exactly one"
+        )
+    return frames[0]
+
+
+def _read_json(path: Path) -> pd.DataFrame:
+    with open(path, encoding="utf-8") as fh:
+        payload = json.load(fh)
+    if isinstance(payload, dict):
+        for key in ("data", "results", "records"):
+            if isinstance(payload.get(key), list):
+                payload = payload[key]
+                break
+    if isinstance(payload, list) and payload and isinstance(payload[0], list):
+        # Census API style: first row is the header
+        return pd.DataFrame(payload[1:], columns=payload[0])
+    if isinstance(payload, list):
+        return pd.DataFrame.from_records(payload)
+    raise SourceFormatError(path, "JSON is neither a list of records nor a header+rows array")
+
+
+# -- validation helpers ---------------------------------------------------------------------
+def require_columns(
+    df: pd.DataFrame, columns: Iterable[str], path: Path, *, what: str = ""
+) -> None:
+    """Raise if any of ``columns`` is missing, listing what the file does have."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        have = ", ".join(map(str, df.columns[:20]))
+        raise SourceFormatError(
+            path,
+            f"missing column {missing[0]!r}"
+            + (f" ({len(missing)} missing)" if len(missing) > 1 else ""),
+            column=missing[0],
+            expected=f"the {what or 'official'} layout with columns {list(columns)}; found {have}",
+        )
+
+
+def to_number(
+    s: pd.Series,
+    path: Path,
+    column: str,
+    *,
+    header_rows: int = 1,
+    allow_missing: bool = True,
+    row_offset: pd.Index | None = None,
+) -> np.ndarray:
+    """Convert a column to float64; the first non-numeric cell is reported by file row.
+
+    Empty cells become NaN when ``allow_missing``; thousands separators are not accepted.
+    ``header_rows`` converts positional index to 1-based file line numbers (CSV with one header
+    line: data row i is on line i + 2).
+    """
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        out = s.to_numpy(dtype="float64", na_value=np.nan)
+        bad = np.isnan(out) if not allow_missing else np.zeros(len(out), dtype=bool)
+    else:
+        text = s.astype("string").str.strip()
+        out = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        blank = text.isna() | (text == "")
+        bad = np.isnan(out) & ~(
+            blank.to_numpy() if allow_missing else np.zeros(len(out), dtype=bool)
+        )
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SourceFormatError(
+            path,
+            f"value {s.iloc[i]!r} is not a number",
+            row=i + 1 + header_rows,
+            column=column,
+            expected="a number" + ("" if allow_missing else " (no blanks)"),
+        )
+    return out
+
+
+def map_codes(
+    s: pd.Series,
+    mapping: Mapping[str, str],
+    path: Path,
+    column: str,
+    *,
+    header_rows: int = 1,
+    expected: str = "a known code",
+    hint: str | None = None,
+) -> pd.Series:
+    """Map codes through ``mapping``; unknown codes raise with their counts (never dropped)."""
+    keys = s.astype("string").str.strip()
+    mapped = keys.map(mapping)
+    unknown = mapped.isna() & keys.notna()
+    if unknown.any():
+        counts = keys[unknown].value_counts().to_dict()
+        first = int(np.argmax(unknown.to_numpy())) + 1 + header_rows
+        raise UnknownCodeError(
+            path,
+            column,
+            {str(k): int(v) for k, v in counts.items()},
+            first_row=first,
+            expected=expected,
+            hint=hint,
+        )
+    return mapped.astype("string")
+
+
+def require_no_blanks(s: pd.Series, path: Path, column: str, *, header_rows: int = 1) -> None:
+    blank = s.isna() | (s.astype("string").str.strip() == "")
+    if blank.any():
+        i = int(np.argmax(blank.to_numpy()))
+        raise SourceFormatError(
+            path, "empty value", row=i + 1 + header_rows, column=column, expected="a value"
+        )

@@ -1,0 +1,309 @@
+"""The embedded DuckDB store: one opener, migrations on open, transactional ingest, provenance.
+
+This is the only package that imports duckdb. Every row written by :meth:`Store.ingest` carries
+the id of one append-only ``provenance`` row (source, version, location, sha256 of the input
+bytes, rows written, time, techties version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import (
+    Any,
+    TypeAlias,
+)
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from techties import __version__, config
+from techties.errors import ReadOnlyQueryError, StoreError, UnknownNameError, did_you_mean
+from techties.store.migrations import migrate
+
+ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
+
+
+def file_sha256(path: str | Path, *, chunk: int = 1 << 22) -> str:
+    """sha256 of a file's bytes (streamed, 4 MiB at a time)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one ingested input produced."""
+
+    source: str
+    location: str
+    table: str
+    rows: int
+    provenance_id: int | None
+    skipped: bool = False
+    replaced: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "location": self.location,
+            "table": self.table,
+            "rows": self.rows,
+            "provenance_id": self.provenance_id,
+            "skipped": self.skipped,
+            "replaced": self.replaced,
+            "details": self.details,
+        }
+
+
+_WRITE_WORDS = re.compile(
+    r"\b(insert|update|delete|drop|create|alter|attach|detach|copy|export|import|install|load|"
+    r"pragma|set|call|checkpoint|vacuum|truncate|begin|commit|rollback)\b",
+    re.IGNORECASE,
+)
+
+
+class Store:
+    """An open techties store. Use :func:`open_store` to get one."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool) -> None:
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------------
+    def tables(self) -> pd.DataFrame:
+        """Tables and views with their row counts."""
+        names = self.con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_schema = 'main' ORDER BY table_name"
+        ).fetchall()
+        rows = []
+        for name, kind in names:
+            n = self.scalar(f'SELECT count(*) FROM "{name}"')
+            rows.append(
+                {"table": name, "kind": "view" if kind == "VIEW" else "table", "rows": int(n or 0)}
+            )
+        return pd.DataFrame(rows, columns=["table", "kind", "rows"])
+
+    def has_table(self, name: str) -> bool:
+        return name in set(self.tables()["table"])
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """First column of the first row (None if no rows); the result is fully consumed."""
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    def df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run SQL and return a pandas DataFrame."""
+        return self.con.execute(sql, params or []).df()
+
+    def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        res: pa.Table = self.con.execute(sql, params or []).to_arrow_table()
+        return res
+
+    def count(self, table: str) -> int:
+        self._check_table(table)
+        return int(self.scalar(f'SELECT count(*) FROM "{table}"') or 0)
+
+    def read_only_query(self, sql: str) -> pd.DataFrame:
+        """Run one SELECT/WITH/DESCRIBE/SHOW query; anything that could write is refused."""
+        text = sql.strip().rstrip(";").strip()
+        first = text.split(None, 1)[0].lower() if text else ""
+        if first not in {
+            "select",
+            "with",
+            "describe",
+            "show",
+            "summarize",
+            "from",
+            "values",
+            "table",
+        }:
+            raise ReadOnlyQueryError(
+                f"Only read-only queries are allowed; got a statement starting with {first!r}.",
+                hint="Start the query with SELECT, WITH, DESCRIBE, SHOW or SUMMARIZE.",
+            )
+        if ";" in text:
+            raise ReadOnlyQueryError("Only one statement is allowed.", hint="Remove the ';'.")
+        if _WRITE_WORDS.search(re.sub(r"'[^']*'", "''", text)) and first not in {
+            "describe",
+            "show",
+        }:
+            raise ReadOnlyQueryError(
+                "The query contains a statement keyword that can change data or files.",
+                hint="Use a plain SELECT; export tables with `techties export`.",
+            )
+        try:
+            return self.con.execute(text).df()
+        except duckdb.Error as exc:
+            raise ReadOnlyQueryError(f"Query failed: {exc}".splitlines()[0]) from exc
+
+    def provenance(self, ids: Sequence[int] | None = None) -> pd.DataFrame:
+        if ids is None:
+            return self.df("SELECT * FROM provenance ORDER BY id")
+        return self.df(
+            "SELECT * FROM provenance WHERE id IN (SELECT unnest(?)) ORDER BY id", [list(ids)]
+        )
+
+    def export(self, table: str, path: str | Path) -> Path:
+        """Write a table or view to Parquet."""
+        self._check_table(table)
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.con.execute(f"COPY \"{table}\" TO '{_sql_str(out)}' (FORMAT parquet)")
+        return out
+
+    def _check_table(self, table: str) -> None:
+        known = set(self.tables()["table"])
+        if table not in known:
+            raise UnknownNameError(
+                f"No table named {table!r} in the store.", hint=did_you_mean(table, known)
+            )
+
+    # -- writing ---------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing block: everything inside commits together or not at all."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def find_ingest(self, source: str, sha256: str, table: str) -> int | None:
+        """Id of the live ingest of these bytes by this source (not superseded), if any."""
+        found = self.scalar(
+            "SELECT max(id) FROM provenance p WHERE source = ? AND sha256 = ? AND target_table = ? "
+            "AND NOT EXISTS (SELECT 1 FROM provenance q WHERE q.replaces = p.id)",
+            [source, sha256, table],
+        )
+        return None if found is None else int(found)
+
+    def write(
+        self,
+        *,
+        source: str,
+        table: str,
+        data: ArrowLike,
+        location: str,
+        sha256: str,
+        nbytes: int,
+        version: str | None = None,
+        details: dict[str, Any] | None = None,
+        replace: bool = False,
+    ) -> IngestResult:
+        """Append ``data`` to ``table`` under a new provenance row. Call inside :meth:`transaction`.
+
+        If the same bytes were already ingested by this source the call is a no-op, unless
+        ``replace`` is true: then the earlier rows are deleted and the new provenance row records
+        which ingest it replaces.
+        """
+        self._check_writable()
+        self._check_table(table)
+        previous = self.find_ingest(source, sha256, table)
+        if previous is not None and not replace:
+            return IngestResult(source, location, table, 0, previous, skipped=True)
+        if previous is not None:
+            self.con.execute(f'DELETE FROM "{table}" WHERE provenance_id = ?', [previous])
+        pid = int(
+            self.scalar(
+                "INSERT INTO provenance (source, version, location, sha256, bytes, target_table, "
+                "rows_written, techties_version, replaces, details) VALUES (?,?,?,?,?,?,0,?,?,?) "
+                "RETURNING id",
+                [
+                    source,
+                    version,
+                    location,
+                    sha256,
+                    nbytes,
+                    table,
+                    __version__,
+                    previous,
+                    json.dumps(details or {}, sort_keys=True, default=str),
+                ],
+            )
+        )
+        rows = self._append(table, data, pid)
+        self.con.execute("UPDATE provenance SET rows_written = ? WHERE id = ?", [rows, pid])
+        return IngestResult(
+            source, location, table, rows, pid, replaced=previous, details=details or {}
+        )
+
+    def _append(self, table: str, data: ArrowLike, pid: int) -> int:
+        cols = [c for c in self._columns(table) if c != "provenance_id"]
+        names = data.schema.names
+        missing = [c for c in cols if c not in names]
+        if missing:
+            raise StoreError(f"Data for {table!r} lacks columns {missing}; it has {names}.")
+        before = self.count(table)
+        self.con.register("_techties_incoming", data)
+        try:
+            col_list = ", ".join(f'"{c}"' for c in cols)
+            self.con.execute(
+                f'INSERT INTO "{table}" ({col_list}, provenance_id) '
+                f"SELECT {col_list}, {pid} FROM _techties_incoming"
+            )
+        finally:
+            self.con.unregister("_techties_incoming")
+        return self.count(table) - before
+
+    def _columns(self, table: str) -> list[str]:
+        return [r[0] for r in self.con.execute(f'DESCRIBE "{table}"').fetchall()]
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"The store {self.path} is open read-only.")
+
+
+def _sql_str(p: Path | str) -> str:
+    return str(p).replace("'", "''")
+
+
+def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Open (creating if needed) the store at ``path``, ``TECHTIES_STORE`` or the default.
+
+    Pending migrations are applied on open. ``":memory:"`` gives a throwaway store.
+    """
+    target = config.get("store", path)
+    assert target is not None
+    threads = config.get("threads")
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if read_only and target != ":memory:":
+            with duckdb.connect(target) as setup:  # create and migrate, then reopen read-only
+                migrate(setup)
+            con = duckdb.connect(target, read_only=True)
+        else:
+            con = duckdb.connect(target)
+            migrate(con)
+    except duckdb.IOException as exc:
+        raise StoreError(
+            f"Cannot open the store {target}: {exc}".splitlines()[0],
+            hint="Another process may hold it open; close it or pass --store with another path.",
+        ) from exc
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return Store(con, target, read_only=read_only)

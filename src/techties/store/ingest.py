@@ -1,0 +1,79 @@
+"""Ingest local files of a source into the store: parse, hash, write — all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from techties.errors import SourceFormatError
+from techties.sources import get_source
+from techties.store.core import IngestResult, Store, file_sha256
+
+
+def expand(paths: Sequence[str | Path], patterns: Sequence[str]) -> list[Path]:
+    """Files named directly, plus files in named folders matching the source's patterns."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted({f for pat in patterns for f in p.glob(pat) if f.is_file()})
+            out.extend(found)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise SourceFormatError(p, "no such file or folder", hint="Check the path.")
+    return out
+
+
+def ingest_files(
+    store: Store,
+    source_name: str,
+    paths: Sequence[str | Path],
+    *,
+    replace: bool = False,
+    progress: Callable[[Path], None] | None = None,
+) -> list[IngestResult]:
+    """Read every file with the source's reader and write it to the store in one transaction.
+
+    A failure in any file leaves the store exactly as it was. Files already ingested (same
+    sha256 for the same source) are skipped unless ``replace``.
+    """
+    source = get_source(source_name)
+    files = expand(paths, source.patterns)
+    if not files:
+        raise SourceFormatError(
+            Path(*map(str, paths[:1])) if paths else Path("."),
+            "no input files found",
+            expected=f"files matching {', '.join(source.patterns)}",
+        )
+    results: list[IngestResult] = []
+    with store.transaction():
+        for f in files:
+            sha = file_sha256(f)
+            if not replace and store.find_ingest(source.name, sha, source.table) is not None:
+                results.append(
+                    IngestResult(
+                        source.name,
+                        str(f.resolve()),
+                        source.table,
+                        0,
+                        store.find_ingest(source.name, sha, source.table),
+                        skipped=True,
+                    )
+                )
+            else:
+                table = source.read(f)
+                results.append(
+                    store.write(
+                        source=source.name,
+                        table=source.table,
+                        data=table,
+                        location=str(f.resolve()),
+                        sha256=sha,
+                        nbytes=f.stat().st_size,
+                        version=source.version(f),
+                        replace=replace,
+                    )
+                )
+            if progress:
+                progress(f)
+    return results

@@ -1,0 +1,38 @@
+"""Shared fixtures: a fresh store per test and the real data folder (skipped when absent)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from techties.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_DATA = Path(os.environ.get("TECHTIES_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    st = open_store(tmp_path / "test.duckdb")
+    yield st
+    st.close()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data beside the checkout; tests using it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent")
+    return SHARED_DATA
+
+
+def shared(*parts: str) -> Path:
+    """Path of a file in the real data folder, skipping the test when it is missing."""
+    p = SHARED_DATA.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"{p} is absent")
+    return p

@@ -1,0 +1,29 @@
+"""Settings are declared once; the docs and CLI must agree with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from techties import config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_setting_documented() -> None:
+    doc = (ROOT / "docs" / "settings.md").read_text()
+    assert config.settings_markdown() in doc
+
+
+def test_explicit_beats_environment(monkeypatch) -> None:
+    monkeypatch.setenv("TECHTIES_DATA", "/from/env")
+    assert config.get("data") == "/from/env"
+    assert config.get("data", "/explicit") == "/explicit"
+
+
+def test_unknown_setting_suggests() -> None:
+    import pytest
+
+    from techties.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="Did you mean 'store'"):
+        config.get("stor")
