@@ -240,6 +240,21 @@ def report(
     print_frame(summary, title="Store contents")
 
 
+def _register_command_modules() -> None:
+    """Import every ``techties.cli.cmd_*`` module; each adds its commands to ``app``."""
+    import importlib
+    import pkgutil
+
+    import techties.cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("cmd_"):
+            importlib.import_module(f"techties.cli.{info.name}")
+
+
+_register_command_modules()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn techties errors into one clear line."""
     run: Callable[..., Any] = app

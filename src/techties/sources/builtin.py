@@ -1,8 +1,12 @@
-"""Imports every built-in source module so that each registers itself."""
+"""Imports every source module in this package so that each registers itself (``@register``)."""
 
 import importlib
+import pkgutil
 
-BUILTIN_MODULES: tuple[str, ...] = ()
+import techties.sources as _pkg
 
-for _mod in BUILTIN_MODULES:
-    importlib.import_module(f"techties.sources.{_mod}")
+_NOT_SOURCES = {"base", "builtin", "containers", "countries"}
+
+for _info in sorted(pkgutil.iter_modules(_pkg.__path__), key=lambda i: i.name):
+    if _info.name not in _NOT_SOURCES and not _info.name.startswith("_"):
+        importlib.import_module(f"techties.sources.{_info.name}")

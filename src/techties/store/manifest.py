@@ -2,7 +2,8 @@
 
 A manifest is YAML: a list of entries ``{source: NAME, files: [GLOB, ...]}`` with globs relative
 to the data folder. A data folder may carry its own ``techties-manifest.yaml``; otherwise the
-package's ``default_manifest.yaml`` (the layout of the staged public-data folder) is used.
+package's default manifest is used: the files ``techties/store/manifests/*.yaml`` (one per area,
+read in name order), which describe the layout of the staged public-data folder.
 """
 
 from __future__ import annotations
