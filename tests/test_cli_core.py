@@ -1,0 +1,89 @@
+"""Core CLI commands: tables, sql (read-only, --json/--csv), provenance, export, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from techties.cli.main import app
+from techties.store import open_store
+
+runner = CliRunner()
+
+
+def _seed(path: Path) -> None:
+    data = pa.table({
+        "source": ["t", "t"], "reporter": ["USA", "USA"], "partner": ["CHN", "VNM"],
+        "flow": ["import", "import"], "year": [2024, 2024], "month": [None, None],
+        "classification": ["HTS", "HTS"], "vintage": ["HTS2024", "HTS2024"],
+        "product_code": ["8542310000", "8542310000"], "product_level": [10, 10],
+        "value_usd": [100.0, 50.0], "quantity": [None, None], "quantity_unit": [None, None],
+        "duties_usd": [25.0, 0.0], "value_basis": ["customs_consumption"] * 2,
+    })
+    with open_store(path) as st, st.transaction():
+        st.write(source="t", table="trade_flows", data=data, location="/f", sha256="c" * 64, nbytes=1)
+
+
+def test_sql_json_and_csv(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    _seed(db)
+    q = "SELECT partner, sum(duties_usd)/sum(value_usd) AS rate FROM trade_flows GROUP BY 1 ORDER BY 1"
+    res = runner.invoke(app, ["sql", q, "--store", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == [{"partner": "CHN", "rate": 0.25}, {"partner": "VNM", "rate": 0.0}]
+    res = runner.invoke(app, ["sql", q, "--store", str(db), "--csv"])
+    assert res.stdout.splitlines() == ["partner,rate", "CHN,0.25", "VNM,0.0"]
+
+
+def test_tables_and_provenance_json(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    _seed(db)
+    tables = {r["table"]: r["rows"] for r in json.loads(runner.invoke(app, ["tables", "--store", str(db), "--json"]).stdout)}
+    assert tables["trade_flows"] == 2 and tables["provenance"] == 1
+    prov = json.loads(runner.invoke(app, ["provenance", "--store", str(db), "--json"]).stdout)
+    assert prov[0]["sha256"] == "c" * 64 and prov[0]["rows_written"] == 2
+
+
+def test_export_parquet(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    _seed(db)
+    out = tmp_path / "flows.parquet"
+    res = runner.invoke(app, ["export", "trade_flows", "--parquet", str(out), "--store", str(db)])
+    assert res.exit_code == 0, res.output
+    assert pq.read_table(out).column("value_usd").to_pylist() == [100.0, 50.0]
+
+
+def test_errors_are_one_line_not_a_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "techties.cli.main", "sql", "DELETE FROM provenance", "--store", str(db)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: Only read-only queries are allowed")
+    assert "hint:" in proc.stderr
+
+
+def test_unknown_source_suggests_name(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "techties.cli.main", "ingest", "nosuchsource", str(tmp_path), "--store", str(tmp_path / "s.duckdb")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1 and "No source named 'nosuchsource'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_report_without_data_says_how_to_provide_it(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "techties.cli.main", "report", "--data", str(tmp_path / "missing"), "--store", str(tmp_path / "s.duckdb")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "does not exist" in proc.stderr
