@@ -1,0 +1,281 @@
+"""Supplier concentration and chokepoints.
+
+For reporter r, product k and period t, with supplier values v_p (partners, world total and
+members of a listed aggregate excluded) and ``T`` the denominator::
+
+    s_p        = v_p / T                      T = Σ_p v_p            (denominator="partners")
+                                              T = V[r, WLD, k, t]    (denominator="world")
+    HHI        = Σ_p s_p²                     in [1/n, 1] with the partners denominator
+    top share  = max_p s_p                    (ties broken by the larger partner code)
+    chokepoint = product with top share > θ   (θ = 0.5 and 0.7 by default; strict inequality)
+
+With the world denominator the suppliers not listed in the source are unknown, so ``HHI`` is a
+lower bound (the residual is treated as infinitely many small suppliers) and the top share is
+exact only if the top supplier is listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from techties import charts
+from techties.errors import ConfigError
+from techties.indicators.result import IndicatorResult, provenance_ids, source_line, time_axis
+from techties.indicators.shares import (
+    WORLD,
+    Denominator,
+    Selection,
+    excluded_members,
+    join_on,
+    resolve,
+    selection_sql,
+    world_total_sql,
+)
+from techties.store import Store
+
+KEYS = "source, reporter, year, month, product"
+
+
+def concentration_sql(
+    store: Store, sel: Selection, denominator: Denominator = "partners"
+) -> tuple[str, list[Any], list[int], str]:
+    """SQL of the per-product concentration table, its parameters, provenance ids, source."""
+    res = resolve(store, sel)
+    rows_sql, params = selection_sql(res)
+    excluded = excluded_members(store, rows_sql, params)
+    v_sql = (
+        f"SELECT {KEYS}, partner, sum(value_usd) AS v FROM ({rows_sql}) "
+        f"WHERE partner <> '{WORLD}' AND NOT list_contains(?::VARCHAR[], partner) "
+        f"GROUP BY ALL HAVING sum(value_usd) > 0"
+    )
+    agg = (
+        f"SELECT {KEYS}, count(*) AS n_suppliers, sum(v) AS suppliers_usd, "
+        f"sum(v * v) AS sum_v2, max(v) AS top_usd, "
+        f"max(struct_pack(v := v, p := partner)).p AS top_supplier FROM v GROUP BY ALL"
+    )
+    all_params: list[Any] = [*params, excluded]
+    if denominator == "partners":
+        total = "a.suppliers_usd"
+        sql = f"WITH v AS ({v_sql}), a AS ({agg}) SELECT a.*, {total} AS total_usd FROM a"
+    elif denominator == "world":
+        total_sql, total_params = world_total_sql(store, res, rows_sql, params)
+        sql = (
+            f"WITH v AS ({v_sql}), a AS ({agg}), t AS ({total_sql}) "
+            f"SELECT a.*, t.total_usd FROM a JOIN t ON {join_on('a', 't', KEYS)}"
+        )
+        all_params += total_params
+    else:
+        raise ConfigError(
+            f"Unknown denominator {denominator!r}.", hint="Use 'partners' or 'world'."
+        )
+    final = (
+        f"SELECT source, reporter, year, month, product, n_suppliers, total_usd, "
+        f"sum_v2 / (total_usd * total_usd) AS hhi, top_usd / total_usd AS top_share, "
+        f"top_supplier FROM ({sql}) WHERE total_usd > 0"
+    )
+    ids = provenance_ids(store, rows_sql, params)
+    return final, all_params, ids, res.source
+
+
+def supplier_concentration(
+    store: Store,
+    selection: Selection | None = None,
+    *,
+    denominator: Denominator = "partners",
+    **kwargs: Any,
+) -> ConcentrationResult:
+    """HHI of suppliers and the top supplier's share, by product and period (module doc)."""
+    sel = selection or Selection(**kwargs)
+    sql, params, ids, src = concentration_sql(store, sel, denominator)
+    table = store.df(f"{sql} ORDER BY reporter, product, year, month", params)
+    table.insert(3, "period", _period(table))
+    notes = [f"source {src}"]
+    if denominator == "world":
+        notes.append("world denominator: HHI is a lower bound (unlisted suppliers unknown)")
+    else:
+        notes.append("shares of the sum over the suppliers listed in the source")
+    return ConcentrationResult(
+        table=table,
+        name="supplier_concentration",
+        units="HHI and top-supplier share, 0–1",
+        formula="HHI = Σ_p s_p²; top_share = max_p s_p; s_p = v_p / T",
+        title=f"Supplier concentration of {sel.reporter or 'each reporter'}'s "
+        f"{sel.flow}s, {sel.group or f'{sel.classification}{sel.level}'}",
+        source=source_line(store, ids),
+        notes=notes,
+        provenance_ids=ids,
+        params={"denominator": denominator, "source": src},
+    )
+
+
+def chokepoints(
+    store: Store,
+    selection: Selection | None = None,
+    *,
+    thresholds: Sequence[float] = (0.5, 0.7),
+    denominator: Denominator = "partners",
+    **kwargs: Any,
+) -> ChokepointResult:
+    """Count of products whose top supplier has a share above each threshold, by period.
+
+    ``n_chokepoints[t, θ] = #{k : top_share[k, t] > θ}``, also split by the top supplier; the
+    ``value_usd`` column is the reporter's imports of those products.
+    """
+    sel = selection or Selection(**kwargs)
+    if not thresholds or any(not 0 < t < 1 for t in thresholds):
+        raise ConfigError(f"Thresholds must be in (0, 1); got {list(thresholds)}.")
+    sql, params, ids, src = concentration_sql(store, sel, denominator)
+    table = store.df(
+        f"WITH c AS ({sql}), th AS (SELECT unnest(?::DOUBLE[]) AS threshold) "
+        f"SELECT c.reporter, c.year, c.month, th.threshold, "
+        f"coalesce(c.top_supplier, 'ALL') AS top_supplier, "
+        f"count(*) FILTER (WHERE c.top_share > th.threshold) AS n_chokepoints, "
+        f"count(*) AS n_products, "
+        f"coalesce(sum(c.total_usd) FILTER (WHERE c.top_share > th.threshold), 0) AS value_usd "
+        f"FROM c CROSS JOIN th GROUP BY GROUPING SETS ((c.reporter, c.year, c.month, "
+        f"th.threshold), (c.reporter, c.year, c.month, th.threshold, c.top_supplier)) "
+        f"ORDER BY c.reporter, c.year, c.month, th.threshold, top_supplier",
+        [*params, [float(t) for t in thresholds]],
+    )
+    return ChokepointResult(
+        table=table,
+        name="chokepoints",
+        units="count of products",
+        formula="n_chokepoints = #{products : top supplier share > threshold}",
+        title=f"Products where one supplier has most of {sel.reporter or 'each reporter'}'s "
+        f"{sel.flow}s ({sel.group or f'{sel.classification}{sel.level}'})",
+        source=source_line(store, ids),
+        notes=[
+            f"source {src}; denominator {denominator}",
+            "top_supplier 'ALL' rows count every product; other rows split by the top supplier",
+        ],
+        provenance_ids=ids,
+        params={"thresholds": list(thresholds), "denominator": denominator, "source": src},
+    )
+
+
+def _period(table: pd.DataFrame) -> pd.Series:
+    if table.empty:
+        return pd.Series([], dtype="datetime64[ns]")
+    return pd.to_datetime(
+        pd.DataFrame(
+            {
+                "year": table["year"].astype(int),
+                "month": table["month"].fillna(1).astype(int),
+                "day": 1,
+            }
+        )
+    )
+
+
+class ConcentrationResult(IndicatorResult):
+    """HHI and top-supplier share; ``plot()`` ranks products by top-supplier share."""
+
+    def plot(self, *, year: int | None = None, top: int = 15) -> Any:
+        t = self.tidy()
+        if t.empty:
+            raise ConfigError("Nothing to plot: the concentration table is empty.")
+        if t["year"].nunique() > 1 and t["product"].nunique() <= 6:
+            return self._lines(t)
+        year = int(year if year is not None else t["year"].max())
+        t = t[t["year"] == year].nlargest(top, "total_usd")
+        data = pd.DataFrame(
+            {
+                "product": t["product"].astype(str),
+                "top_pct": t["top_share"] * 100,
+                "hhi": t["hhi"],
+                "top_supplier": t["top_supplier"].astype(str),
+            }
+        )
+        bars = (
+            alt.Chart(data)
+            .mark_bar()
+            .encode(
+                y=alt.Y("product:N", sort="-x", title=None),
+                x=alt.X(
+                    "top_pct:Q", title="top supplier's share (%)", scale=alt.Scale(domain=[0, 100])
+                ),
+                color=alt.Color(
+                    "top_supplier:N", title="top supplier", legend=alt.Legend(orient="right")
+                ),
+                tooltip=["product", "top_supplier", alt.Tooltip("hhi:Q", format=".3f")],
+            )
+        )
+        rules = (
+            alt.Chart(pd.DataFrame({"x": [50, 70]}))
+            .mark_rule(strokeDash=[4, 3], color="#555")
+            .encode(x="x:Q")
+        )
+        return charts.finish(
+            alt.layer(bars, rules),
+            title=f"{self.title}, {year}",
+            subtitle=f"Top supplier's share, % (largest {top} products by value; rules at 50 %"
+            " and 70 %)",
+            source=self.source,
+        )
+
+    def _lines(self, t: pd.DataFrame) -> Any:
+        data = pd.DataFrame(
+            {
+                "product": t["product"].astype(str),
+                "date": t["period"].dt.strftime("%Y-%m-%d"),
+                "hhi": t["hhi"].astype(float),
+            }
+        )
+        lines = (
+            alt.Chart(data)
+            .mark_line(strokeWidth=2)
+            .encode(
+                x=alt.X("date:T", title=None, axis=time_axis(bool(t["month"].isna().all()))),
+                y=alt.Y("hhi:Q", title="HHI (0–1)"),
+                color=alt.Color("product:N", legend=alt.Legend(orient="right")),
+            )
+        )
+        layer = alt.layer(lines, charts.wave_rules(data["date"].min(), data["date"].max()))
+        return charts.finish(
+            layer,
+            title=self.title,
+            subtitle="Herfindahl–Hirschman index of suppliers, 0–1",
+            source=self.source,
+        )
+
+
+class ChokepointResult(IndicatorResult):
+    """Chokepoint counts; ``plot()`` draws the count by year for each threshold."""
+
+    def count(self, year: int, threshold: float, supplier: str = "ALL") -> int:
+        t = self.tidy()
+        hit = t[
+            (t["year"] == year) & (t["threshold"] == threshold) & (t["top_supplier"] == supplier)
+        ]
+        return int(hit["n_chokepoints"].sum())
+
+    def plot(self) -> Any:
+        t = self.tidy()
+        t = t[t["top_supplier"] == "ALL"]
+        data = pd.DataFrame(
+            {
+                "year": t["year"].astype(int).astype(str),
+                "threshold": (t["threshold"] * 100).round().astype(int).astype(str) + " %",
+                "n": t["n_chokepoints"].astype(int),
+            }
+        )
+        chart = (
+            alt.Chart(data)
+            .mark_bar()
+            .encode(
+                x=alt.X("year:N", title=None, axis=alt.Axis(labelAngle=0)),
+                xOffset="threshold:N",
+                y=alt.Y("n:Q", title="products"),
+                color=alt.Color(
+                    "threshold:N", title="top share above", legend=alt.Legend(orient="right")
+                ),
+            )
+        )
+        return charts.finish(
+            chart, title=self.title, subtitle="Number of products", source=self.source
+        )

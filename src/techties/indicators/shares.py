@@ -1,0 +1,518 @@
+"""Bilateral dependence: a partner's share of a country's imports (or exports).
+
+For reporter r, flow f, product group g (HS2/4/6 chapter, a list of code prefixes or a technology
+group) and period t::
+
+    share[r, p, g, t] = V[r, p, g, t] / T[r, g, t]
+
+    V[r, p, g, t] = Σ_{k ∈ g} value_usd[r, p, k, t]          (customs value, current USD)
+    T[r, g, t]    = V[r, WLD, g, t]                           denominator="world"
+                  = Σ_{p not inside another listed p'} V[r, p, g, t]  denominator="partners"
+
+``denominator="world"`` needs the source's world total (partner ``WLD``); without one the share
+cannot be computed and :class:`~techties.errors.NoDataError` says so (no silent approximation).
+``denominator="partners"`` divides by the sum over the partners in the source (a member of an
+aggregate that is itself listed, e.g. Slovakia inside the EU, is counted once), and is labelled so.
+
+Rows are read from one source at one product level (the coarsest level at or below the requested
+detail), so levels and sources are never added together. Annual periods use a source's annual
+rows, or add its monthly rows (``n_months`` says how many months were present).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import altair as alt
+import pandas as pd
+
+from techties import charts
+from techties.errors import ConfigError, NoDataError, UnknownNameError
+from techties.indicators.result import IndicatorResult, provenance_ids, source_line, time_axis
+from techties.store import Store
+
+Denominator = Literal["world", "partners"]
+Frequency = Literal["annual", "monthly"]
+
+WORLD = "WLD"
+EU27 = frozenset(
+    [
+        "AUT",
+        "BEL",
+        "BGR",
+        "HRV",
+        "CYP",
+        "CZE",
+        "DNK",
+        "EST",
+        "FIN",
+        "FRA",
+        "DEU",
+        "GRC",
+        "HUN",
+        "IRL",
+        "ITA",
+        "LVA",
+        "LTU",
+        "LUX",
+        "MLT",
+        "NLD",
+        "POL",
+        "PRT",
+        "ROU",
+        "SVK",
+        "SVN",
+        "ESP",
+        "SWE",
+    ]
+)
+#: partner aggregates and their members (members are not added again when the aggregate is listed)
+AGGREGATES: dict[str, frozenset[str]] = {
+    "EUN": EU27,
+    "EU": EU27,
+    "EU27": EU27,
+    "USMCA": frozenset({"USA", "CAN", "MEX"}),
+    "NAFTA": frozenset({"USA", "CAN", "MEX"}),
+}
+FAMILIES = {"HS": ("HS", "HTS", "TOTAL"), "NAICS": ("NAICS", "TOTAL")}
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which trade rows an indicator reads.
+
+    ``level`` is the number of code digits products are aggregated to (0 = all goods; 3 for
+    NAICS3). ``products`` are code prefixes to keep; ``group`` is a technology product group
+    (``techties.indicators.groups``), resolved per HS vintage. ``reporter=None`` keeps every
+    reporter (each is its own denominator).
+    """
+
+    reporter: str | None = "USA"
+    flow: str = "import"
+    source: str | None = None
+    classification: str = "HS"
+    level: int = 2
+    products: tuple[str, ...] = ()
+    group: str | None = None
+    years: tuple[int, int] | None = None
+    frequency: Frequency = "annual"
+    table: str = "trade_flows"
+
+    def __post_init__(self) -> None:
+        if self.classification not in FAMILIES:
+            raise ConfigError(
+                f"Unknown classification {self.classification!r}.",
+                hint=f"Use one of {', '.join(FAMILIES)}.",
+            )
+        if self.frequency not in ("annual", "monthly"):
+            raise ConfigError(
+                f"Unknown frequency {self.frequency!r}.", hint="Use 'annual' or 'monthly'."
+            )
+        if not _IDENT.match(self.table):
+            raise ConfigError(f"Bad table name {self.table!r}.", hint="Use a table or view name.")
+        if self.level < 0 or self.level > 10:
+            raise ConfigError(f"Product level {self.level} is not 0–10 digits.")
+
+    @property
+    def detail(self) -> int:
+        """Digits the input rows must have (the level, or the longest product prefix)."""
+        codes = [len(c) for c in self.products]
+        return max([self.level, *codes])
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A selection bound to one source, one product level and one row frequency."""
+
+    sel: Selection
+    source: str
+    base_level: int
+    monthly_rows: bool
+    vintages: tuple[str, ...]
+    group_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def product_expr(self) -> str:
+        if self.sel.group:
+            return "?::VARCHAR"
+        if self.sel.level == 0:
+            return "'TOTAL'"
+        return f"substr(product_code, 1, {int(self.sel.level)})"
+
+
+def _where_common(sel: Selection) -> tuple[list[str], list[Any]]:
+    where = ["flow = ?", "list_contains(?::VARCHAR[], classification)"]
+    params: list[Any] = [sel.flow, list(FAMILIES[sel.classification])]
+    if sel.reporter is not None:
+        where.append("reporter = ?")
+        params.append(sel.reporter)
+    if sel.years is not None:
+        where.append("year BETWEEN ? AND ?")
+        params.extend([int(sel.years[0]), int(sel.years[1])])
+    return where, params
+
+
+def resolve(store: Store, sel: Selection) -> Resolved:
+    """Pick the source, product level and row frequency for ``sel`` (one scan of the table)."""
+    if not store.has_table(sel.table):
+        raise NoDataError(
+            f"The store has no table {sel.table!r}.",
+            hint="Ingest trade flows first (`techties ingest` or `techties report --data DIR`).",
+        )
+    where, params = _where_common(sel)
+    if sel.source is not None:
+        where.append("source = ?")
+        params.append(sel.source)
+    found = store.df(
+        f"SELECT source, min(product_level) FILTER (WHERE product_level >= ?) AS base_level, "
+        f"bool_or(month IS NULL) AS has_annual, bool_or(month IS NOT NULL) AS has_monthly, "
+        f"list(DISTINCT coalesce(vintage, '')) AS vintages, max(product_level) AS max_level "
+        f"FROM {sel.table} WHERE {' AND '.join(where)} GROUP BY source ORDER BY source",
+        [sel.detail, *params],
+    )
+    what = _describe(sel)
+    if found.empty:
+        raise NoDataError(
+            f"No {what} in table {sel.table!r}.",
+            hint="Check reporter, flow, source and years; `techties tables` lists what is stored.",
+        )
+    if len(found) > 1:
+        raise ConfigError(
+            f"{what} come from {len(found)} sources ({', '.join(found['source'])}); "
+            "adding them would double count.",
+            hint="Pass source= (CLI: --source) with one of them.",
+        )
+    row = found.iloc[0]
+    if pd.isna(row["base_level"]):
+        raise NoDataError(
+            f"{what} in source {row['source']!r} go only to {int(row['max_level'])} digits; "
+            f"{sel.detail} digits were asked for.",
+            hint="Ask for a coarser level or fewer digits in the product codes.",
+        )
+    monthly = bool(row["has_monthly"]) and (sel.frequency == "monthly" or not row["has_annual"])
+    if sel.frequency == "monthly" and not row["has_monthly"]:
+        raise NoDataError(f"Source {row['source']!r} has no monthly rows for {what}.")
+    vintages = tuple(sorted(str(v) for v in row["vintages"]))
+    res = Resolved(sel, str(row["source"]), int(row["base_level"]), monthly, vintages)
+    if sel.group:
+        res = replace(res, group_codes=_group_codes(sel.group, vintages))
+    return res
+
+
+def _group_codes(group: str, vintages: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """HS code prefixes of a technology group for each HS vintage present."""
+    try:
+        groups_mod = importlib.import_module("techties.indicators.groups")
+    except ImportError as exc:  # pragma: no cover - depends on the groups module landing
+        raise UnknownNameError(
+            f"Technology groups are not available (cannot load them: {exc}).",
+            hint="Pass product code prefixes instead (products=..., CLI --product).",
+        ) from exc
+    return {v: tuple(groups_mod.group_codes(group, v or None)) for v in vintages}
+
+
+def _describe(sel: Selection) -> str:
+    who = sel.reporter or "all reporters"
+    return f"{sel.flow} rows of {who} ({sel.classification}, {sel.frequency})"
+
+
+def selection_sql(res: Resolved) -> tuple[str, list[Any]]:
+    """SQL selecting the rows of ``res`` as (source, reporter, partner, year, month, row_month,
+    product, vintage, value_usd, duties_usd, provenance_id); ``month`` is NULL for annual periods,
+    ``row_month`` is the month of the stored row."""
+    sel = res.sel
+    where, params = _where_common(sel)
+    where += ["source = ?", "product_level = ?"]
+    params += [res.source, res.base_level]
+    where.append("month IS NOT NULL" if res.monthly_rows else "month IS NULL")
+    head: list[Any] = []
+    if sel.group:
+        head.append(sel.group)
+        where.append(_prefix_by_vintage(res.group_codes, params))
+    if sel.products:
+        where.append(_prefix_condition(sel.products, params))
+    month = "month" if sel.frequency == "monthly" else "NULL::TINYINT"
+    sql = (
+        f"SELECT source, reporter, partner, year, {month} AS month, month AS row_month, "
+        f"{res.product_expr} AS product, vintage, value_usd, duties_usd, provenance_id "
+        f"FROM {sel.table} "
+        f"WHERE {' AND '.join(where)}"
+    )
+    return sql, head + params
+
+
+def _prefix_condition(prefixes: Sequence[str], params: list[Any]) -> str:
+    by_len: dict[int, list[str]] = {}
+    for p in prefixes:
+        by_len.setdefault(len(p), []).append(p)
+    parts = []
+    for n, codes in sorted(by_len.items()):
+        parts.append(f"list_contains(?::VARCHAR[], substr(product_code, 1, {n}))")
+        params.append(codes)
+    return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
+
+
+def _prefix_by_vintage(codes: dict[str, tuple[str, ...]], params: list[Any]) -> str:
+    parts = []
+    for vintage, prefixes in codes.items():
+        params.append(vintage)
+        sub: list[Any] = []
+        cond = _prefix_condition(prefixes, sub)
+        params.extend(sub)
+        parts.append(f"(coalesce(vintage, '') = ? AND {cond})")
+    return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
+
+
+def excluded_members(store: Store, rows_sql: str, params: list[Any]) -> list[str]:
+    listed = set(store.df(f"SELECT DISTINCT partner FROM ({rows_sql})", params)["partner"])
+    out: set[str] = set()
+    for agg, members in AGGREGATES.items():
+        if agg in listed:
+            out |= members & listed
+    return sorted(out)
+
+
+def partner_shares(
+    store: Store,
+    selection: Selection | None = None,
+    *,
+    partners: Sequence[str] | None = None,
+    denominator: Denominator = "world",
+    **kwargs: Any,
+) -> ShareResult:
+    """Partner shares of the reporter's trade by product and period (formula in module doc).
+
+    ``partners`` limits the rows returned (shares are still of the full total). Keyword
+    arguments build a :class:`Selection` when none is given.
+    """
+    sel = selection or Selection(**kwargs)
+    res = resolve(store, sel)
+    rows_sql, params = selection_sql(res)
+    keys = "source, reporter, year, month, product"
+    if denominator == "world":
+        total_sql, total_params = world_total_sql(store, res, rows_sql, params)
+    elif denominator == "partners":
+        excluded = excluded_members(store, rows_sql, params)
+        total_sql = (
+            f"SELECT {keys}, sum(value_usd) AS total_usd FROM ({rows_sql}) "
+            f"WHERE partner <> '{WORLD}' AND NOT list_contains(?::VARCHAR[], partner) "
+            f"GROUP BY ALL"
+        )
+        total_params = [*params, excluded]
+    else:
+        raise ConfigError(
+            f"Unknown denominator {denominator!r}.", hint="Use 'world' or 'partners'."
+        )
+    keep = ""
+    keep_params: list[Any] = []
+    if partners:
+        keep = "AND list_contains(?::VARCHAR[], v.partner)"
+        keep_params = [list(partners)]
+    sql = (
+        f"WITH v AS (SELECT {keys}, partner, sum(value_usd) AS value_usd, "
+        f"count(DISTINCT row_month) AS n_months FROM ({rows_sql}) GROUP BY ALL), "
+        f"t AS ({total_sql}) "
+        f"SELECT v.source, v.reporter, v.year, v.month, v.product, v.partner, v.value_usd, "
+        f"t.total_usd, v.value_usd / nullif(t.total_usd, 0) AS share, v.n_months "
+        f"FROM v LEFT JOIN t ON {join_on('v', 't', keys)} WHERE v.partner <> '{WORLD}' {keep} "
+        f"ORDER BY v.reporter, v.product, v.year, v.month, v.partner"
+    )
+    table = store.df(sql, [*params, *total_params, *keep_params])
+    table = _finish_table(table, res, denominator)
+    ids = provenance_ids(store, rows_sql, params)
+    return ShareResult(
+        table=table,
+        name="partner_share",
+        title=_share_title(sel, partners),
+        units=f"share of {_flow_word(sel)} (0–1); values in current USD",
+        formula="share = V[partner, product, period] / T[product, period]; T = "
+        + ("world total (partner WLD)" if denominator == "world" else "sum over listed partners"),
+        source=source_line(store, ids),
+        notes=_share_notes(res, denominator, table),
+        provenance_ids=ids,
+        params={"selection": _sel_dict(sel), "denominator": denominator, "source": res.source},
+    )
+
+
+def join_on(left: str, right: str, keys: str) -> str:
+    """Join condition on ``keys`` that matches NULLs (annual rows have month NULL)."""
+    cols = [k.strip() for k in keys.split(",")]
+    return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in cols)
+
+
+def world_total_sql(
+    store: Store, res: Resolved, rows_sql: str, params: list[Any]
+) -> tuple[str, list[Any]]:
+    has = store.scalar(f"SELECT count(*) FROM ({rows_sql}) WHERE partner = '{WORLD}'", params)
+    if not has:
+        years = store.df(f"SELECT min(year) AS lo, max(year) AS hi FROM ({rows_sql})", params)
+        span = f"{years['lo'].iloc[0]}–{years['hi'].iloc[0]}" if not years.empty else "?"
+        parts = store.df(f"SELECT DISTINCT partner FROM ({rows_sql}) ORDER BY 1", params)
+        listed = ", ".join(parts["partner"].head(12))
+        raise NoDataError(
+            f"Source {res.source!r} has no world total (partner {WORLD}) for "
+            f"{_describe(res.sel)} at {res.base_level} digits, {span}; it lists only the partners "
+            f"{listed}{' …' if len(parts) > 12 else ''}, so a share of the reporter's total "
+            "imports cannot be computed from it.",
+            hint="Use a source with world totals, or denominator='partners' (CLI --denominator "
+            "partners) for shares among the listed partners.",
+        )
+    keys = "source, reporter, year, month, product"
+    return (
+        f"SELECT {keys}, sum(value_usd) AS total_usd FROM ({rows_sql}) "
+        f"WHERE partner = '{WORLD}' GROUP BY ALL",
+        list(params),
+    )
+
+
+def _finish_table(table: pd.DataFrame, res: Resolved, denominator: str) -> pd.DataFrame:
+    table["flow"] = res.sel.flow
+    table["denominator"] = denominator
+    table["period"] = _period(table)
+    if not res.monthly_rows or res.sel.frequency == "monthly":
+        table = table.drop(columns=["n_months"])
+    cols = ["source", "reporter", "flow", "period", "year", "month", "product", "partner"]
+    rest = [c for c in table.columns if c not in cols]
+    return table[cols + rest].reset_index(drop=True)
+
+
+def _period(table: pd.DataFrame) -> pd.Series:
+    if table.empty:
+        return pd.Series([], dtype="datetime64[ns]")
+    month = table["month"].fillna(1).astype(int)
+    return pd.to_datetime(
+        pd.DataFrame({"year": table["year"].astype(int), "month": month, "day": 1})
+    )
+
+
+def _share_notes(res: Resolved, denominator: str, table: pd.DataFrame) -> list[str]:
+    notes = [f"source {res.source}, rows at {res.base_level} digits"]
+    if denominator == "partners":
+        notes.append(
+            "denominator is the sum over the partners in the source, not the reporter's world total"
+        )
+    if "n_months" in table and (table["n_months"] < 12).any():
+        short = sorted(set(table.loc[table["n_months"] < 12, "year"].astype(int)))
+        notes.append(f"annual sums of monthly rows; incomplete years: {short}")
+    if table["share"].isna().any():
+        notes.append(f"{int(table['share'].isna().sum())} rows without a total (share missing)")
+    if len(res.vintages) > 1 and res.sel.level > 4 and not res.sel.group:
+        notes.append(
+            f"codes span HS vintages {', '.join(res.vintages)}; codes are compared as written"
+        )
+    return notes
+
+
+def _share_title(sel: Selection, partners: Sequence[str] | None) -> str:
+    who = " and ".join(partners) if partners and len(partners) <= 3 else "Partner"
+    what = sel.group or ("all goods" if sel.level == 0 else f"{sel.classification}{sel.level}")
+    return f"{who} share of {sel.reporter or 'each reporter'}'s {_flow_word(sel)}, {what}"
+
+
+def _flow_word(sel: Selection) -> str:
+    return "imports" if sel.flow == "import" else "exports" if sel.flow == "export" else sel.flow
+
+
+def _sel_dict(sel: Selection) -> dict[str, Any]:
+    return {k: getattr(sel, k) for k in sel.__dataclass_fields__}
+
+
+class ShareResult(IndicatorResult):
+    """Partner shares; ``plot()`` draws share lines over time with the tariff-wave markers."""
+
+    def share(self, partner: str, product: str, year: int, month: int | None = None) -> float:
+        """One share value, read from :meth:`tidy`."""
+        t = self.tidy()
+        hit = t[(t["partner"] == partner) & (t["product"] == product) & (t["year"] == year)]
+        if month is not None:
+            hit = hit[hit["month"] == month]
+        if len(hit) != 1:
+            raise NoDataError(
+                f"No single share for {partner} {product} {year}{'' if month is None else month}."
+            )
+        return float(hit["share"].iloc[0])
+
+    def plot(
+        self,
+        *,
+        products: Sequence[str] | None = None,
+        partners: Sequence[str] | None = None,
+        top: int = 6,
+    ) -> Any:
+        t = self.tidy().dropna(subset=["share"])
+        if products:
+            t = t[t["product"].isin(products)]
+        if partners:
+            t = t[t["partner"].isin(partners)]
+        multi_product = t["product"].nunique() > 1
+        series = "product" if multi_product and t["partner"].nunique() == 1 else "partner"
+        if series == "partner":
+            keep = t.groupby("partner")["value_usd"].sum().nlargest(top).index
+            t = t[t["partner"].isin(keep)]
+        else:
+            keep = t.groupby("product")["value_usd"].sum().nlargest(top).index
+            t = t[t["product"].isin(keep)]
+        annual = bool(t["month"].isna().all())
+        data = pd.DataFrame(
+            {
+                "partner": t["partner"].astype(str),
+                "product": t["product"].astype(str),
+                "year": t["year"].astype(int),
+                "share_pct": t["share"].astype(float) * 100,
+                "date": t["period"].dt.strftime("%Y-%m-%d"),
+            }
+        )
+        if data["year"].nunique() <= 1:
+            return self._bar(data, series)
+        lines = (
+            alt.Chart(data)
+            .mark_line(point=annual, strokeWidth=2)
+            .encode(
+                x=alt.X("date:T", title=None, axis=time_axis(annual)),
+                y=alt.Y("share_pct:Q", title="share (%)"),
+                color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="right")),
+                tooltip=[series, "date:T", alt.Tooltip("share_pct:Q", format=".2f")],
+            )
+        )
+        if series == "partner" and data["product"].nunique() > 1:
+            lines = lines.encode(
+                strokeDash=alt.StrokeDash("product:N", legend=alt.Legend(orient="right"))
+            )
+        start, end = data["date"].min(), data["date"].max()
+        layer = alt.layer(lines, charts.wave_rules(start, end))
+        return charts.finish(layer, title=self.title, subtitle=_subtitle(self), source=self.source)
+
+    def _bar(self, data: pd.DataFrame, series: str) -> Any:
+        label = "partner" if series == "product" else series
+        bars = (
+            alt.Chart(data)
+            .mark_bar(color=charts.PALETTE[1])
+            .encode(
+                y=alt.Y(f"{label}:N", sort="-x", title=None),
+                x=alt.X("share_pct:Q", title="share (%)"),
+                tooltip=[label, alt.Tooltip("share_pct:Q", format=".2f")],
+            )
+        )
+        text = bars.mark_text(align="left", dx=3, fontSize=11).encode(
+            text=alt.Text("share_pct:Q", format=".1f")
+        )
+        year = int(data["year"].iloc[0])
+        return charts.finish(
+            alt.layer(bars, text),
+            title=f"{self.title}, {year}",
+            subtitle=_subtitle(self),
+            source=self.source,
+        )
+
+
+def _subtitle(res: IndicatorResult) -> str:
+    denom = res.params.get("denominator")
+    base = "Share of imports, %" if "import" in res.units else "Share, %"
+    if denom == "partners":
+        return base + " (of the sum over the partners in the source, not the world total)"
+    return base + " of the world total"
