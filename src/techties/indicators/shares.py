@@ -126,13 +126,21 @@ class Selection:
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """Years read at one product level from annual or monthly rows."""
+
+    years: tuple[int, ...]
+    level: int
+    monthly: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Resolved:
-    """A selection bound to one source, one product level and one row frequency."""
+    """A selection bound to one source and, per year, one product level and row frequency."""
 
     sel: Selection
     source: str
-    base_level: int
-    monthly_rows: bool
+    plan: tuple[Part, ...]
     vintages: tuple[str, ...]
     group_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -143,6 +151,14 @@ class Resolved:
         if self.sel.level == 0:
             return "'TOTAL'"
         return f"substr(product_code, 1, {int(self.sel.level)})"
+
+    @property
+    def levels(self) -> list[int]:
+        return sorted({p.level for p in self.plan})
+
+    @property
+    def monthly_rows(self) -> bool:
+        return any(p.monthly for p in self.plan)
 
 
 def _where_common(sel: Selection) -> tuple[list[str], list[Any]]:
@@ -169,10 +185,10 @@ def resolve(store: Store, sel: Selection) -> Resolved:
         where.append("source = ?")
         params.append(sel.source)
     found = store.df(
-        f"SELECT source, min(product_level) FILTER (WHERE product_level >= ?) AS base_level, "
-        f"bool_or(month IS NULL) AS has_annual, bool_or(month IS NOT NULL) AS has_monthly, "
-        f"list(DISTINCT coalesce(vintage, '')) AS vintages, max(product_level) AS max_level "
-        f"FROM {sel.table} WHERE {' AND '.join(where)} GROUP BY source ORDER BY source",
+        f"SELECT source, year, month IS NOT NULL AS monthly, "
+        f"min(product_level) FILTER (WHERE product_level >= ?) AS level, "
+        f"max(product_level) AS max_level, list(DISTINCT coalesce(vintage, '')) AS vintages "
+        f"FROM {sel.table} WHERE {' AND '.join(where)} GROUP BY ALL ORDER BY source, year",
         [sel.detail, *params],
     )
     what = _describe(sel)
@@ -181,27 +197,42 @@ def resolve(store: Store, sel: Selection) -> Resolved:
             f"No {what} in table {sel.table!r}.",
             hint="Check reporter, flow, source and years; `techties tables` lists what is stored.",
         )
-    if len(found) > 1:
+    sources = sorted(set(found["source"]))
+    if len(sources) > 1:
         raise ConfigError(
-            f"{what} come from {len(found)} sources ({', '.join(found['source'])}); "
+            f"{what} come from {len(sources)} sources ({', '.join(sources)}); "
             "adding them would double count.",
             hint="Pass source= (CLI: --source) with one of them.",
         )
-    row = found.iloc[0]
-    if pd.isna(row["base_level"]):
+    plan = _plan(found, sel)
+    if not plan:
+        deepest = int(found["max_level"].max())
         raise NoDataError(
-            f"{what} in source {row['source']!r} go only to {int(row['max_level'])} digits; "
-            f"{sel.detail} digits were asked for.",
-            hint="Ask for a coarser level or fewer digits in the product codes.",
+            f"{what} in source {sources[0]!r} go only to {deepest} digits"
+            + (" at this frequency" if sel.frequency == "monthly" else "")
+            + f"; {sel.detail} digits were asked for.",
+            hint="Ask for a coarser level, fewer digits in the product codes, or annual periods.",
         )
-    monthly = bool(row["has_monthly"]) and (sel.frequency == "monthly" or not row["has_annual"])
-    if sel.frequency == "monthly" and not row["has_monthly"]:
-        raise NoDataError(f"Source {row['source']!r} has no monthly rows for {what}.")
-    vintages = tuple(sorted(str(v) for v in row["vintages"]))
-    res = Resolved(sel, str(row["source"]), int(row["base_level"]), monthly, vintages)
+    vintages = tuple(sorted({str(v) for vs in found["vintages"] for v in vs}))
+    res = Resolved(sel, sources[0], plan, vintages)
     if sel.group:
         res = replace(res, group_codes=_group_codes(sel.group, vintages))
     return res
+
+
+def _plan(found: pd.DataFrame, sel: Selection) -> tuple[Part, ...]:
+    """Per year: annual rows if there are any at enough detail, else monthly rows (for
+    ``frequency="monthly"`` only monthly rows); the coarsest level at or below the detail."""
+    chosen: dict[tuple[int, bool], list[int]] = {}
+    for year, rows in found.dropna(subset=["level"]).groupby("year", sort=True):
+        by_kind = {bool(m): int(lv) for m, lv in zip(rows["monthly"], rows["level"], strict=True)}
+        if sel.frequency == "monthly":
+            kind = True if True in by_kind else None
+        else:
+            kind = False if False in by_kind else True if True in by_kind else None
+        if kind is not None:
+            chosen.setdefault((by_kind[kind], kind), []).append(int(str(year)))
+    return tuple(Part(tuple(ys), lv, m) for (lv, m), ys in sorted(chosen.items()))
 
 
 def _group_codes(group: str, vintages: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -227,9 +258,9 @@ def selection_sql(res: Resolved) -> tuple[str, list[Any]]:
     ``row_month`` is the month of the stored row."""
     sel = res.sel
     where, params = _where_common(sel)
-    where += ["source = ?", "product_level = ?"]
-    params += [res.source, res.base_level]
-    where.append("month IS NOT NULL" if res.monthly_rows else "month IS NULL")
+    where.append("source = ?")
+    params.append(res.source)
+    where.append(_plan_condition(res.plan, params))
     head: list[Any] = []
     if sel.group:
         head.append(sel.group)
@@ -244,6 +275,15 @@ def selection_sql(res: Resolved) -> tuple[str, list[Any]]:
         f"WHERE {' AND '.join(where)}"
     )
     return sql, head + params
+
+
+def _plan_condition(plan: Sequence[Part], params: list[Any]) -> str:
+    parts = []
+    for part in plan:
+        month = "month IS NOT NULL" if part.monthly else "month IS NULL"
+        parts.append(f"(list_contains(?::SMALLINT[], year) AND product_level = ? AND {month})")
+        params.extend([list(part.years), part.level])
+    return "(" + " OR ".join(parts) + ")"
 
 
 def _prefix_condition(prefixes: Sequence[str], params: list[Any]) -> str:
@@ -356,7 +396,7 @@ def world_total_sql(
         listed = ", ".join(parts["partner"].head(12))
         raise NoDataError(
             f"Source {res.source!r} has no world total (partner {WORLD}) for "
-            f"{_describe(res.sel)} at {res.base_level} digits, {span}; it lists only the partners "
+            f"{_describe(res.sel)} at {res.levels} digits, {span}; it lists only the partners "
             f"{listed}{' …' if len(parts) > 12 else ''}, so a share of the reporter's total "
             "imports cannot be computed from it.",
             hint="Use a source with world totals, or denominator='partners' (CLI --denominator "
@@ -391,7 +431,7 @@ def _period(table: pd.DataFrame) -> pd.Series:
 
 
 def _share_notes(res: Resolved, denominator: str, table: pd.DataFrame) -> list[str]:
-    notes = [f"source {res.source}, rows at {res.base_level} digits"]
+    notes = [f"source {res.source}, rows at {'/'.join(map(str, res.levels))} digits"]
     if denominator == "partners":
         notes.append(
             "denominator is the sum over the partners in the source, not the reporter's world total"
