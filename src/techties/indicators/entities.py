@@ -1,0 +1,84 @@
+"""Queries on export-control list entries: events (date added, rule) and counts by year.
+
+All counts are **survivor counts**: each staged list is a snapshot of entries still listed, so
+entries removed before the snapshot are absent and "additions in year Y" counts only the entries
+added in Y that were still listed at the snapshot date (a lower bound on historical additions).
+The date an Entity List entry was added is the earliest Federal Register date it cites.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from techties.errors import NoDataError, UnknownNameError, did_you_mean
+
+
+def _check_list(store: Any, list_name: str) -> None:
+    known = set(store.df("SELECT DISTINCT list FROM entity_list")["list"])
+    if not known:
+        raise NoDataError(
+            "The store holds no export-control list entries.",
+            hint="Ingest them: `techties ingest export_lists DATA/tech-export-controls/`.",
+        )
+    if list_name not in known:
+        raise UnknownNameError(
+            f"No list named {list_name!r} in the store.", hint=did_you_mean(list_name, known)
+        )
+
+
+def _where(country: str | None, since: int | None) -> tuple[str, list[Any]]:
+    sql = " AND (? IS NULL OR lower(country) = lower(?) OR country_iso3 = upper(?))"
+    sql += " AND (? IS NULL OR year(date_added) >= ?)"
+    return sql, [country, country, country, since, since]
+
+
+def entity_events(
+    store: Any,
+    *,
+    list_name: str = "BIS Entity List",
+    country: str | None = None,
+    since: int | None = None,
+) -> pd.DataFrame:
+    """One row per entry: name, country, date added (earliest citation), rule citation.
+
+    Survivor basis (see module docstring). Entries without a dated citation are kept only when
+    ``since`` is not given.
+    """
+    _check_list(store, list_name)
+    where, params = _where(country, since)
+    return store.df(
+        "SELECT name, country, CAST(date_added AS VARCHAR) AS date_added, rule_citation, "
+        "date_basis, provenance_id "
+        "FROM entity_list_events WHERE list = ?" + where + " ORDER BY date_added, name",
+        [list_name, *params],
+    )
+
+
+def entity_counts_by_year(
+    store: Any,
+    *,
+    list_name: str = "BIS Entity List",
+    country: str | None = None,
+    since: int | None = None,
+) -> pd.DataFrame:
+    """Entries by year first added (survivor counts); undated entries shown as year NULL."""
+    _check_list(store, list_name)
+    where, params = _where(country, since)
+    return store.df(
+        "SELECT year(date_added) AS year_added, count(*) AS entries_still_listed "
+        "FROM entity_list_events WHERE list = ?" + where + " GROUP BY 1 ORDER BY 1 NULLS LAST",
+        [list_name, *params],
+    )
+
+
+def entries_citing(store: Any, date: str, *, list_name: str = "BIS Entity List") -> pd.DataFrame:
+    """Entries citing a rule of a given date (ISO), by country: additions and revisions alike."""
+    _check_list(store, list_name)
+    return store.df(
+        "SELECT country, count(DISTINCT name || '|' || provenance_id || '|' || coalesce(country,'')) "
+        "AS entries FROM entity_list_citations WHERE list = ? AND citation_date = ?::DATE "
+        "GROUP BY 1 ORDER BY 2 DESC",
+        [list_name, date],
+    )
