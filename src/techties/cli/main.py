@@ -250,6 +250,11 @@ def _register_command_modules() -> None:
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("cmd_"):
             importlib.import_module(f"techties.cli.{info.name}")
+    from techties.cli.app import app as area_app  # cmd_* modules decorate this Typer
+
+    for cmd in area_app.registered_commands:
+        if cmd not in app.registered_commands:
+            app.registered_commands.append(cmd)
 
 
 _register_command_modules()
