@@ -198,46 +198,7 @@ def export(
     console.print(f"wrote {out}")
 
 
-DataOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--data", help=config.SETTINGS["data"].help, envvar="TECHTIES_DATA", show_default=False
-    ),
-]
-
-
-@app.command()
-def report(
-    data: DataOpt = None,
-    store: StoreOpt = None,
-    json_: JsonOpt = False,
-) -> None:
-    """The main job: bring the store up to date from a data folder, then summarise it."""
-    from techties.store.manifest import ingest_folder
-
-    if data is None:
-        raise ConfigError(
-            "No data folder given.",
-            hint="Pass --data DIR (a folder of official source files, e.g. ../shared/data) "
-            "or set TECHTIES_DATA.",
-        )
-    with _open(store) as st:
-        with console.status("ingesting data folder", spinner="dots"):
-            results = ingest_folder(st, data)
-        summary = st.tables()
-        prov = st.provenance()
-    if json_:
-        emit_json(
-            {
-                "ingested": [r.to_dict() for r in results],
-                "tables": summary.to_dict("records"),
-                "provenance_files": len(prov),
-            }
-        )
-        return
-    new = sum(not r.skipped for r in results)
-    console.print(f"{new} file(s) ingested, {len(results) - new} already in the store")
-    print_frame(summary, title="Store contents")
+# `techties report` (the main command) lives in techties.cli.cmd_report.
 
 
 def _register_command_modules() -> None:

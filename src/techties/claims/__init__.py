@@ -1,0 +1,59 @@
+"""Claims as data, checked against the store: the catalog, checkers and verdicts.
+
+>>> from techties.claims import check_all
+>>> verdicts = check_all(store)          # one Verdict per claim in the catalog
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from techties.claims.base import CHECKERS, Checker, Missing, get_checker, register
+from techties.claims.catalog import Claim, get_claim, load_catalog
+from techties.claims.verdict import REASONS, STATUSES, Figure, Verdict, format_value
+from techties.errors import DataWarning
+from techties.store import Store
+
+
+def check_claim(store: Store, claim_id: str) -> Verdict:
+    """Check one claim (by id or number) against the store."""
+    claim = get_claim(claim_id)
+    return get_checker(claim.checker).check(store)
+
+
+def check_all(store: Store, *, strict: bool = False) -> list[Verdict]:
+    """Check every claim in the catalog. Unless ``strict``, a checker that fails unexpectedly
+    gives an ``unverifiable (not_yet)`` verdict naming the error (and a :class:`DataWarning`)."""
+    out = []
+    for claim in load_catalog():
+        try:
+            out.append(get_checker(claim.checker).check(store))
+        except Exception as exc:
+            if strict:
+                raise
+            warnings.warn(f"checker {claim.checker!r} failed: {exc!r}", DataWarning, stacklevel=2)
+            v = Verdict.unverifiable(
+                claim.id, "not_yet", f"the evidence layer failed: {type(exc).__name__}: {exc}"
+            )
+            v.title = claim.paraphrase
+            out.append(v)
+    return out
+
+
+__all__ = [
+    "CHECKERS",
+    "REASONS",
+    "STATUSES",
+    "Checker",
+    "Claim",
+    "Figure",
+    "Missing",
+    "Verdict",
+    "check_all",
+    "check_claim",
+    "format_value",
+    "get_checker",
+    "get_claim",
+    "load_catalog",
+    "register",
+]

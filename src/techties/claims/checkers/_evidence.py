@@ -1,0 +1,57 @@
+"""Evidence readers shared by checkers: queries on canonical store tables, with provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from techties.claims.base import Missing, require_table
+from techties.store import Store
+
+
+def indicator_series(
+    store: Store,
+    indicator: str,
+    countries: Sequence[str],
+    *,
+    needed_for: str,
+    loaded_by: str,
+    partner: str | None = None,
+) -> pd.DataFrame:
+    """Rows of the ``indicators`` table for one indicator code and the given countries.
+
+    Columns: ``country, year, value, unit, name, provenance_id`` (NULL values dropped). Raises
+    :class:`Missing` (``no_data``) naming the indicator when no row matches.
+    """
+    require_table(store, "indicators", needed_for=needed_for, loaded_by=loaded_by)
+    where = "indicator = ? AND country IN (SELECT unnest(?)) AND value IS NOT NULL"
+    params: list[object] = [indicator, list(countries)]
+    if partner is None:
+        where += " AND partner IS NULL"
+    else:
+        where += " AND partner = ?"
+        params.append(partner)
+    df = store.df(
+        f"SELECT country, year, value, unit, name, provenance_id FROM indicators WHERE {where} "
+        "ORDER BY country, year",
+        params,
+    )
+    if df.empty:
+        raise Missing(
+            "no_data",
+            f"no rows for indicator {indicator!r} ({', '.join(countries)}) in the store "
+            f"({needed_for}); {loaded_by}.",
+        )
+    return df
+
+
+def ids(df: pd.DataFrame, column: str = "provenance_id") -> list[int]:
+    """Sorted distinct provenance ids in a frame (lists of ids are flattened)."""
+    out: set[int] = set()
+    for v in df[column].dropna():
+        if isinstance(v, (list, tuple)) or hasattr(v, "tolist"):
+            out.update(int(x) for x in list(v))
+        else:
+            out.add(int(v))
+    return sorted(out)

@@ -1,0 +1,198 @@
+"""Build the report from verdicts: presentation only, every number comes from a Verdict.
+
+``build_report(store, out_dir)`` checks every claim, renders ``report.html`` with jinja2 (charts
+as inline SVG via :func:`techties.charts.to_svg`, CSS inline, no network needed to open it) and,
+with ``pdf=True``, prints it to ``report.pdf`` with headless Chromium.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from techties import __version__, charts
+from techties.claims import Claim, Verdict, check_all, load_catalog
+from techties.errors import ConfigError
+from techties.store import Store
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+STATUS_TEXT = {
+    "supported": "Supported",
+    "contradicted": "Contradicted",
+    "mixed": "Mixed",
+    "unverifiable": "Unverifiable",
+}
+REASON_TEXT = {
+    "no_data": "the staged data cannot answer it",
+    "not_yet": "the evidence layer is not available yet",
+    "out_of_scope": "outside what techties measures",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    html: Path
+    pdf: Path | None
+    verdicts: list[Verdict]
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUS_TEXT, 0)
+        for v in self.verdicts:
+            out[v.status] += 1
+        return out
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("techties.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def chart_svg(verdict: Verdict) -> str | None:
+    """Inline SVG of the verdict's chart (None when it has none or it cannot render)."""
+    if verdict.chart is None:
+        return None
+    try:
+        svg = charts.to_svg(verdict.chart)
+    except Exception as exc:  # a broken chart must not sink the report; say so in the section
+        warnings.warn(f"chart of {verdict.claim_id} failed: {exc}", stacklevel=2)
+        return None
+    # drop the XML prolog; make the chart scale with the column
+    svg = svg[svg.find("<svg") :]
+    return svg.replace("<svg ", '<svg role="img" class="chart" ', 1)
+
+
+def provenance_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
+    """Provenance rows (file name, source, sha256, rows) of the given ids."""
+    if not ids:
+        return []
+    df = store.provenance(ids)
+    return [
+        {
+            "id": int(r["id"]),
+            "source": r["source"],
+            "file": Path(str(r["location"])).name,
+            "location": str(r["location"]),
+            "sha256": r["sha256"],
+            "rows": int(r["rows_written"]),
+            "version": r["version"] or "",
+        }
+        for _, r in df.iterrows()
+    ]
+
+
+def _section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any]:
+    return {
+        "claim": claim,
+        "verdict": verdict,
+        "status_text": STATUS_TEXT[verdict.status],
+        "reason_text": REASON_TEXT.get(verdict.reason or "", ""),
+        "figures": verdict.figures,
+        "svg": chart_svg(verdict),
+        "provenance": provenance_rows(store, verdict.provenance_ids),
+        "evidence_rows": len(verdict.evidence),
+    }
+
+
+def render_html(store: Store, verdicts: list[Verdict]) -> str:
+    """The report as one HTML string."""
+    claims = {c.id: c for c in load_catalog()}
+    sections = [_section(claims[v.claim_id], v, store) for v in verdicts]
+    counts = dict.fromkeys(STATUS_TEXT, 0)
+    for v in verdicts:
+        counts[v.status] += 1
+    css = (Path(__file__).parent / "templates" / "report.css").read_text("utf-8")
+    all_ids = sorted({i for v in verdicts for i in v.provenance_ids})
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            sections=sections,
+            counts=counts,
+            status_text=STATUS_TEXT,
+            css=css,
+            version=__version__,
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            store_path=str(store.path),
+            tables=_table_counts(store),
+            sources=provenance_rows(store, all_ids),
+        )
+    )
+
+
+def _table_counts(store: Store) -> list[dict[str, Any]]:
+    t = store.tables()
+    t = t[(t["kind"] == "table") & (t["table"] != "provenance") & (t["rows"] > 0)]
+    return [{"table": str(r["table"]), "rows": int(r["rows"])} for r in t.to_dict("records")]
+
+
+def build_report(store: Store, out_dir: str | Path, *, pdf: bool = False) -> ReportResult:
+    """Check every claim and write ``report.html`` (and ``report.pdf``) into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    verdicts = check_all(store)
+    html = out / "report.html"
+    html.write_text(render_html(store, verdicts), "utf-8")
+    pdf_path = to_pdf(html, out / "report.pdf") if pdf else None
+    return ReportResult(html, pdf_path, verdicts)
+
+
+def find_chromium() -> str | None:
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def to_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> Path:
+    """Print the HTML report to PDF with headless Chromium (``--print-to-pdf``)."""
+    exe = find_chromium()
+    if exe is None:
+        raise ConfigError(
+            "PDF export needs Chromium, which was not found.",
+            hint="Install it (Debian: apt-get install chromium) or open report.html and print it.",
+        )
+    cmd = [
+        exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}", html.resolve().as_uri(),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    if proc.returncode != 0 or not pdf.exists():
+        last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or [""])[-1]
+        raise ConfigError(
+            f"Chromium could not print {html} to PDF (exit {proc.returncode}). {last}".strip(),
+            hint="Open report.html in a browser and print it to PDF instead.",
+        )
+    return pdf
+
+
+def verdict_frame(verdicts: list[Verdict]) -> pd.DataFrame:
+    """One row per verdict (used by ``techties claims``)."""
+    claims = {c.id: c for c in load_catalog()}
+    return pd.DataFrame(
+        [
+            {
+                "no": claims[v.claim_id].number,
+                "claim": v.claim_id,
+                "verdict": v.label,
+                "key_number": (
+                    f"{v.figures[0].label}: {v.figures[0].formatted()}" if v.figures else ""
+                ),
+            }
+            for v in verdicts
+        ],
+        columns=["no", "claim", "verdict", "key_number"],
+    )
