@@ -102,6 +102,7 @@ class Selection:
     years: tuple[int, int] | None = None
     frequency: Frequency = "annual"
     table: str = "trade_flows"
+    hs_vintage: str | None = None
 
     def __post_init__(self) -> None:
         if self.classification not in FAMILIES:
@@ -143,6 +144,7 @@ class Resolved:
     plan: tuple[Part, ...]
     vintages: tuple[str, ...]
     group_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    harmonise_to: str | None = None
 
     @property
     def product_expr(self) -> str:
@@ -217,7 +219,25 @@ def resolve(store: Store, sel: Selection) -> Resolved:
     res = Resolved(sel, sources[0], plan, vintages)
     if sel.group:
         res = replace(res, group_codes=_group_codes(sel.group, vintages))
+    harmonise = sel.hs_vintage and sel.classification == "HS" and 0 < sel.detail <= 6
+    if harmonise and sel.hs_vintage and _has_concordance(store, sel.hs_vintage):
+        res = replace(res, harmonise_to=sel.hs_vintage)
     return res
+
+
+def _has_concordance(store: Store, target: str) -> bool:
+    if not store.has_table("hs_concordance"):
+        return False
+    n = store.scalar("SELECT count(*) FROM hs_concordance WHERE to_vintage = ?", [target])
+    return bool(n)
+
+
+#: HS vintage of the 6-digit part of a stored code (HTS/Schedule B vintages follow the HS one)
+BASE_VINTAGE = (
+    "CASE WHEN coalesce(vintage, '') LIKE 'HS%' THEN vintage "
+    "WHEN year >= 2022 THEN 'HS2022' WHEN year >= 2017 THEN 'HS2017' "
+    "WHEN year >= 2012 THEN 'HS2012' ELSE 'HS2007' END"
+)
 
 
 def _plan(found: pd.DataFrame, sel: Selection) -> tuple[Part, ...]:
@@ -270,11 +290,35 @@ def selection_sql(res: Resolved) -> tuple[str, list[Any]]:
     month = "month" if sel.frequency == "monthly" else "NULL::TINYINT"
     sql = (
         f"SELECT source, reporter, partner, year, {month} AS month, month AS row_month, "
-        f"{res.product_expr} AS product, vintage, value_usd, duties_usd, provenance_id "
-        f"FROM {sel.table} "
+        f"{res.product_expr} AS product, product_code, vintage, value_usd, duties_usd, "
+        f"provenance_id FROM {sel.table} "
         f"WHERE {' AND '.join(where)}"
     )
+    if res.harmonise_to and not sel.group:
+        return _harmonised(sql, res.harmonise_to, sel.level), [
+            *head,
+            *params,
+            res.harmonise_to,
+            res.harmonise_to,
+        ]
     return sql, head + params
+
+
+def _harmonised(rows_sql: str, target: str, level: int) -> str:
+    """Map 6-digit codes of other HS vintages to ``target`` through ``hs_concordance``.
+
+    value[k_target] = Σ_k_from weight[k_from → k_target] · value[k_from]; codes without a
+    concordance row (or already in ``target``) keep their code and full value.
+    """
+    return (
+        f"SELECT r.source, r.reporter, r.partner, r.year, r.month, r.row_month, "
+        f"substr(coalesce(c.to_code, substr(r.product_code, 1, 6)), 1, {int(level)}) AS product, "
+        f"r.product_code, r.vintage, r.value_usd * coalesce(c.weight, 1) AS value_usd, "
+        f"r.duties_usd * coalesce(c.weight, 1) AS duties_usd, r.provenance_id "
+        f"FROM ({rows_sql.replace('vintage, value_usd', f'{BASE_VINTAGE} AS vintage, value_usd', 1)}) r "
+        f"LEFT JOIN hs_concordance c ON c.from_vintage = r.vintage AND c.from_vintage <> ? "
+        f"AND c.to_vintage = ? AND c.from_code = substr(r.product_code, 1, 6)"
+    )
 
 
 def _plan_condition(plan: Sequence[Part], params: list[Any]) -> str:
@@ -441,7 +485,9 @@ def _share_notes(res: Resolved, denominator: str, table: pd.DataFrame) -> list[s
         notes.append(f"annual sums of monthly rows; incomplete years: {short}")
     if table["share"].isna().any():
         notes.append(f"{int(table['share'].isna().sum())} rows without a total (share missing)")
-    if len(res.vintages) > 1 and res.sel.level > 4 and not res.sel.group:
+    if res.harmonise_to:
+        notes.append(f"HS codes harmonised to {res.harmonise_to} through hs_concordance")
+    elif len(res.vintages) > 1 and res.sel.level > 4 and not res.sel.group:
         notes.append(
             f"codes span HS vintages {', '.join(res.vintages)}; codes are compared as written"
         )

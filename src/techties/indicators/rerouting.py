@@ -1,0 +1,286 @@
+"""Rerouting / connector countries, and mirror-flow gaps.
+
+Products K = products on the tariff lists (default Section 301 lists 1–4A) whose China share fell
+between the base year t0 and the end year t1. For each partner p (China and the connectors
+Vietnam, Mexico, Taiwan, Korea …) present in the source::
+
+    ΔV[p]      = Σ_{k ∈ K} V[p, k, t1] − Σ_{k ∈ K} V[p, k, t0]          (USD)
+    growth[p]  = Σ_{k ∈ K} V[p, k, t1] / Σ_{k ∈ K} V[p, k, t0] − 1
+    share[p, t] = Σ_{k ∈ K} V[p, k, t] / Σ_{k ∈ K} T[k, t]
+    Δshare[p]  = 100 · (share[p, t1] − share[p, t0])                      (percentage points)
+
+``T`` is the world total or, when the source has none, the sum over the partners it lists
+(``denominator="partners"``; then shares are shares among those partners, e.g. CHN+VNM+MEX).
+Where the store holds the connector's own imports from China in the same products (mirror
+data: reporter = connector, partner = CHN) their growth is reported too; otherwise the table says
+that those data are missing.
+
+Mirror gap for reporter r and partner p (same product, year)::
+
+    gap = M_r←p (r-reported imports) − X_p→r (p-reported exports);  ratio = M / X
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from techties import charts
+from techties.errors import NoDataError
+from techties.indicators.decoupling import EXPOSED, exposure_flags
+from techties.indicators.exposure import WAVES_301
+from techties.indicators.result import IndicatorResult, provenance_ids, source_line
+from techties.indicators.shares import Denominator, Selection, partner_shares
+from techties.store import Store
+
+CONNECTORS = ("VNM", "MEX", "TWN", "KOR", "IND", "THA", "MYS")
+
+
+def rerouting(
+    store: Store,
+    selection: Selection | None = None,
+    *,
+    base_year: int = 2017,
+    end_year: int = 2024,
+    origin: str = "CHN",
+    connectors: Sequence[str] = CONNECTORS,
+    denominator: Denominator = "world",
+    only_listed: bool = True,
+    only_falling: bool = True,
+    measures: Sequence[str] = WAVES_301,
+    **kwargs: Any,
+) -> ReroutingResult:
+    """Change in partners' US imports in the products where ``origin``'s share fell (module doc)."""
+    kwargs.setdefault("level", 6)
+    sel = selection or Selection(years=(base_year, end_year), **kwargs)
+    shares = partner_shares(store, sel, denominator=denominator)
+    t = shares.tidy()
+    t = t[t["year"].isin([base_year, end_year])]
+    years = set(t["year"])
+    if years != {base_year, end_year}:
+        raise NoDataError(
+            f"Rerouting needs {base_year} and {end_year}; the source has {sorted(years)}.",
+            hint="Pick years the source covers.",
+        )
+    notes = list(shares.notes)
+    wide = _wide(t)
+    if only_listed:
+        flags, note = exposure_flags(store, list(wide.index), measures)
+        if note:
+            raise NoDataError(note, hint="Ingest the Section 301 lists or pass only_listed=False.")
+        wide = wide[flags.reindex(wide.index) == EXPOSED]
+    if only_falling:
+        s0 = wide[("share", base_year, origin)].fillna(0)
+        s1 = wide[("share", end_year, origin)].fillna(0)
+        wide = wide[s1 < s0]
+    table = _summarise(wide, [origin, *connectors], base_year, end_year)
+    notes += _caveats(store, table, [origin, *connectors], sel, base_year, end_year)
+    table = _mirror(store, table, origin, sel, base_year, end_year)
+    return ReroutingResult(
+        table=table,
+        name="rerouting",
+        units="USD, growth (ratio − 1), shares (0–1) and pp",
+        formula="ΔV = ΣV[t1] − ΣV[t0]; Δshare = 100·(share[t1] − share[t0]) over products K",
+        title=f"Where {sel.reporter}'s imports of listed products went, {base_year}→{end_year}",
+        source=shares.source,
+        notes=notes,
+        provenance_ids=shares.provenance_ids,
+        params={
+            "base_year": base_year,
+            "end_year": end_year,
+            "products": len(wide),
+            "denominator": denominator,
+        },
+    )
+
+
+def _wide(t: pd.DataFrame) -> pd.DataFrame:
+    tot = t.drop_duplicates(["year", "product"]).pivot_table(
+        index="product", columns="year", values="total_usd", aggfunc="sum"
+    )
+    val = t.pivot_table(
+        index="product", columns=["year", "partner"], values="value_usd", aggfunc="sum"
+    )
+    shr = t.pivot_table(index="product", columns=["year", "partner"], values="share", aggfunc="sum")
+    tot.columns = pd.MultiIndex.from_tuples([("total", y, "") for y in tot.columns])
+    val.columns = pd.MultiIndex.from_tuples([("value", y, p) for y, p in val.columns])
+    shr.columns = pd.MultiIndex.from_tuples([("share", y, p) for y, p in shr.columns])
+    return pd.concat([tot, val, shr], axis=1)
+
+
+def _summarise(wide: pd.DataFrame, partners: Sequence[str], t0: int, t1: int) -> pd.DataFrame:
+    rows = []
+    total0 = wide[("total", t0, "")].fillna(0).sum() if ("total", t0, "") in wide else 0.0
+    total1 = wide[("total", t1, "")].fillna(0).sum() if ("total", t1, "") in wide else 0.0
+    for p in partners:
+        if ("value", t0, p) not in wide and ("value", t1, p) not in wide:
+            continue
+        v0 = float(wide.get(("value", t0, p), pd.Series(dtype=float)).fillna(0).sum())
+        v1 = float(wide.get(("value", t1, p), pd.Series(dtype=float)).fillna(0).sum())
+        s0, s1 = v0 / total0 if total0 else float("nan"), v1 / total1 if total1 else float("nan")
+        rows.append(
+            {
+                "partner": p,
+                "products": len(wide),
+                f"value_{t0}_usd": v0,
+                f"value_{t1}_usd": v1,
+                "change_usd": v1 - v0,
+                "growth": v1 / v0 - 1 if v0 else float("nan"),
+                f"share_{t0}": s0,
+                f"share_{t1}": s1,
+                "change_pp": 100 * (s1 - s0),
+                "direction": "up" if v1 > v0 else "down" if v1 < v0 else "flat",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _caveats(
+    store: Store, table: pd.DataFrame, partners: Sequence[str], sel: Selection, t0: int, t1: int
+) -> list[str]:
+    have = set(table["partner"]) if not table.empty else set()
+    missing = [p for p in partners if p not in have]
+    notes = []
+    if missing:
+        notes.append(
+            f"no {sel.reporter} import data by product in this source for "
+            f"{', '.join(missing)} ({t0}/{t1})"
+        )
+    return notes
+
+
+def _mirror(
+    store: Store, table: pd.DataFrame, origin: str, sel: Selection, t0: int, t1: int
+) -> pd.DataFrame:
+    """Connectors' own imports from ``origin`` (all goods), where the store has them."""
+    growth = []
+    for p in table["partner"] if not table.empty else []:
+        if p == origin:
+            growth.append("")
+            continue
+        got = store.df(
+            "SELECT year, sum(value_usd) AS v FROM trade_flows WHERE reporter = ? AND partner = ? "
+            "AND flow = 'import' AND product_level = 0 AND month IS NULL AND year IN (?, ?) "
+            "GROUP BY year",
+            [p, origin, t0, t1],
+        ).set_index("year")["v"]
+        if len(got) == 2:
+            growth.append(f"{got[t1] / got[t0] - 1:+.1%} (all goods)")
+        else:
+            growth.append(f"missing: no {p}-reported imports from {origin} in the store")
+    out = table.copy()
+    out[f"imports_from_{origin.lower()}_growth"] = growth
+    return out
+
+
+class ReroutingResult(IndicatorResult):
+    """Rerouting table; ``plot()``: slope chart of shares (base → end year) by partner."""
+
+    def plot(self) -> Any:
+        t = self.tidy()
+        t0, t1 = self.params["base_year"], self.params["end_year"]
+        long = pd.concat(
+            [
+                pd.DataFrame(
+                    {"partner": t["partner"], "year": str(t0), "share_pct": t[f"share_{t0}"] * 100}
+                ),
+                pd.DataFrame(
+                    {"partner": t["partner"], "year": str(t1), "share_pct": t[f"share_{t1}"] * 100}
+                ),
+            ]
+        )
+        base = alt.Chart(long).encode(
+            x=alt.X("year:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("share_pct:Q", title="share (%)"),
+            color=alt.Color("partner:N", legend=None),
+        )
+        lines = base.mark_line(point=True, strokeWidth=2.5)
+        end = long[long["year"] == str(t1)]
+        labels = (
+            alt.Chart(end)
+            .mark_text(align="left", dx=8, fontSize=12)
+            .encode(
+                x="year:N",
+                y="share_pct:Q",
+                text="partner:N",
+                color=alt.Color("partner:N", legend=None),
+            )
+        )
+        subtitle = (
+            f"Share of US imports of the {self.params['products']:,} listed products "
+            "whose China share fell, %"
+        )
+        if self.params.get("denominator") == "partners":
+            subtitle += " (among the partners in the source)"
+        return charts.finish(
+            alt.layer(lines, labels),
+            title=self.title,
+            subtitle=subtitle,
+            source=self.source,
+            width=360,
+        )
+
+
+def mirror_gaps(
+    store: Store,
+    *,
+    reporter: str = "USA",
+    partner: str = "CHN",
+    level: int = 0,
+    years: tuple[int, int] | None = None,
+) -> IndicatorResult:
+    """Reporter's imports from partner vs partner's exports to reporter (module doc)."""
+    span = "" if years is None else f"AND year BETWEEN {int(years[0])} AND {int(years[1])}"
+    # one file per (year, product): the same flow staged in two files is not added twice
+    base = (
+        "SELECT year, product, arg_max(v, provenance_id) AS v, [max(provenance_id)] AS ids "
+        "FROM (SELECT year, {code} AS product, provenance_id, sum(value_usd) AS v "
+        "FROM trade_flows WHERE reporter = ? AND partner = ? AND flow = ? AND month IS NULL "
+        f"AND product_level = ? {span} GROUP BY ALL) GROUP BY ALL"
+    )
+    code = "'TOTAL'" if level == 0 else f"substr(product_code, 1, {int(level)})"
+    m = store.df(base.format(code=code), [reporter, partner, "import", level])
+    x = store.df(base.format(code=code), [partner, reporter, "export", level])
+    if m.empty or x.empty:
+        which = f"{reporter}-reported imports" if m.empty else f"{partner}-reported exports"
+        raise NoDataError(
+            f"No {which} ({reporter}–{partner}, {level}-digit) in the store: no mirror gap.",
+            hint="Ingest both reporters' files (e.g. comtrade-totals for USA and CHN).",
+        )
+    t = m.merge(x, on=["year", "product"], suffixes=("_m", "_x"))
+    ids = sorted({int(i) for col in ("ids_m", "ids_x") for ids in t[col] for i in ids})
+    table = (
+        pd.DataFrame(
+            {
+                "year": t["year"],
+                "product": t["product"],
+                f"{reporter.lower()}_imports_usd": t["v_m"],
+                f"{partner.lower()}_exports_usd": t["v_x"],
+                "gap_usd": t["v_m"] - t["v_x"],
+                "ratio": t["v_m"] / t["v_x"],
+            }
+        )
+        .sort_values(["product", "year"])
+        .reset_index(drop=True)
+    )
+    return IndicatorResult(
+        table=table,
+        name="mirror_gap",
+        units="USD; ratio",
+        formula="gap = M (reporter imports) − X (partner exports); ratio = M / X",
+        title=f"Mirror gap: {reporter}-reported imports from {partner} vs {partner}-reported "
+        "exports",
+        source=source_line(store, ids),
+        notes=[
+            "imports are CIF/customs value, exports FOB: part of the gap is freight and "
+            "insurance; the rest is re-exports via third countries and timing",
+            "where a flow is in several files, the latest ingested file is used",
+        ],
+        provenance_ids=ids,
+    )
+
+
+__all__ = ["CONNECTORS", "ReroutingResult", "mirror_gaps", "provenance_ids", "rerouting"]
