@@ -106,8 +106,8 @@ def _wide(t: pd.DataFrame) -> pd.DataFrame:
     )
     shr = t.pivot_table(index="product", columns=["year", "partner"], values="share", aggfunc="sum")
     tot.columns = pd.MultiIndex.from_tuples([("total", y, "") for y in tot.columns])
-    val.columns = pd.MultiIndex.from_tuples([("value", y, p) for y, p in val.columns])
-    shr.columns = pd.MultiIndex.from_tuples([("share", y, p) for y, p in shr.columns])
+    val.columns = pd.MultiIndex.from_tuples([("value", c[0], c[1]) for c in val.columns.tolist()])
+    shr.columns = pd.MultiIndex.from_tuples([("share", c[0], c[1]) for c in shr.columns.tolist()])
     return pd.concat([tot, val, shr], axis=1)
 
 
@@ -214,7 +214,7 @@ class ReroutingResult(IndicatorResult):
             "whose China share fell, %"
         )
         if self.params.get("denominator") == "partners":
-            subtitle += " (among the partners in the source)"
+            subtitle += " (of the partners listed)"
         return charts.finish(
             alt.layer(lines, labels),
             title=self.title,
