@@ -17,7 +17,7 @@ import typer
 from techties import config
 from techties.cli.app import DataOpt, JsonOpt, StoreOpt, app, open_store_cli
 from techties.cli.output import console, emit_json, print_frame
-from techties.errors import ConfigError, FetchError, TechtiesError
+from techties.errors import ConfigError, TechtiesError
 from techties.store import Store
 
 NO_DATA_HINT = (
@@ -33,9 +33,8 @@ CLIENT_FACTORY: Callable[[], httpx.Client] = lambda: httpx.Client(  # noqa: E731
 
 
 def store_has_data(store: Store) -> bool:
-    """True when any table other than provenance holds rows."""
-    t = store.tables()
-    return bool(((t["kind"] == "table") & (t["table"] != "provenance") & (t["rows"] > 0)).any())
+    """True when anything has been ingested (the provenance log has a row with rows written)."""
+    return bool(store.scalar("SELECT count(*) FROM provenance WHERE rows_written > 0"))
 
 
 def ingest_data_folder(store: Store, data: Path, *, quiet: bool = False) -> int:
@@ -66,7 +65,7 @@ def download_all(store: Store, *, quiet: bool = False) -> int:
     if not sources:
         raise ConfigError("The store is empty and no source can be downloaded.", hint=NO_DATA_HINT)
     cache = Path(config.get("cache") or ".")
-    done = 0
+    done, failed = 0, []
     with CLIENT_FACTORY() as client, Progress(console=console, disable=quiet) as bar:
         task = bar.add_task("downloading", total=len(sources))
         for src in sources:
@@ -75,15 +74,20 @@ def download_all(store: Store, *, quiet: bool = False) -> int:
             folder.mkdir(parents=True, exist_ok=True)
             try:
                 files = src.download(folder, years=None, client=client)
-            except FetchError as exc:
-                raise ConfigError(
-                    f"The store is empty and the official endpoint of {src.name!r} could not be "
-                    f"reached ({exc.message}).",
-                    hint=NO_DATA_HINT,
-                ) from None
+            except TechtiesError as exc:  # unreachable endpoint, missing API key …
+                failed.append(f"{src.name}: {exc.message}")
+                bar.advance(task)
+                continue
             if files:
                 done += sum(not r.skipped for r in ingest_files(store, src.name, files))
             bar.advance(task)
+    if failed and not done:
+        raise ConfigError(
+            f"The store is empty and no official endpoint could be used ({failed[0]}"
+            + (f"; {len(failed) - 1} more failed" if len(failed) > 1 else "")
+            + ").",
+            hint=NO_DATA_HINT,
+        )
     return done
 
 

@@ -133,7 +133,8 @@ def render_html(store: Store, verdicts: list[Verdict]) -> str:
 
 def _table_counts(store: Store) -> list[dict[str, Any]]:
     t = store.tables()
-    t = t[(t["kind"] == "table") & (t["table"] != "provenance") & (t["rows"] > 0)]
+    t = t[(t["kind"] == "table") & (t["rows"] > 0)]
+    t = t[~t["table"].isin(["provenance", "schema_migrations"])]
     return [{"table": str(r["table"]), "rows": int(r["rows"])} for r in t.to_dict("records")]
 
 

@@ -36,14 +36,17 @@ class ManifestEntry:
 def load_manifest(root: Path) -> list[ManifestEntry]:
     """The manifest for a data folder (its own, else the package default)."""
     own = root / MANIFEST_NAME
-    text = (
-        own.read_text("utf-8")
-        if own.exists()
-        else (
-            resources.files("techties.store").joinpath("default_manifest.yaml").read_text("utf-8")
-        )
-    )
-    where = own if own.exists() else Path("default_manifest.yaml")
+    if own.exists():
+        return _parse_manifest(own.read_text("utf-8"), own)
+    entries: list[ManifestEntry] = []
+    folder = resources.files("techties.store").joinpath("manifests")
+    for part in sorted(folder.iterdir(), key=lambda p: p.name):
+        if part.name.endswith(".yaml"):
+            entries.extend(_parse_manifest(part.read_text("utf-8"), Path("manifests", part.name)))
+    return entries
+
+
+def _parse_manifest(text: str, where: Path) -> list[ManifestEntry]:
     try:
         raw = yaml.safe_load(text) or []
     except yaml.YAMLError as exc:

@@ -27,10 +27,10 @@ PARTIAL_YEAR_FRACTION = 0.6
 
 
 def _group(iso3: str | None) -> str:
-    if iso3 == "CHN":
+    if iso3 in ("CHN", "HKG"):
         return "China (incl. Hong Kong)"
     if iso3 in PRIMARY_TARGETS:
-        return "Russia, Belarus, Iran, North Korea"
+        return "Russia, Belarus, Iran, N. Korea"
     return "Third countries"
 
 
@@ -56,8 +56,7 @@ class EntityListReach(Checker):
             loaded_by="ingest tech-export-controls/bis_entity_list.json",
         )
         rows = store.df(
-            "SELECT country_iso3, year(date_added) AS year, count(*) AS entries, "
-            "max(snapshot) AS snapshot FROM entity_list "
+            "SELECT country_iso3, year(date_added) AS year, count(*) AS entries FROM entity_list "
             "WHERE list_id = ? AND date_added IS NOT NULL GROUP BY ALL",
             [ENTITY_LIST_ID],
         )
@@ -65,10 +64,12 @@ class EntityListReach(Checker):
             raise Missing("no_data", "no dated BIS Entity List entries in the store.")
         rows["group"] = [_group(c) for c in rows["country_iso3"]]
         by = pd.DataFrame(rows.groupby(["year", "group"], as_index=False)["entries"].sum())
-        snap = pd.to_datetime(rows["snapshot"].max()) if rows["snapshot"].notna().any() else None
-        last = int(by["year"].max())
-        if snap is not None and snap.year == last and snap.month < 12:
-            last -= 1  # the snapshot year is incomplete
+        latest = pd.Timestamp(
+            store.scalar(
+                "SELECT max(date_added) FROM entity_list WHERE list_id = ?", [ENTITY_LIST_ID]
+            )
+        )
+        last = int(latest.year) if latest.month == 12 and latest.day == 31 else int(latest.year) - 1
         late = range(last - WINDOW_YEARS + 1, last + 1)
         early = range(last - 2 * WINDOW_YEARS + 1, last - WINDOW_YEARS + 1)
         third = by[by["group"] == "Third countries"].set_index("year")["entries"]
@@ -100,32 +101,32 @@ class EntityListReach(Checker):
                 Figure("ratio", "Later / earlier window", ratio, "ratio", 2),
                 Figure(
                     "china_total",
-                    "China entries on the list (all years)",
+                    "China entries with a listing date (all years)",
                     float(by.loc[by["group"].str.startswith("China"), "entries"].sum()),
                     "entries",
                 ),
             ],
             evidence=by,
             provenance_ids=provenance_of(store, "entity_list", "list_id = ?", [ENTITY_LIST_ID]),
-            chart=_stacked(by[by["year"] >= last - 2 * WINDOW_YEARS - 1]),
+            chart=_stacked(by[by["year"] >= last - 2 * WINDOW_YEARS - 1], partial=last + 1),
         )
 
 
-def _stacked(by: pd.DataFrame) -> Any:
+def _stacked(by: pd.DataFrame, *, partial: int) -> Any:
     chart = (
         alt.Chart(by)
         .mark_bar()
         .encode(
-            x=alt.X("year:O", title="Year of first listing"),
+            x=alt.X("year:O", title="Year of first listing", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("entries:Q", title="Entries added (still listed)"),
-            color=alt.Color("group:N", title=None),
+            color=alt.Color("group:N", title=None, legend=alt.Legend(labelLimit=400)),
             tooltip=["year", "group", "entries"],
         )
     )
     return charts.finish(
         chart,
         title="BIS Entity List entries by year added and destination",
-        subtitle="Entries still listed at the snapshot (a lower bound on additions)",
+        subtitle=f"Entries still listed at the snapshot (a lower bound on additions); {partial} is partial",
         source="BIS Entity List, Supplement No. 4 to 15 CFR Part 744",
     )
 
