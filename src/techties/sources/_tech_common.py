@@ -10,6 +10,7 @@ import html
 import re
 from functools import lru_cache
 
+import pyarrow as pa
 import pycountry
 
 #: Names used by BIS, NCSES, OpenAlex and MOFCOM that pycountry does not resolve directly.
@@ -160,3 +161,25 @@ def parse_date(text: str | None) -> dt.date | None:
         pass
     found = dates_in(s)
     return found[0][1] if found else None
+
+
+INDICATOR_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("indicator", pa.string()),
+        ("name", pa.string()),
+        ("unit", pa.string()),
+        ("country", pa.string()),
+        ("country_label", pa.string()),
+        ("partner", pa.string()),
+        ("partner_label", pa.string()),
+        ("year", pa.int16()),
+        ("value", pa.float64()),
+        ("flag", pa.string()),
+    ]
+)
+
+
+def indicator_table(rows: list[dict[str, object]]) -> pa.Table:
+    """Rows → a pyarrow table with the ``indicators`` columns (see migration 0006)."""
+    return pa.Table.from_pylist(rows, schema=INDICATOR_SCHEMA)

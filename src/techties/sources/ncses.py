@@ -1,0 +1,538 @@
+"""NSF/NCSES Science & Engineering Indicators tables (ncses_stats_explorer CSV) → ``indicators``.
+
+Each table is a folder ``<modal_id>_<table_number>/`` with ``data.csv`` and ``README.md`` (title,
+units). The converter dropped the column headers of several tables and wrote one row per cell
+(``table_id,row_id,time_period,value``) with the row label in ``time_period``: the year or partner
+of each value is its **position inside the group of rows sharing a label**. That order is not in
+the file, so it is encoded here explicitly, per table, in :data:`SPECS` (from CATALOG-tech.md §3
+and the published SEI tables), and checked: every label group must have exactly the encoded
+number of cells, otherwise the read fails naming the row.
+
+Layouts (``SPECS[table]["layout"]``):
+
+- ``cells``: lost headers; ``slots`` lists what each position holds — a year, or a named
+  non-year slot (``income_group``, ``total``) that is skipped (with its reason in the spec).
+- ``pairs``: lost headers, country × partner matrix; label ``"World -> <country> -> <year>"``;
+  the partners are the row countries in row order (``with_world``: the first column is World).
+- ``measures``: lost headers; each label group holds ``measures`` in order, repeated per block
+  (``blocks``: e.g. PPP US$ bn, then % shares); the year is in the label (``"China (2019)"``).
+- ``wide``: ``<dim>_full_path`` + ``field_<year>`` columns; the geography is the first
+  ``geo_depth`` path segments (or everything before ``measure_start``).
+- ``wide_years``: one row per partner, columns are years (SPBS-36); ``country`` fixed.
+- ``levels``: long with ``*_level_N`` columns (SRD-1): measure levels, the last one the year.
+- ``mne``: US companies' R&D or employment abroad by host location, cells ``"['13,052', 'i']"``
+  (value, flag); the survey year is read from the README title.
+
+Values: ``na``/``NA``/``D``/``-`` become NULL with the code kept in ``flag``; thousands
+separators are removed; labels lose HTML and footnote markers. "China" in SEI tables includes
+Hong Kong unless noted.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from techties.errors import SourceFormatError
+from techties.sources._tech_common import clean_label, indicator_table, iso3
+from techties.sources.base import Source, register
+from techties.sources.containers import read_frame, require_columns
+
+
+def _years(first: int, last: int) -> list[int | str]:
+    return list(range(first, last + 1))
+
+
+#: Explicit structure of each supported NCSES table (see module docstring).
+SPECS: dict[str, dict[str, Any]] = {
+    "SPBS-2": {
+        "layout": "cells",
+        "slots": ["income_group", *_years(2003, 2022)],
+        "code": "articles_fractional",
+        "unit": "S&E articles (fractional count)",
+    },
+    "SPBS-17": {
+        "layout": "cells",
+        "slots": _years(2003, 2022),
+        "code": "articles_whole",
+        "unit": "S&E articles (whole count)",
+    },
+    "SPBS-54": {
+        "layout": "cells",
+        "slots": _years(2003, 2020),
+        "code": "top1pct_share",
+        "unit": "percent of the country's articles",
+    },
+    "SINV-4": {
+        "layout": "cells",
+        "slots": ["income_group", *_years(2000, 2022)],
+        "code": "uspto_patents",
+        "unit": "USPTO utility patents (fractional)",
+    },
+    "SINV-10": {
+        "layout": "cells",
+        "slots": ["income_group", *_years(1998, 2022)],
+        "code": "uspto_semiconductor_patents",
+        "unit": "USPTO utility patents (fractional)",
+    },
+    "SINV-11": {
+        "layout": "cells",
+        "slots": ["total", *_years(2000, 2022)],
+        "code": "pct_applications",
+        "unit": "PCT applications",
+    },
+    "SINV-5": {
+        "layout": "cells",
+        "slots": ["income_group", *_years(1998, 2020)],
+        "code": "patent_families",
+        "unit": "international patent families granted",
+    },
+    "SINV-17": {
+        "layout": "cells",
+        "slots": [2022],
+        "code": "ai_patents_cum_2000_22",
+        "unit": "AI utility patents granted, cumulative 2000-22",
+    },
+    "SPBS-35": {
+        "layout": "pairs",
+        "with_world": True,
+        "code": "intl_coauthored",
+        "unit": "internationally coauthored S&E articles (whole count)",
+    },
+    "SPBS-38": {
+        "layout": "pairs",
+        "with_world": False,
+        "code": "collab_index",
+        "unit": "index (observed / expected coauthorship)",
+    },
+    "SPBS-36": {
+        "layout": "wide_years",
+        "country": "United States",
+        "code": "us_intl_share",
+        "unit": "percent of US international articles",
+    },
+    "SPBS-33": {
+        "layout": "wide",
+        "measure_start": "Total articles",
+        "code": "articles",
+        "unit": "S&E articles (whole count)",
+    },
+    "SHED-12": {"layout": "wide", "geo_depth": 1, "code": "doctorates", "unit": "degrees"},
+    "S2-16": {"layout": "wide", "geo_depth": 1, "code": "doctorates", "unit": "degrees"},
+    "SHED-11": {"layout": "wide", "geo_depth": 1, "code": "first_degrees", "unit": "degrees"},
+    "7-7": {
+        "layout": "wide",
+        "geo_depth": 1,
+        "code": "us_doctorates_temp_visa",
+        "unit": "US research doctorates to temporary-visa holders",
+    },
+    "SINV-99": {
+        "layout": "wide",
+        "geo_depth": 1,
+        "code": "venture_capital",
+        "unit": "US$ millions",
+    },
+    "RD-8": {
+        "layout": "measures",
+        "code": "gerd_by_type",
+        "title": "Gross expenditures on R&D for selected countries, by type of R&D",
+        "measures": ["total", "basic", "applied", "experimental", "other"],
+        "blocks": [("ppp_usd_bn", "PPP US$ billions"), ("share_pct", "percent of GERD")],
+    },
+    "SRD-1": {"layout": "levels", "code": "gerd", "unit": "see indicator name"},
+    "MNE-RD": {
+        "layout": "mne",
+        "code": "us_company_rd_abroad",
+        "unit": "US$ millions",
+        "title": "R&D paid for by the company and others and performed by the company "
+        "outside of the United States",
+    },
+    "MNE-EMP": {
+        "layout": "mne",
+        "code": "us_company_employment_abroad",
+        "unit": "thousands of employees",
+        "title": "Foreign employment and R&D employment, by location",
+    },
+}
+
+_MISSING = {"", "na", "NA", "n/a", "ne", "D", "S", "-", "—", "–", "*", "X", "x"}
+_LIST_CELL = re.compile(r"^\[\s*'([^']*)'\s*,\s*'([^']*)'\s*\]$")
+_LABEL_YEAR = re.compile(r"\s*\((\d{4})\)\s*$")
+
+
+def parse_cell(raw: Any) -> tuple[float | None, str | None]:
+    """``'13,052'`` → 13052.0; ``"['6,265', 'i']"`` → (6265.0, 'i'); ``'na'`` → (None, 'na')."""
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return None, None
+    text = str(raw).strip()
+    flag: str | None = None
+    m = _LIST_CELL.match(text)
+    if m:
+        text, flag = m.group(1).strip(), (m.group(2).replace("&nbsp;", "").strip() or None)
+    if text in _MISSING:
+        return None, (text or flag) or None
+    try:
+        return float(text.replace(",", "")), flag
+    except ValueError:
+        raise ValueError(text) from None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", clean_label(text).lower()).strip("_")
+
+
+def _geo(label: str) -> tuple[str | None, str]:
+    """Country ISO3 (or WLD) and clean label from an NCSES geography path segment."""
+    text = _LABEL_YEAR.sub("", clean_label(label))
+    return iso3(text), text
+
+
+def _readme(folder: Path) -> tuple[str, str]:
+    readme = folder / "README.md"
+    if not readme.exists():
+        return "", ""
+    text = readme.read_text("utf-8", errors="replace")
+    title = clean_label(text.splitlines()[0].lstrip("# ")) if text else ""
+    units = re.search(r"\*\*Units:\*\*\s*(.+)", text)
+    return title, clean_label(units.group(1)) if units else ""
+
+
+def table_key(path: Path) -> str:
+    """The SPECS key of a ``data.csv``: the table number of its folder, or MNE-* by title."""
+    folder = path.parent
+    title, _ = _readme(folder)
+    for key, spec in SPECS.items():
+        if "title" in spec and title.startswith(spec["title"]):
+            return key
+    m = re.match(r"^\d+_(.+)$", folder.name)
+    key = m.group(1) if m else folder.name
+    if key not in SPECS or "title" in SPECS[key]:  # titled specs match by title only
+        raise SourceFormatError(
+            path,
+            f"NCSES table {key!r} ({title or 'no README title'}) has no encoded structure",
+            expected=f"one of {', '.join(sorted(SPECS))}",
+            hint="Lost-header tables need their row/column order encoded in "
+            "techties.sources.ncses.SPECS before they can be read.",
+        )
+    return key
+
+
+class _Rows:
+    """Collects indicator rows for one table."""
+
+    def __init__(self, path: Path, key: str, title: str) -> None:
+        self.path, self.key, self.title = path, key, title
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        code: str,
+        name: str,
+        unit: str,
+        label: str,
+        year: int,
+        raw: Any,
+        *,
+        file_row: int,
+        column: str,
+        partner: str | None = None,
+    ) -> None:
+        try:
+            value, flag = parse_cell(raw)
+        except ValueError:
+            raise SourceFormatError(
+                self.path,
+                f"value {raw!r} is not a number",
+                row=file_row,
+                column=column,
+                expected="a number or na/NA/D",
+            ) from None
+        iso, clean = _geo(label)
+        p_iso, p_clean = _geo(partner) if partner else (None, None)
+        self.rows.append(
+            {
+                "source": "ncses",
+                "indicator": f"ncses:{self.key}:{code}",
+                "name": f"{self.title} — {name}" if name else self.title,
+                "unit": unit,
+                "country": iso,
+                "country_label": clean,
+                "partner": p_iso,
+                "partner_label": p_clean,
+                "year": year,
+                "value": value,
+                "flag": flag,
+            }
+        )
+
+
+def _cells(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    require_columns(df, ["time_period", "value"], out.path, what="NCSES lost-header")
+    slots = spec["slots"]
+    for label, grp in df.groupby("time_period", sort=False):
+        if len(grp) != len(slots):
+            raise SourceFormatError(
+                out.path,
+                f"label {label!r} has {len(grp)} cells",
+                row=int(grp.index[0]) + 2,
+                column="time_period",
+                expected=f"{len(slots)} cells per label ({slots[0]} … {slots[-1]})",
+                hint="The table layout changed; update techties.sources.ncses.SPECS.",
+            )
+        for (i, raw), slot in zip(grp["value"].items(), slots, strict=True):
+            if isinstance(slot, int):
+                seg = str(label).split(" -> ")[-1]
+                out.add(
+                    spec["code"],
+                    "",
+                    spec["unit"],
+                    seg,
+                    slot,
+                    raw,
+                    file_row=int(str(i)) + 2,
+                    column="value",
+                )
+
+
+def _pairs(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    require_columns(df, ["time_period", "value"], out.path, what="NCSES lost-header")
+    labels = list(dict.fromkeys(df["time_period"]))
+    countries = list(dict.fromkeys(str(lb).split(" -> ")[-2] for lb in labels))
+    partners = (["World"] if spec["with_world"] else []) + [c for c in countries if c != "World"]
+    for label, grp in df.groupby("time_period", sort=False):
+        parts = str(label).split(" -> ")
+        if len(grp) != len(partners) or not parts[-1].isdigit():
+            raise SourceFormatError(
+                out.path,
+                f"label {label!r} has {len(grp)} cells",
+                row=int(grp.index[0]) + 2,
+                column="time_period",
+                expected=f"'<country> -> <year>' with {len(partners)} partner cells",
+            )
+        for (i, raw), partner in zip(grp["value"].items(), partners, strict=True):
+            out.add(
+                spec["code"],
+                "",
+                spec["unit"],
+                parts[-2],
+                int(parts[-1]),
+                raw,
+                file_row=int(str(i)) + 2,
+                column="value",
+                partner=partner,
+            )
+
+
+def _measures(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    require_columns(df, ["time_period", "value"], out.path, what="NCSES lost-header")
+    df = df.assign(_key=df["time_period"].map(lambda s: _LABEL_YEAR.sub("", clean_label(str(s)))))
+    n = len(spec["measures"])
+    for key, grp in df.groupby("_key", sort=False):
+        if len(grp) % n or len(grp) // n > len(spec["blocks"]):
+            raise SourceFormatError(
+                out.path,
+                f"label {key!r} has {len(grp)} cells",
+                row=int(grp.index[0]) + 2,
+                column="time_period",
+                expected=f"{n} cells per block ({', '.join(spec['measures'])})",
+            )
+        year_m = _LABEL_YEAR.search(clean_label(str(grp["time_period"].iloc[0])))
+        if not year_m:
+            raise SourceFormatError(
+                out.path,
+                f"label {grp['time_period'].iloc[0]!r} has no year",
+                row=int(grp.index[0]) + 2,
+                column="time_period",
+                expected="'Country (YYYY)'",
+            )
+        for k, (i, raw) in enumerate(grp["value"].items()):
+            block_code, unit = spec["blocks"][k // n]
+            measure = spec["measures"][k % n]
+            out.add(
+                f"{spec['code']}_{measure}_{block_code}",
+                f"{measure} ({unit})",
+                unit,
+                str(key),
+                int(year_m.group(1)),
+                raw,
+                file_row=int(str(i)) + 2,
+                column="value",
+            )
+
+
+def _path_column(df: pd.DataFrame, path: Path) -> str:
+    cols = [c for c in df.columns if str(c).endswith("full_path")]
+    if not cols:
+        raise SourceFormatError(
+            path, "no '*_full_path' column", column="full_path", expected="the NCSES wide layout"
+        )
+    return str(cols[0])
+
+
+def _wide(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    pcol = _path_column(df, out.path)
+    ycols = [c for c in df.columns if re.fullmatch(r"field_\d{4}", str(c))]
+    if not ycols:
+        raise SourceFormatError(
+            out.path,
+            "no 'field_<year>' columns",
+            column="field_YYYY",
+            expected="year columns field_2003 …",
+        )
+    for i, rec in df.iterrows():
+        parts = [clean_label(p) for p in str(rec[pcol]).split(" -> ")]
+        if "measure_start" in spec:
+            if spec["measure_start"] not in parts:
+                continue  # geography header rows carry no values
+            k = parts.index(spec["measure_start"])
+        else:
+            k = spec["geo_depth"]
+        geo, measure = parts[k - 1], " -> ".join(parts[k:]) or "Total"
+        for c in ycols:
+            raw = rec[c]
+            if raw is None or (isinstance(raw, float) and pd.isna(raw)) or str(raw).strip() == "":
+                continue  # header rows hold no cells
+            out.add(
+                f"{spec['code']}:{_slug(measure)}",
+                measure,
+                spec["unit"],
+                geo,
+                int(str(c)[-4:]),
+                raw,
+                file_row=int(str(i)) + 2,
+                column=str(c),
+            )
+
+
+def _wide_years(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    label_col = df.columns[2]
+    ycols = [c for c in df.columns if re.fullmatch(r"\d{4}", str(c))]
+    if not ycols:
+        raise SourceFormatError(
+            out.path, "no year columns", column="2003", expected="columns named by year"
+        )
+    for i, rec in df.iterrows():
+        for c in ycols:
+            out.add(
+                spec["code"],
+                "",
+                spec["unit"],
+                spec["country"],
+                int(str(c)),
+                rec[c],
+                file_row=int(str(i)) + 2,
+                column=str(c),
+                partner=str(rec[label_col]),
+            )
+
+
+def _levels(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    lcols = [c for c in df.columns if re.search(r"_level_\d$", str(c))]
+    require_columns(df, ["time_period", "value"], out.path, what="NCSES long")
+    for i, rec in df.iterrows():
+        levels = [
+            clean_label(str(rec[c])) for c in lcols if isinstance(rec[c], str) and rec[c].strip()
+        ]
+        if not levels:
+            continue
+        when, measure = levels[-1], levels[:-1]
+        label = clean_label(str(rec["time_period"]))
+        label_year = _LABEL_YEAR.search(label)
+        span = re.fullmatch(r"(\d{4})\s*[–-]\s*(\d{2,4})a?", when)
+        if span:
+            end = span.group(2)
+            year = int(end) if len(end) == 4 else int(span.group(1)[:2] + end)
+            measure = [*measure, f"{span.group(1)}-{year}"]
+        elif re.fullmatch(r"\d{4}a?", when):
+            year = int(when[:4])
+            if when.endswith("a") and label_year:  # "2021a" = 2021 or the latest year in label
+                year = int(label_year.group(1))
+        else:
+            raise SourceFormatError(
+                out.path,
+                f"level {when!r} is not a year or period",
+                row=int(str(i)) + 2,
+                column=str(lcols[-1]),
+                expected="YYYY, YYYYa or YYYY–YY",
+            )
+        name = " -> ".join(measure)
+        out.add(
+            f"{spec['code']}:{_slug(name)}",
+            name,
+            spec["unit"],
+            label.split(" -> ")[-1],
+            year,
+            rec["value"],
+            file_row=int(str(i)) + 2,
+            column="value",
+        )
+
+
+def _mne(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    pcol = _path_column(df, out.path)
+    fcols = [c for c in df.columns if str(c).startswith("field_")]
+    m = re.search(r":\s*(\d{4})\s*$", out.title)
+    if not m:
+        raise SourceFormatError(
+            out.path,
+            f"README title {out.title!r} names no survey year",
+            expected="a title ending ': YYYY'",
+        )
+    year = int(m.group(1))
+    for i, rec in df.iterrows():
+        parts = [clean_label(p) for p in str(rec[pcol]).split(" -> ")]
+        geo = parts[-1]
+        geo = "World" if geo in {"Total", "All locations"} else geo
+        for c in fcols:
+            measure = str(c).removeprefix("field_")
+            out.add(
+                f"{spec['code']}:{measure}",
+                measure.replace("_", " "),
+                spec["unit"],
+                geo,
+                year,
+                rec[c],
+                file_row=int(str(i)) + 2,
+                column=str(c),
+            )
+
+
+_LAYOUTS = {
+    "cells": _cells,
+    "pairs": _pairs,
+    "measures": _measures,
+    "wide": _wide,
+    "wide_years": _wide_years,
+    "levels": _levels,
+    "mne": _mne,
+}
+
+
+@register
+class NCSES(Source):
+    """NSF/NCSES S&E Indicators and BERD tables in the ncses_stats_explorer CSV layout."""
+
+    name = "ncses"
+    table = "indicators"
+    title = "NSF/NCSES Science & Engineering Indicators tables"
+    homepage = "https://ncses.nsf.gov/indicators"
+    patterns = ("*/data.csv", "data.csv")
+
+    def read(self, path: Path) -> pa.Table:
+        key = table_key(path)
+        spec = SPECS[key]
+        title, _ = _readme(path.parent)
+        df = read_frame(path, dtype_str=True)
+        out = _Rows(path, key, title or key)
+        _LAYOUTS[spec["layout"]](df, spec, out)
+        if not out.rows:
+            raise SourceFormatError(path, "no values found", expected=f"the {key} layout")
+        return indicator_table(out.rows)
+
+    def version(self, path: Path) -> str | None:
+        title, _ = _readme(path.parent)
+        return f"{path.parent.name}: {title}" if title else path.parent.name
