@@ -1,0 +1,362 @@
+"""Baselines for the general-equilibrium engines, read from the staged public data.
+
+Multi-sector (:class:`~techties.simulation.caliendo_parro.MultiSectorBaseline`):
+
+* :func:`load_cp2015` — the original Caliendo–Parro (2015) data (31 regions × 40 sectors, 1993),
+  built exactly as their replication code does (domestic sales = gross output − exports, final
+  demand shares from absorption net of intermediate use, negative shares set to zero).
+* :func:`load_eora2017` — the Eora26 2017 Caliendo–Parro-ready baseline (37 × 23); by default
+  returned *calibrated* (the model's own zero-shock equilibrium, see
+  :func:`~techties.simulation.caliendo_parro.calibrate_baseline`).
+* :func:`load_icio_flows` — OECD ICIO 2023 sectoral flows and tariffs (81 × 28) for checks.
+
+One-sector: :func:`load_wiod2014_onesector` (44-country GE_gravity example data, 2014) and
+:func:`load_liberation_day` (194-country 2023 matrix with the 2 April 2025 schedule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from techties.errors import SourceFormatError
+from techties.simulation.caliendo_parro import MultiSectorBaseline, calibrate_baseline
+
+CP2015_REGIONS = (
+    "ARG",
+    "AUS",
+    "AUT",
+    "BRA",
+    "CAN",
+    "CHL",
+    "CHN",
+    "DNK",
+    "FIN",
+    "FRA",
+    "DEU",
+    "GRC",
+    "HUN",
+    "IND",
+    "IDN",
+    "IRL",
+    "ITA",
+    "JPN",
+    "KOR",
+    "MEX",
+    "NLD",
+    "NZL",
+    "NOR",
+    "PRT",
+    "ZAF",
+    "ESP",
+    "SWE",
+    "TUR",
+    "GBR",
+    "USA",
+    "ROW",
+)
+CP2015_SECTORS = (
+    "Agriculture",
+    "Mining",
+    "Food",
+    "Textile",
+    "Wood",
+    "Paper",
+    "Petroleum",
+    "Chemicals",
+    "Plastic",
+    "Minerals",
+    "Basic metals",
+    "Metal products",
+    "Machinery n.e.c.",
+    "Office",
+    "Electrical",
+    "Communication",
+    "Medical",
+    "Auto",
+    "Other transport",
+    "Other",
+    "Electricity",
+    "Construction",
+    "Retail",
+    "Hotels",
+    "Land transport",
+    "Water transport",
+    "Air transport",
+    "Auxiliary transport",
+    "Post",
+    "Finance",
+    "Real estate",
+    "Renting of machinery",
+    "Computer",
+    "R&D",
+    "Other business",
+    "Public",
+    "Education",
+    "Health",
+    "Other services",
+    "Private households",
+)
+CP2015_NONTRADABLE_THETA = 8.22
+EORA_DIR = ("trade-ge-baseline", "eora26-cp2017")
+
+
+def _read_matrix(path: Path, shape: tuple[int, int]) -> np.ndarray:
+    try:
+        arr = np.loadtxt(path, dtype=float, ndmin=2)
+    except ValueError as exc:
+        raise SourceFormatError(path, f"not a numeric tab-separated matrix: {exc}") from None
+    if arr.shape != shape and arr.size == shape[0] * shape[1]:
+        arr = arr.reshape(shape)
+    if arr.shape != shape:
+        raise SourceFormatError(
+            path, f"matrix has shape {arr.shape}", expected=f"{shape[0]} x {shape[1]} numbers"
+        )
+    return arr
+
+
+def _stacked(arr: np.ndarray, blocks: int, size: int) -> np.ndarray:
+    """(blocks*size, size2) stacked blocks → (blocks, size, size2)."""
+    return arr.reshape(blocks, size, -1)
+
+
+@dataclass(frozen=True)
+class CP2015Data:
+    """The CP (2015) inputs: the 1993 baseline and the 1993 and 2005 tariff factors [n, i, j]."""
+
+    baseline: MultiSectorBaseline
+    tau1993: np.ndarray
+    tau2005: np.ndarray
+
+    def nafta_tariffs(self, members: tuple[str, ...] = ("CAN", "MEX", "USA")) -> np.ndarray:
+        """1993 tariffs everywhere except among ``members``, which take their 2005 values."""
+        idx = [self.baseline.index_of(c) for c in members]
+        tau = self.tau1993.copy()
+        block = np.ix_(idx, idx)
+        tau[block] = self.tau2005[block]
+        return tau
+
+
+def load_cp2015(folder: Path) -> CP2015Data:
+    """Read ``trade-cp2015/`` (catalog §9) into a 31 × 40 baseline, as the replication code does.
+
+    Trade flows are thousands of USD (scaled × 1000 to USD like ``GO.txt``); services (sectors
+    21–40) have no trade. Domestic sales = max(GO, exports) − exports. ``X_n^j`` = tariff-
+    inclusive absorption; ``α_n^j ∝ max(X_n^j − Σ_k G_n^{jk}(1 − B_n^k) GO_n^k, 0)``; value
+    added = B · GO; deficits = imports − exports at producer prices.
+    """
+    folder = Path(folder)
+    n, j, jt = len(CP2015_REGIONS), len(CP2015_SECTORS), 20
+    flows = _stacked(_read_matrix(folder / "xbilat1993.txt", (jt * n, n)), jt, n) * 1000
+    t93 = _stacked(_read_matrix(folder / "tariffs1993.txt", (jt * n, n)), jt, n)
+    t05 = _stacked(_read_matrix(folder / "tariffs2005.txt", (jt * n, n)), jt, n)
+    io = _stacked(_read_matrix(folder / "IO.txt", (n * j, j)), n, j)  # [n, k(input), j(user)]
+    va_share = _read_matrix(folder / "B.txt", (j, n)).T  # [n, j]
+    gross_output = _read_matrix(folder / "GO.txt", (j, n)).T
+    theta_t = _read_matrix(folder / "T.txt", (jt, 1)).ravel()
+    theta = np.concatenate([theta_t, np.full(j - jt, CP2015_NONTRADABLE_THETA)])
+
+    m = np.zeros((n, n, j))  # [importer, exporter, sector] at producer prices
+    m[:, :, :jt] = flows.transpose(1, 2, 0)
+    tau93 = np.ones((n, n, j))
+    tau93[:, :, :jt] = 1 + t93.transpose(1, 2, 0) / 100
+    tau05 = np.ones((n, n, j))
+    tau05[:, :, :jt] = 1 + t05.transpose(1, 2, 0) / 100
+    diag = np.arange(n)
+    m[diag, diag, :] = 0.0
+    exports = m.sum(axis=0)  # [i, j]
+    gross_output = np.maximum(gross_output, exports)
+    m[diag, diag, :] = gross_output - exports
+    spend = m * tau93  # tariff-inclusive
+    expenditure = spend.sum(axis=1)
+    pi = np.divide(
+        spend, expenditure[:, None, :], out=np.zeros_like(spend), where=expenditure[:, None, :] > 0
+    )
+    # sectors nobody buys in a country (zero absorption): treat as fully domestic
+    empty = expenditure <= 0
+    pi[np.nonzero(empty)[0], np.nonzero(empty)[0], np.nonzero(empty)[1]] = 1.0
+    deficit = m.sum(axis=(1, 2)) - m.sum(axis=(0, 2))
+    # IO columns sum to 1 up to rounding (≤ 4e-7); rescale so that costs add up exactly
+    # (β + Σ_k γ = 1), otherwise value leaks and world value added is not conserved.
+    col = io.sum(axis=1, keepdims=True)
+    io = np.divide(io, col, out=np.zeros_like(io), where=col > 0)
+    va_share = np.where(col[:, 0, :] > 0, va_share, 1.0)
+    gamma = io * (1 - va_share)[:, None, :]
+    intermediate = np.einsum("nkj,nj->nk", gamma, gross_output)
+    final = np.maximum(expenditure - intermediate, 0.0)
+    alpha = final / final.sum(axis=1, keepdims=True)
+    value_added = (va_share * gross_output).sum(axis=1)
+    base = MultiSectorBaseline(
+        countries=CP2015_REGIONS,
+        sectors=CP2015_SECTORS,
+        pi=pi,
+        tau=tau93,
+        expenditure=expenditure,
+        alpha=alpha,
+        beta=va_share,
+        gamma=gamma,
+        theta=theta,
+        value_added=value_added,
+        deficit=deficit,
+        name="Caliendo–Parro 1993 (31 × 40)",
+        unit="USD",
+        notes=("Caliendo & Parro (2015) replication data, 1993; θ = 8.22 for services",),
+        goods=CP2015_SECTORS[:jt],
+    )
+    return CP2015Data(base, tau93, tau05)
+
+
+def load_eora2017(folder: Path, *, calibrate: bool = True) -> MultiSectorBaseline:
+    """The Eora26 2017 Caliendo–Parro baseline (catalog §10.1; thousand USD; 37 × 23).
+
+    ``calibrate=True`` (default) returns the model's own zero-shock equilibrium under the
+    file's parameters, tariffs and deficits (the stored shares do not clear goods markets).
+    """
+    path = Path(folder) / "data.npz"
+    try:
+        d = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise SourceFormatError(path, f"cannot read npz: {exc}") from None
+    need = (
+        "country_list",
+        "sector_list",
+        "alpha",
+        "beta",
+        "gamma",
+        "theta",
+        "pi",
+        "X",
+        "tilde_tau",
+        "V",
+        "D",
+    )
+    missing = [k for k in need if k not in d.files]
+    if missing:
+        raise SourceFormatError(path, f"missing arrays {missing}", expected=", ".join(need))
+    base = MultiSectorBaseline(
+        countries=tuple(str(c) for c in d["country_list"]),
+        sectors=tuple(str(s) for s in d["sector_list"]),
+        pi=d["pi"].astype(float),
+        tau=d["tilde_tau"].astype(float),
+        expenditure=d["X"].astype(float),
+        alpha=d["alpha"].astype(float),
+        beta=d["beta"].astype(float),
+        gamma=d["gamma"].astype(float),
+        theta=d["theta"].astype(float),
+        value_added=d["V"].astype(float),
+        deficit=d["D"].astype(float),
+        name="Eora26 2017 (37 × 23)",
+        unit="thousand USD",
+        notes=(
+            "Eora26 2017 basic prices (Lenzen et al. 2012, 2013); Teti GTD 2017 tariffs "
+            "(no Section 301); VNM and TWN flows are poor in Eora",
+        ),
+        goods=tuple(str(s) for s in d["sector_list"][:10]),
+    )
+    return calibrate_baseline(base) if calibrate else base
+
+
+@lru_cache(maxsize=4)
+def eora2017_cached(folder: str) -> MultiSectorBaseline:
+    """Calibrated Eora 2017 baseline, cached per process (calibration takes a fraction of a s)."""
+    return load_eora2017(Path(folder))
+
+
+# --------------------------------------------------------------------------- one-sector
+
+
+@dataclass(frozen=True)
+class OneSectorBaseline:
+    """One-sector baseline: ``trade[i, j]`` exporter × importer incl. domestic flows (diagonal).
+
+    ``tariff[i, j]``: baseline ad-valorem tariff (fraction) levied by importer j on i, or None.
+    ``pairs``: optional long frame of pair covariates (exporter, importer, …) for coefficient
+    shocks. ``has_domestic`` is False when the file has no domestic flows (GE needs them).
+    """
+
+    countries: tuple[str, ...]
+    trade: np.ndarray
+    tariff: np.ndarray | None = None
+    pairs: pd.DataFrame | None = None
+    name: str = "baseline"
+    unit: str = "USD"
+    has_domestic: bool = True
+    notes: tuple[str, ...] = ()
+
+    def index_of(self, country: str) -> int:
+        from techties.errors import UnknownNameError, did_you_mean
+
+        try:
+            return self.countries.index(country)
+        except ValueError:
+            raise UnknownNameError(
+                f"No country {country!r} in baseline {self.name!r}.",
+                hint=did_you_mean(country, self.countries),
+            ) from None
+
+
+def load_wiod2014_onesector(path: Path, *, year: int = 2014) -> OneSectorBaseline:
+    """The WIOD-based 44-economy aggregate of Zylkin's ``ge_gravity`` example (catalog §2).
+
+    ``GE_gravity_example_data.dta``: exporter, importer, year, trade (millions USD, domestic
+    flows included), FTA / eu_enlargement / other_fta pair dummies (kept in ``pairs``).
+    """
+    path = Path(path)
+    df = pd.read_stata(path)
+    need = {"exporter", "importer", "year", "trade"}
+    if not need <= set(df.columns):
+        raise SourceFormatError(path, f"missing columns {sorted(need - set(df.columns))}")
+    df = df[df.year == year]
+    if df.empty:
+        raise SourceFormatError(
+            path, f"no rows for year {year}", column="year", expected="2000, 2005, 2010 or 2014"
+        )
+    countries = tuple(sorted(set(df.exporter)))
+    wide = df.pivot_table(index="exporter", columns="importer", values="trade", aggfunc="sum")
+    wide = wide.reindex(index=countries, columns=countries).fillna(0.0)
+    pairs = df.drop(columns=["expcode", "impcode"], errors="ignore").reset_index(drop=True)
+    return OneSectorBaseline(
+        countries=countries,
+        trade=wide.to_numpy(dtype=float),
+        pairs=pairs,
+        name=f"WIOD one-sector {year} (44 economies)",
+        unit="million USD",
+        notes=("ge_gravity example data (WIOD 2016 release aggregate; FTAs from NSF-Kellogg)",),
+    )
+
+
+def load_liberation_day(folder: Path) -> OneSectorBaseline:
+    """194-country trade matrix (≈2023, thousand USD) and the 2 April 2025 US schedule (§10.4).
+
+    The file has no domestic flows (``has_domestic=False``): a GE counterfactual needs them, so
+    supply them (e.g. GDP − exports) before solving. ``tariff[i, USA]`` holds the schedule.
+    """
+    folder = Path(folder)
+    labels = pd.read_csv(folder / "country_labels.csv")
+    trade = pd.read_csv(folder / "trade_cepii.csv").to_numpy(dtype=float)
+    n = len(labels)
+    if trade.shape != (n, n):
+        raise SourceFormatError(
+            folder / "trade_cepii.csv",
+            f"shape {trade.shape}",
+            expected=f"{n} x {n} (country_labels.csv order)",
+        )
+    schedule = pd.read_csv(folder / "tariffs.csv")["applied_tariff"].to_numpy(dtype=float)
+    countries = tuple(str(c) for c in labels["iso3"])
+    tariff = np.zeros((n, n))
+    usa = countries.index("USA")
+    tariff[:, usa] = schedule
+    tariff[usa, usa] = 0.0
+    return OneSectorBaseline(
+        countries=countries,
+        trade=np.nan_to_num(trade),
+        tariff=tariff,
+        name="CEPII 194-country matrix (2023 levels) with the 2 April 2025 US schedule",
+        unit="thousand USD",
+        has_domestic=False,
+        notes=("Ignatenko, Lashkaripour, Macedoni & Simonovska (2025) data; no domestic flows",),
+    )
