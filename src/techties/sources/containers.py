@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from techties.errors import SourceFormatError, UnknownCodeError
 
@@ -242,3 +244,24 @@ def require_no_blanks(s: pd.Series, path: Path, column: str, *, header_rows: int
         raise SourceFormatError(
             path, "empty value", row=i + 1 + header_rows, column=column, expected="a value"
         )
+
+
+# -- direct CSV loading (large files) ---------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CsvPlan:
+    """How the store may load a large CSV with its own parallel reader instead of ``read``.
+
+    The store runs ``INSERT INTO <table> SELECT <select> FROM read_csv(path) AS src <joins>``
+    with ``lookups`` registered as relations, then evaluates every ``checks`` condition (SQL over
+    the canonical columns, true = bad row) on the rows it wrote. If the load or any check fails,
+    the store calls the source's ``read`` on the file, which names file, row and column.
+    """
+
+    path: Path
+    columns: dict[str, str]  # CSV columns in file order → SQL type
+    select: dict[str, str]  # canonical column → SQL expression over `src` and the lookups
+    joins: str = ""
+    lookups: dict[str, pa.Table] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)
+    nullstr: tuple[str, ...] = ("",)
+    details: dict[str, object] = field(default_factory=dict)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import pyarrow as pa
 
 from techties import __version__, config
 from techties.errors import ReadOnlyQueryError, StoreError, UnknownNameError, did_you_mean
+from techties.sources.containers import CsvPlan
 from techties.store.migrations import migrate
 
 ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
@@ -251,6 +253,87 @@ class Store:
             source, location, table, rows, pid, replaced=previous, details=details or {}
         )
 
+    def write_plan(
+        self,
+        *,
+        source: str,
+        table: str,
+        plan: CsvPlan,
+        location: str,
+        sha256: str | Future[str],
+        nbytes: int,
+        version: str | None = None,
+        replace_id: int | None = None,
+    ) -> IngestResult:
+        """Load a CSV straight into ``table`` with DuckDB's parallel reader (call in a transaction).
+
+        ``sha256`` may be a future (hashing runs beside the load); the provenance row gets the
+        digest before the transaction ends. Raises :class:`PlanFailed` if DuckDB rejects a value
+        or a plan check flags rows — the caller then asks the source's reader which row is bad.
+        """
+        self._check_writable()
+        self._check_table(table)
+        if replace_id is not None:
+            self.con.execute(f'DELETE FROM "{table}" WHERE provenance_id = ?', [replace_id])
+        details = {**plan.details, "loader": "csv_plan"}
+        pid = int(
+            self.scalar(
+                "INSERT INTO provenance (source, version, location, sha256, bytes, target_table, "
+                "rows_written, techties_version, replaces, details) VALUES (?,?,?,'',?,?,0,?,?,?) "
+                "RETURNING id",
+                [
+                    source,
+                    version,
+                    location,
+                    nbytes,
+                    table,
+                    __version__,
+                    replace_id,
+                    json.dumps(details, sort_keys=True, default=str),
+                ],
+            )
+        )
+        rows = self._load_plan(table, plan, pid)
+        digest = sha256 if isinstance(sha256, str) else sha256.result()
+        self.con.execute(
+            "UPDATE provenance SET rows_written = ?, sha256 = ? WHERE id = ?", [rows, digest, pid]
+        )
+        return IngestResult(
+            source, location, table, rows, pid, replaced=replace_id, details=details
+        )
+
+    def _load_plan(self, table: str, plan: CsvPlan, pid: int) -> int:
+        cols = ", ".join(f'"{c}"' for c in plan.select)
+        exprs = ", ".join(f'{e} AS "{c}"' for c, e in plan.select.items())
+        types = ", ".join(f"'{c}': '{t}'" for c, t in plan.columns.items())
+        nulls = ", ".join(f"'{n}'" for n in plan.nullstr)
+        sql = (
+            f'INSERT INTO "{table}" ({cols}, provenance_id) SELECT {exprs}, {pid} '
+            f"FROM read_csv('{_sql_str(plan.path)}', columns = {{{types}}}, header = true, "
+            f"auto_detect = false, delim = ',', quote = '\"', nullstr = [{nulls}]) AS src "
+            f"{plan.joins}"
+        )
+        for name, data in plan.lookups.items():
+            self.con.register(name, data)
+        self.con.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
+        try:
+            rows = int(self.con.execute(sql).fetchall()[0][0])
+            if plan.checks:
+                flags = ", ".join(f"count_if({c})" for c in plan.checks.values())
+                found = self.con.execute(
+                    f'SELECT {flags} FROM "{table}" WHERE provenance_id = ?', [pid]
+                ).fetchall()[0]
+                bad = {n: int(k) for n, k in zip(plan.checks, found, strict=True) if k}
+                if bad:
+                    raise PlanFailed(f"plan checks flagged rows: {bad}")
+        except duckdb.Error as exc:
+            raise PlanFailed(str(exc).splitlines()[0]) from exc
+        finally:
+            self.con.execute("RESET preserve_insertion_order")
+            for name in plan.lookups:
+                self.con.unregister(name)
+        return rows
+
     def _append(self, table: str, data: ArrowLike, pid: int) -> int:
         cols = [c for c in self._columns(table) if c != "provenance_id"]
         names = data.schema.names
@@ -275,6 +358,10 @@ class Store:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError(f"The store {self.path} is open read-only.")
+
+
+class PlanFailed(StoreError):
+    """A direct CSV load was rejected (bad value or failed check); the reader names the row."""
 
 
 def _sql_str(p: Path | str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from techties.errors import SourceFormatError
 from techties.sources import get_source
-from techties.store.core import IngestResult, Store, file_sha256
+from techties.sources.base import Source
+from techties.store.core import IngestResult, PlanFailed, Store, file_sha256
 
 
 def expand(paths: Sequence[str | Path], patterns: Sequence[str]) -> list[Path]:
@@ -48,6 +50,11 @@ def ingest_files(
     results: list[IngestResult] = []
     with store.transaction():
         for f in files:
+            if hasattr(source, "csv_plan"):
+                results.append(_ingest_plan(store, source, f, replace=replace))
+                if progress:
+                    progress(f)
+                continue
             sha = file_sha256(f)
             if not replace and store.find_ingest(source.name, sha, source.table) is not None:
                 results.append(
@@ -77,3 +84,40 @@ def ingest_files(
             if progress:
                 progress(f)
     return results
+
+
+def _ingest_plan(store: Store, source: Source, path: Path, *, replace: bool) -> IngestResult:
+    """Direct CSV load for large files (the source offers ``csv_plan``).
+
+    A file can only repeat an earlier ingest if its size matches one; otherwise it is hashed on
+    a second thread while DuckDB parses it. A rejected load is diagnosed by ``source.read``,
+    which raises the file/row/column error (the transaction then rolls back).
+    """
+    nbytes = path.stat().st_size
+    same_size = store.scalar(
+        "SELECT count(*) FROM provenance WHERE source = ? AND bytes = ? AND target_table = ?",
+        [source.name, nbytes, source.table],
+    )
+    plan = source.csv_plan(path)  # type: ignore[attr-defined]
+    common = {
+        "source": source.name,
+        "table": source.table,
+        "plan": plan,
+        "location": str(path.resolve()),
+        "nbytes": nbytes,
+        "version": source.version(path),
+    }
+    try:
+        if same_size:
+            sha = file_sha256(path)
+            previous = store.find_ingest(source.name, sha, source.table)
+            if previous is not None and not replace:
+                return IngestResult(
+                    source.name, common["location"], source.table, 0, previous, skipped=True
+                )
+            return store.write_plan(sha256=sha, replace_id=previous, **common)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return store.write_plan(sha256=pool.submit(file_sha256, path), **common)
+    except PlanFailed as exc:
+        source.read(path)  # raises the precise SourceFormatError
+        raise SourceFormatError(path, f"rejected by the store: {exc.message}") from exc

@@ -1,0 +1,258 @@
+"""CEPII BACI: reconciled bilateral trade by HS6 product, one CSV per year.
+
+Layout (BACI release notes): ``t`` year, ``i`` exporter, ``j`` importer (BACI numeric country
+codes, mostly ISO 3166 numeric), ``k`` HS6 product (6 digits with leading zero), ``v`` value in
+**thousands of current USD** (FOB), ``q`` quantity in **metric tonnes** (``NA`` when unknown).
+Each release zip holds ``BACI_HS17_Y2017_V202201.csv``-style files next to
+``country_codes_V202201.csv``; the exporter/importer codes are mapped to ISO3 through that file
+(found beside the data file), so the mapping always matches the release.
+
+Canonical rows: reporter = exporter ``i``, partner = importer ``j``, flow = ``export``,
+value_usd = 1000·v, quantity = q with unit ``t``, value_basis ``FOB``.
+
+Large files (10M+ rows) are loaded by the store's CSV plan (:meth:`Baci.csv_plan`); ``read``
+streams the same file in blocks and is what reports bad rows by file, row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from techties.errors import SourceFormatError
+from techties.sources._flows import FLOW_SCHEMA, flows_table
+from techties.sources.base import Source, register
+from techties.sources.containers import CsvPlan, map_codes, read_frame, require_columns, to_number
+
+COLUMNS = ("t", "i", "j", "k", "v", "q")
+HS_NAMES = {
+    "92": "HS1992",
+    "96": "HS1996",
+    "02": "HS2002",
+    "07": "HS2007",
+    "12": "HS2012",
+    "17": "HS2017",
+    "22": "HS2022",
+}
+_NAME = re.compile(r"BACI_HS(\d{2})_Y(\d{4})_(V\d{6}\w*)", re.IGNORECASE)
+BLOCK = 1 << 24
+
+
+def release(path: Path) -> tuple[str | None, str | None]:
+    """(HS vintage, BACI version) from a file name such as ``BACI_HS17_Y2017_V202201.csv``."""
+    m = _NAME.search(path.name)
+    if not m:
+        return None, None
+    return HS_NAMES.get(m.group(1)), m.group(3).upper()
+
+
+def country_codes_file(path: Path) -> Path:
+    """The ``country_codes_V*.csv`` shipped beside a BACI data file (same version preferred)."""
+    _, version = release(path)
+    found = sorted(path.parent.glob("country_codes*.csv"))
+    same = [f for f in found if version and version.lower() in f.name.lower()]
+    if same or found:
+        return (same or found)[-1]
+    raise SourceFormatError(
+        path,
+        "no BACI country code list beside the data file",
+        column="i",
+        expected="country_codes_V<release>.csv in the same folder",
+        hint="Unpack the whole BACI zip (it ships country_codes_*.csv with the yearly files).",
+    )
+
+
+def country_table(path: Path) -> dict[str, str]:
+    """BACI numeric code (as text) → ISO3 from a country_codes file (both header styles)."""
+    df = read_frame(path, dtype_str=True)
+    iso_col = "iso_3digit_alpha" if "iso_3digit_alpha" in df.columns else "country_iso3"
+    require_columns(df, ["country_code", iso_col], path, what="BACI country_codes")
+    codes = df["country_code"].astype("string").str.strip()
+    iso = df[iso_col].astype("string").str.strip().str.upper()
+    iso = iso.where(iso.str.fullmatch(r"[A-Z0-9]{3}").fillna(False), "N" + codes)
+    return dict(zip(codes.astype(str), iso.astype(str), strict=True))
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(4096)
+        names = first.decode("utf-8-sig").strip().replace('"', "").split(",")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(
+            path, "header is not UTF-8 text", row=1, expected="UTF-8 text with header t,i,j,k,v,q"
+        ) from exc
+    except OSError as exc:
+        raise SourceFormatError(path, f"cannot open file: {exc.strerror}") from exc
+    names = [n.strip() for n in names]
+    if tuple(names) != COLUMNS:
+        missing = [c for c in COLUMNS if c not in names]
+        raise SourceFormatError(
+            path,
+            f"header is {','.join(names)!r}",
+            row=1,
+            column=missing[0] if missing else None,
+            expected="the BACI header t,i,j,k,v,q",
+        )
+
+
+def _padded_na(path: Path) -> bool:
+    """True if the file pads ``NA`` quantities with spaces (some releases write ``   NA``)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    return re.search(rb",[ \t]+NA[ \t]*\r?$", head, re.MULTILINE) is not None
+
+
+def _products(k: pd.Series, path: Path, header: int) -> pd.Series:
+    codes = k.astype("string").str.strip().str.zfill(6)
+    ok = codes.str.fullmatch(r"\d{6}").fillna(False).to_numpy()
+    if not ok.all():
+        i = int(np.argmax(~ok))
+        raise SourceFormatError(
+            path,
+            f"product {k.iloc[i]!r} is not an HS6 code",
+            row=i + 1 + header,
+            column="k",
+            expected="6 digits",
+        )
+    return codes
+
+
+def _batch(
+    df: pd.DataFrame, path: Path, header: int, codes: dict[str, str], vintage: str | None
+) -> pa.Table:
+    """One block of the CSV (all strings) → canonical rows; ``header`` = lines before it."""
+    year = to_number(df["t"], path, "t", header_rows=header, allow_missing=False)
+    q = df["q"].astype("string").str.strip()
+    qty = to_number(q.where(q != "NA", ""), path, "q", header_rows=header)
+    how = {"header_rows": header, "expected": "a code in the BACI country_codes file"}
+    for col in ("i", "j"):
+        to_number(df[col], path, col, header_rows=header, allow_missing=False)
+    return flows_table(
+        len(df),
+        source="baci",
+        reporter=map_codes(df["i"], codes, path, "i", **how),  # type: ignore[arg-type]
+        partner=map_codes(df["j"], codes, path, "j", **how),  # type: ignore[arg-type]
+        flow="export",
+        year=year,
+        month=None,
+        classification="HS",
+        vintage=vintage,
+        product_code=_products(df["k"], path, header),
+        product_level=6,
+        value_usd=to_number(df["v"], path, "v", header_rows=header, allow_missing=False) * 1000.0,
+        quantity=qty,
+        quantity_unit="t",
+        duties_usd=None,
+        value_basis="FOB",
+    )
+
+
+def iter_batches(path: Path) -> Iterator[pa.Table]:
+    """Stream a BACI CSV in blocks, validating every row (bad rows raise with file row)."""
+    _check_header(path)
+    codes = country_table(country_codes_file(path))
+    vintage, _ = release(path)
+    opts = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in COLUMNS}, strings_can_be_null=False
+    )
+    try:
+        reader = pacsv.open_csv(
+            path, read_options=pacsv.ReadOptions(block_size=BLOCK), convert_options=opts
+        )
+        done = 0
+        for batch in reader:
+            yield _batch(batch.to_pandas(), path, done + 1, codes, vintage)
+            done += batch.num_rows
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        text = str(exc).splitlines()[0]
+        raise SourceFormatError(
+            path,
+            f"malformed CSV: {text}",
+            row=_row_in(text),
+            expected="UTF-8 CSV with 6 fields per line (t,i,j,k,v,q)",
+            hint="The file may be truncated or not a BACI CSV; download it again.",
+        ) from exc
+
+
+def _row_in(text: str) -> int | None:
+    m = re.search(r"[Rr]ow #?(\d+)", text)
+    return int(m.group(1)) if m else None
+
+
+@register
+class Baci(Source):
+    """CEPII BACI bilateral trade by HS6 (values in thousand USD, quantities in tonnes)."""
+
+    name = "baci"
+    table = "trade_flows"
+    title = "CEPII BACI reconciled bilateral trade by HS6"
+    homepage = "https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37"
+    patterns = ("BACI_*.csv",)
+
+    def read(self, path: Path) -> pa.Table:
+        parts = list(iter_batches(path))
+        return pa.concat_tables(parts) if parts else FLOW_SCHEMA.empty_table()
+
+    def version(self, path: Path) -> str | None:
+        return release(path)[1]
+
+    def csv_plan(self, path: Path) -> CsvPlan:
+        """Direct load by the store: the same mapping as :func:`iter_batches`, in SQL."""
+        _check_header(path)
+        codes_file = country_codes_file(path)
+        table = country_table(codes_file)
+        lookup = pa.table(
+            {
+                "code": pa.array([int(c) for c in table], pa.int32()),
+                "iso3": pa.array(list(table.values()), pa.string()),
+            }
+        )
+        vintage, _ = release(path)
+        padded = _padded_na(path)
+        q = "trim(src.q)"
+        quantity = (
+            f"CASE WHEN {q} = 'NA' OR {q} = '' THEN NULL ELSE CAST({q} AS DOUBLE) END"
+            if padded
+            else "src.q"
+        )
+        return CsvPlan(
+            path=path,
+            columns={
+                "t": "SMALLINT",
+                "i": "INTEGER",
+                "j": "INTEGER",
+                "k": "INTEGER",
+                "v": "DOUBLE",
+                "q": "VARCHAR" if padded else "DOUBLE",
+            },
+            select={
+                "source": "'baci'",
+                "reporter": "coalesce(ci.iso3, error('unknown exporter code'))",
+                "partner": "coalesce(cj.iso3, error('unknown importer code'))",
+                "flow": "'export'",
+                "year": "src.t",
+                "month": "NULL",
+                "classification": "'HS'",
+                "vintage": "NULL" if vintage is None else f"'{vintage}'",
+                "product_code": "CASE WHEN src.k BETWEEN 0 AND 999999 "
+                "THEN lpad(CAST(src.k AS VARCHAR), 6, '0') ELSE error('bad product code') END",
+                "product_level": "6",
+                "value_usd": "coalesce(src.v, error('missing value')) * 1000.0",
+                "quantity": quantity,
+                "quantity_unit": "'t'",
+                "duties_usd": "NULL",
+                "value_basis": "'FOB'",
+            },
+            joins="LEFT JOIN baci_codes AS ci ON ci.code = src.i "
+            "LEFT JOIN baci_codes AS cj ON cj.code = src.j",
+            lookups={"baci_codes": lookup},
+            nullstr=("", "NA"),
+            details={"country_codes": codes_file.name},
+        )

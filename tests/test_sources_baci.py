@@ -1,0 +1,64 @@
+"""CEPII BACI source: fixture parsing, the store's direct CSV load, and agreement between them."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from techties.errors import SourceFormatError
+from techties.sources import get_source
+from techties.store import Store
+from techties.store.ingest import ingest_files
+
+BACI = FIXTURES / "baci" / "BACI_HS17_Y2017_V202201.csv"
+
+
+def test_read_maps_codes_and_units() -> None:
+    t = get_source("baci").read(BACI).to_pandas()
+    assert list(t.reporter) == ["CHN", "USA", "FRA", "S19"]
+    assert list(t.product_code) == ["010121", "120190", "220421", "847130"]
+    assert t.value_usd.tolist() == [12_500.0, 14_000_250.0, 900_125.0, 5_000_000.0]  # 1000·v
+    assert t.quantity.isna().tolist() == [False, False, True, False]
+    assert set(t.quantity_unit) == {"t"} and set(t.vintage) == {"HS2017"}
+    assert set(t.flow) == {"export"} and set(t.value_basis) == {"FOB"}
+
+
+def test_store_load_equals_reader(store: Store) -> None:
+    res = ingest_files(store, "baci", [BACI])
+    assert res[0].rows == 4 and res[0].details["loader"] == "csv_plan"
+    cols = [f.name for f in get_source("baci").read(BACI).schema]
+    got = store.df(f"SELECT {', '.join(cols)} FROM trade_flows ORDER BY value_usd")
+    want = get_source("baci").read(BACI).to_pandas().sort_values("value_usd")
+    assert got.astype(str).values.tolist() == want.astype(str).values.tolist()
+    prov = store.provenance()
+    assert prov.sha256[0] == hashlib.sha256(BACI.read_bytes()).hexdigest()
+    assert prov.version[0] == "V202201"
+
+
+def test_reingest_noop_and_replace(store: Store) -> None:
+    ingest_files(store, "baci", [BACI])
+    again = ingest_files(store, "baci", [BACI])
+    assert again[0].skipped and store.count("trade_flows") == 4
+    rep = ingest_files(store, "baci", [BACI], replace=True)
+    assert rep[0].replaced == 1 and store.count("trade_flows") == 4
+    assert store.scalar("SELECT DISTINCT provenance_id FROM trade_flows") == rep[0].provenance_id
+
+
+def test_padded_na_quantities(tmp_path: Path, store: Store) -> None:
+    shutil.copy(FIXTURES / "baci" / "country_codes_V202201.csv", tmp_path)
+    p = tmp_path / BACI.name
+    p.write_text(BACI.read_text().replace(",NA\n", ",         NA\n"))
+    ingest_files(store, "baci", [p])
+    assert store.scalar("SELECT count(*) FROM trade_flows WHERE quantity IS NULL") == 1
+
+
+def test_missing_country_codes_file(tmp_path: Path) -> None:
+    p = tmp_path / BACI.name
+    shutil.copy(BACI, p)
+    with pytest.raises(SourceFormatError, match="country code list") as err:
+        get_source("baci").read(p)
+    assert "country_codes" in (err.value.hint or "") or "country_codes" in str(err.value)
