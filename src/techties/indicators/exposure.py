@@ -224,7 +224,7 @@ def tariff_wave_coverage(
             f"WITH r AS (SELECT product, sum(value_usd) AS v FROM ({rows_sql}) "
             f"WHERE partner = ? GROUP BY ALL), tot AS (SELECT sum(v) AS total FROM r), "
             f"w AS (SELECT DISTINCT c.measure, r.product, r.v FROM r JOIN _techties_lines c "
-            f"ON {_coverage_join(level)}) "
+            f"ON {_coverage_join(level)}), "
             f"s AS (SELECT measure, min(start_date) AS start_date FROM _techties_lines "
             f"GROUP BY 1), u AS (SELECT DISTINCT product, v FROM w) "
             f"SELECT w.measure, s.start_date, count(*) AS products, sum(w.v) AS covered_usd, "
