@@ -1,0 +1,86 @@
+"""CLI for general-equilibrium scenarios: ``techties simulate SCENARIO.yaml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from techties.cli.app import DataOpt, JsonOpt, app
+from techties.cli.output import console, emit_json, print_frame
+
+LIBRARY = Path(__file__).resolve().parents[1] / "simulation" / "scenarios"
+
+
+def _resolve(scenario: str) -> Path:
+    """A path, or the name of a library scenario (``uschina_escalation``)."""
+    p = Path(scenario)
+    if p.is_file():
+        return p
+    lib = LIBRARY / (scenario if scenario.endswith(".yaml") else f"{scenario}.yaml")
+    if lib.is_file():
+        return lib
+    from techties.errors import ConfigError, did_you_mean
+
+    names = sorted(f.stem for f in LIBRARY.glob("*.yaml"))
+    raise ConfigError(
+        f"scenario {scenario!r} is neither a file nor a library scenario. "
+        + did_you_mean(p.stem, names)
+    )
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario YAML file, or a library name (e.g. uschina_escalation).")
+    ],
+    draws: Annotated[
+        int, typer.Option("--draws", help="Uncertainty draws (0 = central case only).")
+    ] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for tidy outputs (countries/draws Parquet+CSV, JSON)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the draws.")] = 0,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Processes for the draws (default: all cores).")
+    ] = None,
+    level: Annotated[float, typer.Option("--level", help="Interval coverage.")] = 0.90,
+    data: DataOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Run a scenario and print every country's welfare change (with intervals when --draws)."""
+    from techties.simulation.scenario import Scenario
+
+    sc = Scenario.from_yaml(_resolve(scenario))
+    res = sc.run(draws=draws, seed=seed, workers=workers, data=data, level=level)
+    table = res.tidy()
+    if out is not None:
+        write_outputs(res, out)
+    if json_:
+        emit_json(res.to_dict())
+        return
+    key = res.measures[:2]
+    cols = ["country"] + [c for c in table.columns if c.startswith(key)]
+    print_frame(table[cols], title=res.title)
+    for step in res.steps:
+        console.print(f"[dim]{step}[/]", highlight=False)
+    if out is not None:
+        console.print(f"wrote {out}/countries.parquet, countries.csv, result.json", highlight=False)
+
+
+def write_outputs(res: object, out: Path) -> None:
+    """``countries.{parquet,csv}``, ``draws.parquet`` (with --draws) and ``result.json``."""
+    import json
+
+    from techties.simulation.mc_multisector import ScenarioResult
+
+    assert isinstance(res, ScenarioResult)
+    out.mkdir(parents=True, exist_ok=True)
+    table = res.tidy()
+    table.to_parquet(out / "countries.parquet", index=False)
+    table.to_csv(out / "countries.csv", index=False)
+    if res.draws is not None:
+        res.draws_long().to_parquet(out / "draws.parquet", index=False)
+    (out / "result.json").write_text(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))

@@ -1,0 +1,455 @@
+"""Running scenarios: build solver inputs from shocks, solve, and draw parameters in parallel.
+
+Uncertainty: each draw takes (a) one common factor on every trade elasticity, uniform on
+``elasticities.range`` (``sigma_range`` for one-sector), (b) each estimated coefficient vector
+from ``N(estimate, vcov)``, (c) each export control's covered share uniform on ``share_range``.
+Intervals are equal-tailed quantiles of the draws (default 90 %). Draws run in worker processes
+(``workers``, default: all cores), each solving the status-quo and the policy equilibria.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from techties import config
+from techties.errors import ConfigError, NoDataError, UnknownNameError, did_you_mean
+from techties.results import Result, json_safe
+from techties.simulation.caliendo_parro import (
+    CaliendoParroResult,
+    MultiSectorBaseline,
+    solve_caliendo_parro,
+)
+from techties.simulation.scenario import SECTOR_ALIASES, Scenario, Shock
+
+MS_MEASURES = (
+    "real_income_change",
+    "welfare_cp",
+    "terms_of_trade",
+    "volume_of_trade",
+    "real_wage_change",
+    "imports_change",
+    "exports_change",
+)
+OS_MEASURES = ("welfare_pct", "real_gdp_pct", "exports_full_pct", "imports_full_pct")
+_FOLDERS = {
+    "cp2015": ("trade-cp2015",),
+    "eora2017": ("trade-ge-baseline", "eora26-cp2017"),
+    "wiod2014": ("trade-gegravity", "GE_gravity_example_data.dta"),
+}
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def data_folder(data: Path | None = None) -> Path:
+    folder = config.get("data", data)
+    if not folder or not Path(folder).is_dir():
+        raise NoDataError(
+            "scenarios need the staged public data folder",
+            hint="pass --data /path/to/shared/data or set TECHTIES_DATA",
+        )
+    return Path(folder)
+
+
+_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def load_named_baseline(name: str, data: Path | None = None) -> Any:
+    """The baseline a scenario names (multi-sector ones calibrated; cached per process)."""
+    from techties.simulation import baselines as bl
+
+    root = data_folder(data)
+    key = (name, str(root))
+    if key not in _CACHE:
+        path = root.joinpath(*_FOLDERS[name])
+        if not path.exists():
+            raise NoDataError(f"baseline {name!r} needs {path}", hint="check --data")
+        if name == "cp2015":
+            raw = bl.load_cp2015(path).baseline
+            from techties.simulation.caliendo_parro import calibrate_baseline
+
+            _CACHE[key] = calibrate_baseline(raw, deficit=np.zeros(len(raw.countries)))
+        elif name == "eora2017":
+            _CACHE[key] = bl.load_eora2017(path)
+        else:
+            _CACHE[key] = bl.load_wiod2014_onesector(path)
+    return _CACHE[key]
+
+
+# --------------------------------------------------------------------------- name resolution
+
+
+def _names(
+    value: Any, universe: Sequence[str], what: str, extra: dict[str, Sequence[str]]
+) -> list[int]:
+    """Indices for a name, list of names or keyword (``all``, ``goods``)."""
+    out: list[int] = []
+    lower = {u.lower(): k for k, u in enumerate(universe)}
+    for v in value if isinstance(value, (list, tuple)) else [value]:
+        key = str(v)
+        if key in extra:
+            out.extend(universe.index(x) for x in extra[key])
+            continue
+        name = SECTOR_ALIASES.get(key.lower(), key).lower()
+        if name not in lower:
+            raise UnknownNameError(
+                f"unknown {what} {key!r}.", hint=did_you_mean(key, [*universe, *extra])
+            )
+        out.append(lower[name])
+    return sorted(set(out))
+
+
+def _countries(base: Any, value: Any) -> list[int]:
+    return _names(value, base.countries, "country", {"all": base.countries})
+
+
+def _sectors(base: MultiSectorBaseline, value: Any) -> list[int]:
+    goods = base.goods or base.sectors
+    return _names(value, base.sectors, "sector", {"all": base.sectors, "goods": goods})
+
+
+# --------------------------------------------------------------------------- draws
+
+
+@dataclass(frozen=True)
+class Draw:
+    """Parameter values of one solve: θ factor (or σ), covered shares, coefficient vectors."""
+
+    theta_factor: float
+    sigma: float | None
+    shares: dict[int, float]
+    betas: dict[int, np.ndarray]
+
+
+def central_draw(sc: Scenario) -> Draw:
+    shocks = (*sc.status_quo, *sc.shocks)
+    return Draw(
+        sc.elasticities.scale,
+        sc.elasticities.sigma,
+        {
+            k: float(s.spec.get("share", 1.0))
+            for k, s in enumerate(shocks)
+            if s.kind == "export_control"
+        },
+        {
+            k: np.asarray(s.coefficients["estimate"])
+            for k, s in enumerate(shocks)
+            if s.kind == "coefficient" and s.coefficients is not None
+        },
+    )
+
+
+def random_draws(sc: Scenario, n: int, seed: int) -> list[Draw]:
+    rng = np.random.default_rng(seed)
+    shocks = (*sc.status_quo, *sc.shocks)
+    el = sc.elasticities
+    out = []
+    for _ in range(n):
+        factor = rng.uniform(*el.range) if el.range else el.scale
+        sigma = rng.uniform(*el.sigma_range) if el.sigma_range else el.sigma
+        shares = {
+            k: float(rng.uniform(*s.spec["share_range"]))
+            if "share_range" in s.spec
+            else float(s.spec.get("share", 1.0))
+            for k, s in enumerate(shocks)
+            if s.kind == "export_control"
+        }
+        betas = {
+            k: rng.multivariate_normal(s.coefficients["estimate"], s.coefficients["vcov"])
+            for k, s in enumerate(shocks)
+            if s.kind == "coefficient" and s.coefficients is not None
+        }
+        out.append(Draw(float(factor), sigma, shares, betas))
+    return out
+
+
+# --------------------------------------------------------------------------- multi-sector inputs
+
+
+def multisector_inputs(
+    base: MultiSectorBaseline, shocks: Sequence[tuple[int, Shock]], draw: Draw
+) -> tuple[np.ndarray, np.ndarray]:
+    """New tariff factors and trade-cost changes ``(τ', κ̂)`` for ``shocks`` on ``base``."""
+    tau = base.tau.copy()
+    kappa = np.ones_like(base.pi)
+    for k, shock in shocks:
+        s = shock.spec
+        if shock.kind == "tariff":
+            _apply_tariff(base, tau, s)
+        elif shock.kind == "export_control":
+            ex, im = _countries(base, s["from"]), _countries(base, s["to"])
+            sec = _sectors(base, s.get("sectors", "goods"))
+            cost = np.inf if s.get("cost", "prohibitive") == "prohibitive" else float(s["cost"])
+            k_hat = _control_cost(draw.shares[k], cost, base.theta[sec])
+            if s.get("remove"):
+                k_hat = 1.0 / k_hat
+            for n in im:
+                for i in ex:
+                    if n != i:
+                        kappa[n, i, sec] *= k_hat
+        else:
+            assert shock.coefficients is not None
+            beta = draw.betas[k][shock.coefficients["terms"].index(s["term"])]
+            sec = _sectors(base, s.get("sectors", "goods"))
+            delta = float(s.get("change", 1.0))
+            for exp_name, imp_name in s["pairs"]:
+                i, n = base.index_of(str(exp_name)), base.index_of(str(imp_name))
+                kappa[n, i, sec] *= np.exp(-beta * delta / base.theta[sec])
+    return tau, kappa
+
+
+def _apply_tariff(base: MultiSectorBaseline, tau: np.ndarray, s: Mapping[str, Any]) -> None:
+    imp, tgt = _countries(base, s["imposer"]), _countries(base, s["target"])
+    if "by_sector" in s:
+        plan = [(_sectors(base, name), float(pp)) for name, pp in s["by_sector"].items()]
+    else:
+        plan = [(_sectors(base, s.get("sectors", "goods")), float(s.get("add", s.get("to", 0))))]
+    for sec, pp in plan:
+        for n in imp:
+            for i in tgt:
+                if n == i:
+                    continue
+                if "to" in s:
+                    tau[n, i, sec] = 1 + pp / 100
+                else:
+                    tau[n, i, sec] = np.maximum(tau[n, i, sec] + pp / 100, 1.0)
+
+
+def _control_cost(share: float, te: float, theta: np.ndarray) -> np.ndarray:
+    """``κ̂ = ((1 − s) + s (1 + t)^(−θ))^(−1/θ)``; ∞ when s = 1 and t = ∞."""
+    blocked = 0.0 if np.isinf(te) else (1 + te / 100) ** (-theta)
+    remaining = (1 - share) + share * blocked
+    with np.errstate(divide="ignore"):
+        return np.where(remaining > 0, remaining ** (-1 / theta), np.inf)
+
+
+def rebaseline(res: CaliendoParroResult, name: str) -> MultiSectorBaseline:
+    """The counterfactual equilibrium as a new baseline (shares, tariffs, spending, VA)."""
+    b = res.baseline
+    return b.with_(
+        pi=res.pi_new,
+        tau=res.tau_new,
+        expenditure=res.expenditure_new,
+        value_added=res.w_hat * b.value_added,
+        deficit=res.deficit_new,
+        name=name,
+    )
+
+
+def solve_multisector(sc: Scenario, base: MultiSectorBaseline, draw: Draw) -> CaliendoParroResult:
+    """Status-quo equilibrium first (if any), then the policy shocks relative to it."""
+    base = base.with_(theta=base.theta * draw.theta_factor)
+    n_sq = len(sc.status_quo)
+    if n_sq:
+        tau, kappa = multisector_inputs(base, list(enumerate(sc.status_quo)), draw)
+        if np.any(np.isinf(kappa)):
+            raise ConfigError(
+                "a status-quo export control with share 1 shuts flows completely; the policy "
+                "cannot reopen them in hat algebra",
+                hint="use share < 1, or write the imposition as the scenario and read it reversed",
+            )
+        sq = solve_caliendo_parro(base, tau, trade_cost_hat=kappa, label="status quo")
+        base = rebaseline(sq, f"{base.name} + status quo")
+    shocks = [(n_sq + k, s) for k, s in enumerate(sc.shocks)]
+    tau, kappa = multisector_inputs(base, shocks, draw)
+    return solve_caliendo_parro(base, tau, trade_cost_hat=kappa, label=sc.name)
+
+
+def solve_onesector_scenario(sc: Scenario, base: Any, draw: Draw) -> Any:
+    from techties.simulation.onesector import solve_onesector
+
+    if sc.status_quo:
+        raise ConfigError("status_quo shocks are only supported on multi-sector baselines")
+    n = len(base.countries)
+    cost = np.ones((n, n))  # [exporter, importer] partial effect on flows
+    dtariff = np.zeros((n, n))
+    tariff0 = base.tariff if base.tariff is not None else np.zeros((n, n))
+    for k, shock in enumerate(sc.shocks):
+        s = shock.spec
+        if shock.kind == "tariff":
+            if "by_sector" in s or s.get("sectors") not in (None, "all", "goods"):
+                raise ConfigError("one-sector baselines take tariffs without sectors")
+            for j in _countries(base, s["imposer"]):
+                for i in _countries(base, s["target"]):
+                    if i != j:
+                        new = s["to"] / 100 if "to" in s else tariff0[i, j] + s["add"] / 100
+                        dtariff[i, j] = max(new, 0.0) - tariff0[i, j]
+        elif shock.kind == "export_control":
+            share = draw.shares[k]
+            for i in _countries(base, s["from"]):
+                for j in _countries(base, s["to"]):
+                    if i != j:
+                        cost[i, j] *= 1 / (1 - share) if s.get("remove") else 1 - share
+        else:
+            assert shock.coefficients is not None
+            beta = draw.betas[k][shock.coefficients["terms"].index(s["term"])]
+            for exp_name, imp_name in s["pairs"]:
+                i, j = base.index_of(str(exp_name)), base.index_of(str(imp_name))
+                cost[i, j] *= np.exp(beta * float(s.get("change", 1.0)))
+    return solve_onesector(
+        base.trade,
+        cost,
+        sigma=float(draw.sigma or 0),
+        tariff=tariff0,
+        tariff_change=dtariff,
+        countries=base.countries,
+        imbalance="multiplicative",
+    )
+
+
+def measures(sc: Scenario, res: Any) -> pd.DataFrame:
+    t = res.tidy()
+    cols = MS_MEASURES if sc.multisector else OS_MEASURES
+    return t[["country", *cols]]
+
+
+# --------------------------------------------------------------------------- parallel draws
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(sc: Scenario, base: Any) -> None:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    _WORKER.update(sc=sc, base=base)
+
+
+def _solve_draw(draw: Draw) -> np.ndarray:
+    sc, base = _WORKER["sc"], _WORKER["base"]
+    res = (
+        solve_multisector(sc, base, draw)
+        if sc.multisector
+        else solve_onesector_scenario(sc, base, draw)
+    )
+    return measures(sc, res).drop(columns="country").to_numpy(dtype=float)
+
+
+def run_draws(sc: Scenario, base: Any, draws: Sequence[Draw], workers: int | None) -> np.ndarray:
+    """Solve every draw; returns ``[draw, country, measure]`` (processes when workers > 1)."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(draws) < 4:
+        _init_worker(sc, base)
+        return np.stack([_solve_draw(d) for d in draws])
+    chunk = max(1, len(draws) // (workers * 4))
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(sc, base)) as pool:
+        return np.stack(list(pool.map(_solve_draw, draws, chunksize=chunk)))
+
+
+def run_scenario(
+    sc: Scenario,
+    *,
+    draws: int = 0,
+    seed: int = 0,
+    workers: int | None = None,
+    data: Path | None = None,
+    level: float = 0.90,
+) -> ScenarioResult:
+    if draws < 0:
+        raise ConfigError(f"draws must be ≥ 0, got {draws}")
+    if not 0 < level < 1:
+        raise ConfigError(f"level must be in (0, 1), got {level}")
+    steps = [f"scenario {sc.name!r} ({sc.path or 'in memory'})"]
+    base = load_named_baseline(sc.baseline, data)
+    steps.append(f"baseline {base.name}; " + "; ".join(getattr(base, "notes", ())))
+    steps += [f"status quo: {s.describe()}" for s in sc.status_quo]
+    steps += [f"shock: {s.describe()}" for s in sc.shocks]
+    steps.append(f"elasticities: {sc.elasticities.source}")
+    central = central_draw(sc)
+    res = (
+        solve_multisector(sc, base, central)
+        if sc.multisector
+        else solve_onesector_scenario(sc, base, central)
+    )
+    steps.append(f"central case solved ({_solver_note(res)})")
+    sample = None
+    if draws:
+        sample = run_draws(sc, base, random_draws(sc, draws, seed), workers)
+        steps.append(f"{draws} draws (seed {seed}, {workers or os.cpu_count()} processes)")
+    return ScenarioResult(sc, res, sample, level, steps)
+
+
+def _solver_note(res: Any) -> str:
+    if isinstance(res, CaliendoParroResult):
+        return f"{res.iterations} iterations, max relative excess demand {res.residual:.1e}"
+    return f"{res.full.iterations} iterations, residual {res.full.residual:.1e}"
+
+
+class ScenarioResult(Result):
+    """Central solution of a scenario plus draw-based intervals for every country."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        central: Any,
+        draws: np.ndarray | None,
+        level: float,
+        steps: list[str],
+    ) -> None:
+        self.scenario = scenario
+        self.central = central
+        self.draws = draws
+        self.level = level
+        self.steps = steps
+        self.title = f"Scenario: {scenario.name}"
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return MS_MEASURES if self.scenario.multisector else OS_MEASURES
+
+    def tidy(self) -> pd.DataFrame:
+        """Per country: central value of every measure and ``<measure>_low/_high`` intervals."""
+        t = measures(self.scenario, self.central).reset_index(drop=True)
+        if self.draws is not None:
+            a = (1 - self.level) / 2
+            lo, hi = np.quantile(self.draws, [a, 1 - a], axis=0)
+            for m, name in enumerate(self.measures):
+                t[f"{name}_low"] = lo[:, m]
+                t[f"{name}_high"] = hi[:, m]
+        return t
+
+    def draws_long(self) -> pd.DataFrame:
+        """Every draw: draw, country, measure, value."""
+        if self.draws is None:
+            return pd.DataFrame(columns=["draw", "country", "measure", "value"])
+        d, c, m = self.draws.shape
+        countries = list(self.central.tidy()["country"])
+        return pd.DataFrame(
+            {
+                "draw": np.repeat(np.arange(d), c * m),
+                "country": np.tile(np.repeat(countries, m), d),
+                "measure": np.tile(list(self.measures), d * c),
+                "value": self.draws.ravel(),
+            }
+        )
+
+    def summary(self) -> str:
+        key = self.measures[0]
+        t = self.tidy()
+        lines = [self.title, *("  " + s for s in self.steps), f"{key} (%) by country:"]
+        for _, r in t.iterrows():
+            ci = (
+                f"  [{r[key + '_low']:.3f}, {r[key + '_high']:.3f}]"
+                if self.draws is not None
+                else ""
+            )
+            lines.append(f"  {r.country:<5}{r[key]:>9.3f}{ci}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        d.update(
+            scenario=self.scenario.name,
+            baseline=self.scenario.baseline,
+            steps=self.steps,
+            level=self.level,
+            draws=0 if self.draws is None else int(self.draws.shape[0]),
+            elasticities_source=self.scenario.elasticities.source,
+        )
+        return json_safe(d)  # type: ignore[no-any-return]

@@ -1,0 +1,278 @@
+"""Declarative scenarios: validation errors, baselines, the US–China library, uncertainty, CLI.
+
+Signs asserted for the library (2017 Eora26 baseline, calibrated) follow from the model:
+tariffs the US and China levy on each other lower both countries' real income (efficiency and
+terms-of-trade losses dominate with θ of 3–9 and revenue rebated) and raise that of close
+substitutes such as Mexico and Vietnam (trade diversion); lifting them reverses the signs, and
+lifting China's retaliation too helps the US more than lifting US tariffs alone (its exports
+face lower duties). Export controls shut part of Korea's and Taiwan's sales to China: both lose,
+as does China; removing the controls from that world is the exact inverse.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from conftest import FIXTURES, SHARED_DATA, shared
+from techties.errors import ConfigError, UnknownNameError
+from techties.simulation.scenario import Scenario
+
+LIBRARY = Path(__file__).resolve().parents[1] / "src/techties/simulation/scenarios"
+
+
+def _scenario(**kw: object) -> Scenario:
+    data = {"name": "t", "baseline": "eora2017", "shocks": [], **kw}
+    return Scenario.from_dict(data)
+
+
+def _run(sc: Scenario, **kw: object):  # type: ignore[no-untyped-def]
+    shared("trade-ge-baseline", "eora26-cp2017", "data.npz")
+    return sc.run(data=SHARED_DATA, workers=1, **kw)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "message"),
+    [
+        ({"baseline": "eora2071"}, UnknownNameError, "Did you mean 'eora2017'"),
+        ({"shocks": [{"tarif": {}}]}, ConfigError, "Did you mean 'tariff'"),
+        (
+            {"shocks": [{"tariff": {"imposer": "USA", "target": "CHN"}}]},
+            ConfigError,
+            "exactly one of add, to, by_sector",
+        ),
+        (
+            {"shocks": [{"tariff": {"imposer": "USA", "target": "CHN", "to": -5}}]},
+            ConfigError,
+            "impossible",
+        ),
+        (
+            {"shocks": [{"export_control": {"from": "USA", "to": "CHN", "share": 1.5}}]},
+            ConfigError,
+            "share = 1.5 is impossible",
+        ),
+        (
+            {"shocks": [{"export_control": {"from": "USA", "to": "CHN", "cots": 5}}]},
+            ConfigError,
+            "Did you mean 'cost'",
+        ),
+        ({"elasticities": {"range": [1.2, 0.8]}}, ConfigError, "low 1.2 is above high 0.8"),
+        ({"baseline": "wiod2014"}, ConfigError, "needs elasticities.sigma"),
+        ({"colour": 1}, ConfigError, "unknown key 'colour'"),
+    ],
+)
+def test_invalid_scenarios_fail_clearly(data: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        _scenario(**data)
+
+
+def test_coefficient_file_is_checked(tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text(json.dumps({"terms": ["FTA"], "estimate": [0.4]}))
+    spec = {"file": "c.json", "term": "RTA", "pairs": [["USA", "CHN"]]}
+    with pytest.raises(UnknownNameError, match="Did you mean 'FTA'"):
+        Scenario.from_dict(
+            {"name": "t", "baseline": "eora2017", "shocks": [{"coefficient": spec}]},
+            base_dir=tmp_path,
+        )
+
+
+def test_unknown_country_and_sector_at_run() -> None:
+    bad_country = _scenario(shocks=[{"tariff": {"imposer": "USA", "target": "CHINA", "add": 5}}])
+    with pytest.raises(UnknownNameError, match="unknown country 'CHINA'"):
+        _run(bad_country)
+    bad_sector = _scenario(
+        shocks=[{"tariff": {"imposer": "USA", "target": "CHN", "sectors": ["Chips"], "add": 5}}]
+    )
+    with pytest.raises(UnknownNameError, match="unknown sector 'Chips'"):
+        _run(bad_sector)
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def test_eora_raw_is_not_an_equilibrium_but_calibrated_is() -> None:
+    from techties.simulation.baselines import load_eora2017
+    from techties.simulation.caliendo_parro import solve_caliendo_parro
+
+    folder = shared("trade-ge-baseline", "eora26-cp2017")
+    raw = load_eora2017(folder, calibrate=False)
+    assert raw.value_added[raw.index_of("USA")] / 1e6 == pytest.approx(18_545.3, abs=0.1)  # bn USD
+    moved = solve_caliendo_parro(raw)
+    assert 0.005 < np.max(np.abs(moved.w_hat - 1)) < 0.012  # catalog: about 0.85 %
+    zero = _run(_scenario())
+    values = zero.tidy().drop(columns="country").to_numpy()
+    assert len(zero.tidy()) == 37 and np.max(np.abs(values)) < 1e-8
+
+
+def test_one_sector_loaders() -> None:
+    from techties.simulation.baselines import load_liberation_day, load_wiod2014_onesector
+
+    w = load_wiod2014_onesector(shared("trade-gegravity", "GE_gravity_example_data.dta"))
+    assert w.trade.shape == (44, 44) and w.trade[w.index_of("CHN"), w.index_of("CHN")] > 0
+    ld = load_liberation_day(shared("trade-ge-baseline", "liberation-day"))
+    chn, usa = ld.index_of("CHN"), ld.index_of("USA")
+    assert ld.trade[chn, usa] / 1e6 == pytest.approx(440.5, abs=0.1)  # catalog §10.4
+    assert ld.tariff is not None and ld.tariff[chn, usa] == pytest.approx(0.54)
+    assert not ld.has_domestic
+
+
+# --------------------------------------------------------------------------- library
+
+
+def _lib(name: str) -> Scenario:
+    return Scenario.from_yaml(LIBRARY / f"{name}.yaml")
+
+
+@pytest.fixture(scope="module")
+def library() -> dict:
+    shared("trade-ge-baseline", "eora26-cp2017", "data.npz")
+    names = [
+        "uschina_escalation",
+        "uschina_lift301",
+        "uschina_lift_all",
+        "chip_export_controls",
+        "chip_export_controls_removal",
+    ]
+    return {
+        n: _lib(n).run(data=SHARED_DATA, draws=3, workers=1).tidy().set_index("country")
+        for n in names
+    }
+
+
+def test_library_reports_every_country_with_intervals(library: dict) -> None:
+    for name, t in library.items():
+        assert len(t) == 37, name
+        lo, mid, hi = t.real_income_change_low, t.real_income_change, t.real_income_change_high
+        assert (lo <= hi).all(), name
+        # the central θ factor (1) lies inside the draw range, so intervals bracket it loosely
+        assert ((lo - 0.05 <= mid) & (mid <= hi + 0.05)).all(), name
+
+
+def test_tariff_escalation_signs(library: dict) -> None:
+    esc = library["uschina_escalation"].real_income_change
+    assert esc["USA"] < 0 and esc["CHN"] < 0
+    assert esc["CHN"] < esc["USA"]  # China is more exposed (larger trade share of GDP)
+    assert esc["MEX"] > 0 and esc["VNM"] > 0  # trade diversion
+    l301 = library["uschina_lift301"].real_income_change
+    lall = library["uschina_lift_all"].real_income_change
+    assert l301["USA"] > 0 and l301["CHN"] > 0
+    assert lall["USA"] > l301["USA"]
+    assert lall["MEX"] < 0  # diversion unwinds
+
+
+def test_export_controls_and_their_removal(library: dict) -> None:
+    imp = library["chip_export_controls"].real_income_change
+    rem = library["chip_export_controls_removal"].real_income_change
+    for c in ("CHN", "KOR", "TWN"):
+        assert imp[c] < 0
+    # removal from the controlled world is the exact inverse of imposing them
+    assert np.allclose((1 + imp / 100) * (1 + rem / 100), 1, atol=1e-8)
+
+
+@pytest.mark.slow
+def test_library_rates_match_the_derivation() -> None:
+    import importlib.util
+
+    shared("trade-flows", "us-comtrade-hs6-2015-2025", "us_china.rds")
+    path = FIXTURES / "simulation" / "derive_uschina_rates.py"
+    spec = importlib.util.spec_from_file_location("derive_uschina_rates", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rates = mod.derive(SHARED_DATA)
+    esc = yaml.safe_load((LIBRARY / "uschina_escalation.yaml").read_text())
+    assert esc["shocks"][0]["tariff"]["by_sector"] == pytest.approx(rates["us_all"], abs=0.01)
+    assert esc["shocks"][1]["tariff"]["by_sector"] == pytest.approx(
+        rates["china_retaliation"], abs=0.01
+    )
+    lift = yaml.safe_load((LIBRARY / "uschina_lift301.yaml").read_text())
+    neg = {k: -v for k, v in rates["us_301"].items()}
+    assert lift["shocks"][0]["tariff"]["by_sector"] == pytest.approx(neg, abs=0.01)
+
+
+# --------------------------------------------------------------------------- coefficients
+
+
+def test_fta_coefficient_draws_one_sector(tmp_path: Path) -> None:
+    shared("trade-gegravity", "GE_gravity_example_data.dta")
+    (tmp_path / "fta.json").write_text(
+        json.dumps(
+            {
+                "terms": ["FTA"],
+                "estimate": [0.4],
+                "vcov": [[0.01]],
+                "se_type": "cluster",
+                "nobs": 7744,
+            }
+        )
+    )
+    sc = Scenario.from_dict(
+        {
+            "name": "US–China FTA",
+            "baseline": "wiod2014",
+            "elasticities": {"sigma": 5, "sigma_range": [4, 6], "source": "assumed"},
+            "shocks": [
+                {
+                    "coefficient": {
+                        "file": "fta.json",
+                        "term": "FTA",
+                        "pairs": [["USA", "CHN"], ["CHN", "USA"]],
+                    }
+                }
+            ],
+        },
+        base_dir=tmp_path,
+    )
+    res = sc.run(data=SHARED_DATA, draws=6, workers=2, seed=3)
+    t = res.tidy().set_index("country")
+    assert t.loc["USA", "welfare_pct"] > 0 and t.loc["CHN", "welfare_pct"] > 0
+    assert (t.welfare_pct_low <= t.welfare_pct_high).all()
+    assert res.draws is not None and res.draws.shape == (6, 44, 4)
+    assert len(res.draws_long()) == 6 * 44 * 4
+
+
+def test_tariff_equivalent_control_is_smaller_than_prohibitive() -> None:
+    def ctl(cost: object) -> float:
+        sc = _scenario(
+            shocks=[
+                {
+                    "export_control": {
+                        "from": "USA",
+                        "to": "CHN",
+                        "sectors": ["Electrical and Machinery"],
+                        "cost": cost,
+                    }
+                }
+            ]
+        )
+        return float(_run(sc).tidy().set_index("country").loc["CHN", "real_income_change"])
+
+    assert ctl("prohibitive") < ctl(50) < 0
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_simulate_writes_outputs(tmp_path: Path) -> None:
+    from techties.cli.main import app
+
+    shared("trade-ge-baseline", "eora26-cp2017", "data.npz")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        app,
+        ["simulate", "uschina_escalation", "--data", str(SHARED_DATA), "--out", str(out), "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["baseline"] == "eora2017" and len(doc["table"]) == 37
+    assert {"countries.parquet", "countries.csv", "result.json"} <= {p.name for p in out.iterdir()}
+    bad = CliRunner().invoke(app, ["simulate", "uschina_escalaton", "--data", str(SHARED_DATA)])
+    assert bad.exit_code != 0
