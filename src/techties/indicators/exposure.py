@@ -32,7 +32,7 @@ import pandas as pd
 
 from techties import charts
 from techties.errors import ConfigError, NoDataError
-from techties.indicators.result import IndicatorResult, provenance_ids, source_line
+from techties.indicators.result import IndicatorResult, has_table, provenance_ids, source_line
 from techties.indicators.shares import Selection, resolve, selection_sql
 from techties.store import Store
 
@@ -167,7 +167,9 @@ def covered_codes(
     datasets: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Tariff lines of each measure (``measure, product_code, product_level, start_date``)."""
-    if not store.has_table("tariff_measures") or not store.count("tariff_measures"):
+    if not has_table(store, "tariff_measures") or not store.scalar(
+        "SELECT count(*) FROM tariff_measures"
+    ):
         raise NoDataError(
             "The store has no tariff measures (Section 301 lists).",
             hint="Ingest the 301 lists (e.g. `techties ingest section301 tariff_list.rdata`).",

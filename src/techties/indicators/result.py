@@ -71,13 +71,23 @@ def provenance_ids(store: Store, sql: str, params: Sequence[Any]) -> list[int]:
     return [int(x) for x in frame["provenance_id"]]
 
 
+def has_table(store: Store, name: str) -> bool:
+    """Whether the store has a table or view ``name`` (without counting rows)."""
+    n = store.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_name = ?",
+        [name],
+    )
+    return bool(n)
+
+
 def source_line(store: Store, ids: Sequence[int], *, max_files: int = 2) -> str:
     """``"census_hs10: 2024-hs10-imports5700.parquet (sha256 3f2a9c01) + 50 more files"``.
 
     One clause per source, built from the provenance rows of the inputs (file name and the first
     8 hex digits of the sha256 of its bytes).
     """
-    if not ids or not store.has_table("provenance"):
+    if not ids or not has_table(store, "provenance"):
         return ""
     prov = store.provenance(list(ids))
     clauses = []

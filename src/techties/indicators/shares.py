@@ -32,7 +32,13 @@ import pandas as pd
 
 from techties import charts
 from techties.errors import ConfigError, NoDataError, UnknownNameError
-from techties.indicators.result import IndicatorResult, provenance_ids, source_line, time_axis
+from techties.indicators.result import (
+    IndicatorResult,
+    has_table,
+    provenance_ids,
+    source_line,
+    time_axis,
+)
 from techties.store import Store
 
 Denominator = Literal["world", "partners"]
@@ -177,7 +183,7 @@ def _where_common(sel: Selection) -> tuple[list[str], list[Any]]:
 
 def resolve(store: Store, sel: Selection) -> Resolved:
     """Pick the source, product level and row frequency for ``sel`` (one scan of the table)."""
-    if not store.has_table(sel.table):
+    if not has_table(store, sel.table):
         raise NoDataError(
             f"The store has no table {sel.table!r}.",
             hint="Ingest trade flows first (`techties ingest` or `techties report --data DIR`).",
@@ -226,7 +232,7 @@ def resolve(store: Store, sel: Selection) -> Resolved:
 
 
 def _has_concordance(store: Store, target: str) -> bool:
-    if not store.has_table("hs_concordance"):
+    if not has_table(store, "hs_concordance"):
         return False
     n = store.scalar("SELECT count(*) FROM hs_concordance WHERE to_vintage = ?", [target])
     return bool(n)
