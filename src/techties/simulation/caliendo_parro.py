@@ -43,7 +43,7 @@ set to zero (``calibrate_baseline(b, deficit=zeros)``, the balanced-trade equili
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -52,14 +52,10 @@ import pandas as pd
 
 from techties.errors import ConfigError, SolverError
 from techties.results import Result
+from techties.simulation._cp_numerics import INNER_TOL, Anderson, Kernel
 from techties.simulation.options import SolverOptions
 
 FloatArray = np.ndarray
-
-
-#: sub-problems (sector prices, spending) are solved to this relative tolerance
-INNER_TOL = 1e-13
-INNER_MAX_ITER = 10_000
 
 
 @dataclass(frozen=True)
@@ -158,81 +154,6 @@ class _Solution:
     residual: float
 
 
-def _inner_fixed_point(
-    step: Callable[[FloatArray], FloatArray],
-    x0: FloatArray,
-    what: str,
-    tol: float,
-    memory: int = 8,
-) -> FloatArray:
-    """Anderson-accelerated ``x = step(x)`` to ``max|step(x) − x| < tol``.
-
-    Plain iteration contracts at the largest intermediate-input share, which is 0.999997 in a
-    cell of the Eora data; Anderson mixing (GMRES-like on these near-linear maps) removes that.
-    """
-    x = x0
-    xs: list[FloatArray] = []
-    fs: list[FloatArray] = []
-    for _ in range(INNER_MAX_ITER):
-        f = step(x) - x
-        if np.max(np.abs(f)) < tol:
-            return x + f
-        xs.append(x)
-        fs.append(f)
-        if len(xs) > memory + 1:
-            xs.pop(0)
-            fs.pop(0)
-        x = _anderson_step(xs, fs, 1.0)
-    raise SolverError(
-        f"{what} did not converge in {INNER_MAX_ITER} iterations",
-        hint="check that every importer can buy each sector from someone (shares > 0)",
-    )
-
-
-def _sector_prices(
-    lw: FloatArray, lp0: FloatArray, base: MultiSectorBaseline, weight: FloatArray, tol: float
-) -> tuple[FloatArray, FloatArray]:
-    """Fixed point in log sector prices given log wages; returns (ln P̂, ln ĉ)."""
-    theta, shape = base.theta, base.shape
-
-    def log_cost(lp: FloatArray) -> FloatArray:
-        return base.beta * lw[:, None] + np.einsum("ikj,ik->ij", base.gamma, lp)
-
-    def step(v: FloatArray) -> FloatArray:
-        inner = np.einsum("nij,ij->nj", weight, np.exp(-theta * log_cost(v.reshape(shape))))
-        return (-np.log(inner) / theta).ravel()
-
-    lp = _inner_fixed_point(step, lp0.ravel(), "sector prices", tol).reshape(shape)
-    return lp, log_cost(lp)
-
-
-def _expenditure(
-    pit: FloatArray,
-    x0: FloatArray,
-    income_fixed: FloatArray,
-    base: MultiSectorBaseline,
-    tol: float,
-) -> FloatArray:
-    """Solve the linear system ``X = Σ_k γ^{jk} Y^k + α (ŵVA + D + Σ_k X^k (1 − F^k))``.
-
-    Iterated in units of each country's baseline spending so that all cells weigh alike.
-    """
-    leak = 1 - pit.sum(axis=1)  # tariff revenue per unit of spending, by (n, j)
-    scale = base.expenditure.sum(axis=1, keepdims=True)
-
-    def step(v: FloatArray) -> FloatArray:
-        x = v.reshape(base.shape) * scale
-        y = np.einsum("nik,nk->ik", pit, x)
-        revenue = (x * leak).sum(axis=1)
-        x_new = (
-            np.einsum("njk,nk->nj", base.gamma, y) + base.alpha * (income_fixed + revenue)[:, None]
-        )
-        return (x_new / scale).ravel()
-
-    z = _inner_fixed_point(step, (x0 / scale).ravel(), "spending (goods-market clearing)", tol)
-    return z.reshape(base.shape) * scale
-
-
 def _cost_weights(
     base: MultiSectorBaseline, tau_new: FloatArray, kappa_hat: FloatArray
 ) -> FloatArray:
@@ -251,32 +172,6 @@ def _cost_weights(
     return weight
 
 
-def _wage_map(
-    lw: FloatArray,
-    state: dict[str, Any],
-    base: MultiSectorBaseline,
-    weight: FloatArray,
-    tau_new: FloatArray,
-    deficit: FloatArray,
-    opts: SolverOptions,
-) -> FloatArray:
-    """One evaluation of the labour-market map ``ln ŵ ↦ ln(Σ_j β Y'(ŵ) / VA)``.
-
-    Sub-problems are warm-started from ``state`` (log prices, spending), which is updated.
-    """
-    tol = float(state["inner_tol"])
-    lp, lc = _sector_prices(lw, state["lp"], base, weight, tol)
-    pi_new = weight * np.exp(-base.theta * (lc[None, :, :] - lp[:, None, :]))
-    pit = pi_new / tau_new
-    x = _expenditure(pit, state["x"], np.exp(lw) * base.value_added + deficit, base, tol)
-    y = np.einsum("nik,nk->ik", pit, x)
-    state.update(lp=lp, lc=lc, x=x, pi=pi_new)
-    va_new = (base.beta * y).sum(axis=1)
-    if np.any(va_new <= 0):
-        raise SolverError("value added became non-positive during the iteration")
-    return np.log(va_new / base.value_added)
-
-
 def _renormalise(lw: FloatArray, va: FloatArray) -> FloatArray:
     """Numeraire: world value added unchanged, ``Σ ŵ VA = Σ VA``."""
     return lw - np.log(np.dot(np.exp(lw), va) / va.sum())
@@ -288,68 +183,41 @@ def _solve(
     kappa_hat: FloatArray,
     deficit: FloatArray,
     opts: SolverOptions,
+    start: CaliendoParroResult | None = None,
 ) -> _Solution:
     """Anderson-accelerated fixed point on log wages (memory ``opts.memory``, damped)."""
     weight = _cost_weights(base, tau_new, kappa_hat)
+    kernel = Kernel(base, weight, tau_new, deficit)
     va = base.value_added
     state: dict[str, Any] = {
-        "lp": np.zeros(base.shape),
-        "x": base.expenditure.copy(),
+        "lp": np.zeros(base.shape) if start is None else np.log(start.price_hat),
+        "x": base.expenditure.copy() if start is None else start.expenditure_new.copy(),
         "inner_tol": 1e-6,
     }
-    lw = np.zeros(len(va))
-    xs: list[FloatArray] = []
-    gs: list[FloatArray] = []
+    lw = np.zeros(len(va)) if start is None else np.log(start.w_hat)
+    memory = opts.memory if opts.acceleration == "anderson" else 0
+    acc = Anderson(len(va), memory, opts.damping)
     residual = best = np.inf
     for it in range(1, opts.max_iter + 1):
-        g = _wage_map(lw, state, base, weight, tau_new, deficit, opts) - lw
+        g = kernel.wage_map(lw, state) - lw
         residual = float(np.max(np.abs(np.expm1(g))))
         if residual > 10 * best:  # mixing made things worse: restart the history
-            xs.clear()
-            gs.clear()
+            acc.reset()
         best = min(best, residual)
         # inexact inner solves: sub-problems only as tight as the outer residual warrants
         state["inner_tol"] = min(max(1e-3 * residual, INNER_TOL), 1e-6)
         if residual < opts.tol:
+            pi_new = np.ascontiguousarray(state["pik"].transpose(1, 2, 0))
             return _Solution(
-                np.exp(lw),
-                np.exp(state["lp"]),
-                np.exp(state["lc"]),
-                state["pi"],
-                state["x"],
-                it,
+                np.exp(lw), np.exp(state["lp"]), np.exp(state["lc"]), pi_new, state["x"], it,
                 residual,
-            )
-        xs.append(lw)
-        gs.append(g)
-        memory = opts.memory if opts.acceleration == "anderson" else 0
-        if len(xs) > memory + 1:
-            xs.pop(0)
-            gs.pop(0)
-        lw = _anderson_step(xs, gs, opts.damping)
-        lw = _renormalise(lw, va)
+            )  # fmt: skip
+        lw = _renormalise(acc.step(lw, g), va)
     raise SolverError(
         f"Caliendo–Parro equilibrium not reached after {opts.max_iter} iterations "
         f"(max relative excess demand for value added {residual:.3e}, tol {opts.tol:.1e})",
         hint="lower SolverOptions.damping (e.g. 0.5), set acceleration='none', or raise max_iter",
     )
-
-
-def _anderson_step(xs: list[FloatArray], gs: list[FloatArray], damping: float) -> FloatArray:
-    """Anderson (type II) mixing: minimise ‖Σ a_k g_k‖ with Σ a_k = 1, then damp."""
-    x, g = xs[-1], gs[-1]
-    if len(xs) == 1:
-        return x + damping * g
-    dg = np.stack([gs[k + 1] - gs[k] for k in range(len(gs) - 1)], axis=1)
-    dx = np.stack([xs[k + 1] - xs[k] for k in range(len(xs) - 1)], axis=1)
-    # least squares through the (small, m × m) normal equations, lightly regularised
-    gram = dg.T @ dg
-    gram[np.diag_indices_from(gram)] += 1e-14 * max(float(np.trace(gram)), 1e-300)
-    try:
-        coef = np.linalg.solve(gram, dg.T @ g)
-    except np.linalg.LinAlgError:
-        return x + damping * g
-    return x + damping * g - (dx + damping * dg) @ coef
 
 
 def solve_caliendo_parro(
@@ -360,13 +228,16 @@ def solve_caliendo_parro(
     deficit_new: FloatArray | None = None,
     options: SolverOptions | None = None,
     label: str = "counterfactual",
+    start: CaliendoParroResult | None = None,
 ) -> CaliendoParroResult:
     """Solve the counterfactual equilibrium for new tariffs and/or trade-cost changes.
 
     ``tau_new[n, i, j]``: new one-plus-tariff factors (default: unchanged). ``trade_cost_hat``:
     iceberg cost changes ``κ̂`` (1 = none, ``np.inf`` = prohibitive, e.g. an export ban).
     ``deficit_new``: counterfactual nominal deficits (default: the baseline's, held fixed; they
-    must sum to zero).
+    must sum to zero). ``start``: a solution of a nearby problem on the same baseline to start
+    the iteration from (e.g. the central case when solving uncertainty draws); the answer does
+    not depend on it, only the number of iterations.
     Raises :class:`SolverError` if the equilibrium is not reached within ``options.tol``.
     """
     opts = options or SolverOptions()
@@ -393,7 +264,9 @@ def solve_caliendo_parro(
         raise ConfigError(f"deficit_new must have shape {baseline.deficit.shape}")
     if abs(deficit.sum()) > 1e-9 * baseline.value_added.sum():
         raise ConfigError(f"deficits must sum to zero (sum = {deficit.sum():.6g})")
-    sol = _solve(baseline, tau1, kappa, deficit, opts)
+    if start is not None and start.w_hat.shape != baseline.value_added.shape:
+        raise ConfigError("start must be a solution on a baseline of the same shape")
+    sol = _solve(baseline, tau1, kappa, deficit, opts, start)
     return CaliendoParroResult(baseline, tau1, kappa, sol, label, deficit)
 
 

@@ -244,8 +244,18 @@ def rebaseline(res: CaliendoParroResult, name: str) -> MultiSectorBaseline:
     )
 
 
-def solve_multisector(sc: Scenario, base: MultiSectorBaseline, draw: Draw) -> CaliendoParroResult:
-    """Status-quo equilibrium first (if any), then the policy shocks relative to it."""
+def solve_multisector(
+    sc: Scenario,
+    base: MultiSectorBaseline,
+    draw: Draw,
+    start: tuple[CaliendoParroResult | None, CaliendoParroResult] | None = None,
+) -> tuple[CaliendoParroResult | None, CaliendoParroResult]:
+    """Status-quo equilibrium first (if any), then the policy shocks relative to it.
+
+    ``start``: the (status quo, policy) solutions of the central case, to start draws from.
+    """
+    sq_start, start_policy = start if start is not None else (None, None)
+    sq = None
     base = base.with_(theta=base.theta * draw.theta_factor)
     n_sq = len(sc.status_quo)
     if n_sq:
@@ -256,11 +266,14 @@ def solve_multisector(sc: Scenario, base: MultiSectorBaseline, draw: Draw) -> Ca
                 "cannot reopen them in hat algebra",
                 hint="use share < 1, or write the imposition as the scenario and read it reversed",
             )
-        sq = solve_caliendo_parro(base, tau, trade_cost_hat=kappa, label="status quo")
+        sq = solve_caliendo_parro(
+            base, tau, trade_cost_hat=kappa, label="status quo", start=sq_start
+        )
         base = rebaseline(sq, f"{base.name} + status quo")
     shocks = [(n_sq + k, s) for k, s in enumerate(sc.shocks)]
     tau, kappa = multisector_inputs(base, shocks, draw)
-    return solve_caliendo_parro(base, tau, trade_cost_hat=kappa, label=sc.name)
+    res = solve_caliendo_parro(base, tau, trade_cost_hat=kappa, label=sc.name, start=start_policy)
+    return sq, res
 
 
 def solve_onesector_scenario(sc: Scenario, base: Any, draw: Draw) -> Any:
@@ -316,29 +329,33 @@ def measures(sc: Scenario, res: Any) -> pd.DataFrame:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(sc: Scenario, base: Any) -> None:
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    _WORKER.update(sc=sc, base=base)
+def _init_worker(sc: Scenario, base: Any, start: Any) -> None:
+    _WORKER.update(sc=sc, base=base, start=start)
 
 
 def _solve_draw(draw: Draw) -> np.ndarray:
     sc, base = _WORKER["sc"], _WORKER["base"]
-    res = (
-        solve_multisector(sc, base, draw)
-        if sc.multisector
-        else solve_onesector_scenario(sc, base, draw)
-    )
+    if sc.multisector:
+        res = solve_multisector(sc, base, draw, _WORKER["start"])[1]
+    else:
+        res = solve_onesector_scenario(sc, base, draw)
     return measures(sc, res).drop(columns="country").to_numpy(dtype=float)
 
 
-def run_draws(sc: Scenario, base: Any, draws: Sequence[Draw], workers: int | None) -> np.ndarray:
-    """Solve every draw; returns ``[draw, country, measure]`` (processes when workers > 1)."""
+def run_draws(
+    sc: Scenario, base: Any, draws: Sequence[Draw], workers: int | None, start: Any = None
+) -> np.ndarray:
+    """Solve every draw; returns ``[draw, country, measure]`` (processes when workers > 1).
+
+    ``start``: central-case solutions the multi-sector draws start their iterations from.
+    """
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(draws) < 4:
-        _init_worker(sc, base)
+        _init_worker(sc, base, start)
         return np.stack([_solve_draw(d) for d in draws])
     chunk = max(1, len(draws) // (workers * 4))
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(sc, base)) as pool:
+    init = (sc, base, start)
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init) as pool:
         return np.stack(list(pool.map(_solve_draw, draws, chunksize=chunk)))
 
 
@@ -362,15 +379,16 @@ def run_scenario(
     steps += [f"shock: {s.describe()}" for s in sc.shocks]
     steps.append(f"elasticities: {sc.elasticities.source}")
     central = central_draw(sc)
-    res = (
-        solve_multisector(sc, base, central)
-        if sc.multisector
-        else solve_onesector_scenario(sc, base, central)
-    )
+    start = None
+    if sc.multisector:
+        start = solve_multisector(sc, base, central)
+        res: Any = start[1]
+    else:
+        res = solve_onesector_scenario(sc, base, central)
     steps.append(f"central case solved ({_solver_note(res)})")
     sample = None
     if draws:
-        sample = run_draws(sc, base, random_draws(sc, draws, seed), workers)
+        sample = run_draws(sc, base, random_draws(sc, draws, seed), workers, start)
         steps.append(f"{draws} draws (seed {seed}, {workers or os.cpu_count()} processes)")
     return ScenarioResult(sc, res, sample, level, steps)
 

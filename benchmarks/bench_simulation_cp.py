@@ -1,0 +1,95 @@
+"""Benchmark the multi-sector (Caliendo–Parro) engine; prints timings and ratios.
+
+1. CP (2015) NAFTA, 31 × 40, per solve after warm-up — target < 1 s. Peer in the same run: the
+   same solver with plain damped iteration (``acceleration='none'``, damping 0.5), the scheme
+   of the original replication code.
+2. 1,000 multi-sector draws of the US–China escalation scenario on the Eora 2017 baseline
+   (37 × 23), both cores — target < 2 minutes; ratio against one process on a subset.
+
+Run: ``.venv/bin/python benchmarks/bench_simulation_cp.py [--data DIR] [--draws 1000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from techties.simulation.baselines import load_cp2015
+from techties.simulation.caliendo_parro import calibrate_baseline, solve_caliendo_parro
+from techties.simulation.mc_multisector import (
+    central_draw,
+    load_named_baseline,
+    random_draws,
+    run_draws,
+    solve_multisector,
+)
+from techties.simulation.options import SolverOptions
+from techties.simulation.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench_nafta(data: Path, repeats: int = 5) -> None:
+    cp = load_cp2015(data / "trade-cp2015")
+    base = calibrate_baseline(cp.baseline, deficit=np.zeros(31))
+    tau = cp.nafta_tariffs()
+    solve_caliendo_parro(base, tau)  # warm-up
+    rows = []
+    for label, opts in [
+        ("Anderson (default)", SolverOptions()),
+        ("plain damped 0.5 (peer)", SolverOptions(acceleration="none", damping=0.5)),
+    ]:
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            res = solve_caliendo_parro(base, tau, options=opts)
+        per = (time.perf_counter() - t0) / repeats
+        rows.append((label, per, res.iterations, res.residual))
+        mex = res.tidy().set_index("country").loc["MEX", "welfare_cp"]
+        print(
+            f"NAFTA 31x40 {label:<26} {per * 1e3:8.1f} ms/solve  {res.iterations:4d} its  "
+            f"residual {res.residual:.1e}  Mexico welfare {mex:.3f} %"
+        )
+    print(
+        f"  speed-up vs peer: {rows[1][1] / rows[0][1]:.1f}x   target < 1 s per solve: "
+        f"{'met' if rows[0][1] < 1 else 'NOT met'}"
+    )
+
+
+def bench_draws(data: Path, n: int) -> None:
+    sc = Scenario.from_yaml(ROOT / "src/techties/simulation/scenarios/uschina_escalation.yaml")
+    base = load_named_baseline("eora2017", data)
+    draws = random_draws(sc, n, seed=1)
+    start = solve_multisector(sc, base, central_draw(sc))  # central case, as Scenario.run does
+    sub = draws[: max(20, n // 20)]
+    t0 = time.perf_counter()
+    run_draws(sc, base, sub, workers=1, start=start)
+    one = (time.perf_counter() - t0) / len(sub)
+    t0 = time.perf_counter()
+    out = run_draws(sc, base, draws, workers=2, start=start)
+    total = time.perf_counter() - t0
+    print(
+        f"Eora 37x23 escalation: 1 process {one * 1e3:.0f} ms/draw; {n} draws on 2 processes "
+        f"{total:.1f} s ({total / n * 1e3:.0f} ms/draw, speed-up {one * n / total:.2f}x)   "
+        f"target < 120 s: {'met' if total < 120 else 'NOT met'}"
+    )
+    usa = out[:, 0, 0]
+    print(
+        f"  USA real income change over draws: 5-95 % [{np.quantile(usa, 0.05):.3f}, "
+        f"{np.quantile(usa, 0.95):.3f}]"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--draws", type=int, default=1000)
+    args = ap.parse_args()
+    bench_nafta(args.data)
+    bench_draws(args.data, args.draws)
+
+
+if __name__ == "__main__":
+    main()
