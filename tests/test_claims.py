@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 
 from techties.claims import (
@@ -19,10 +20,19 @@ from techties.claims import (
     load_catalog,
 )
 from techties.claims.catalog import parse_catalog
-from techties.claims.checkers import controls, science
+from techties.claims.checkers import controls, ge, science
 from techties.errors import ConfigError, UnknownNameError
 from techties.store import Store
 from test_claims_helpers import flows, indicators, need_table, write_rows
+
+
+@pytest.fixture(autouse=True)
+def _no_data_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """GE checkers read TECHTIES_DATA; these tests use small stores only."""
+    monkeypatch.delenv("TECHTIES_DATA", raising=False)
+    monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
 # -- catalog ---------------------------------------------------------------------------------
@@ -278,3 +288,52 @@ def test_verdict_chart_renders_to_svg(store: Store) -> None:
     _taiwan(store, {2022: (58e9, 100e9), 2023: (50e9, 100e9)})
     svg = to_svg(check_claim(store, "13").plot())
     assert "<svg" in svg and "Taiwan" in svg
+
+
+# -- GE claims: the rule applied to the simulation layer's welfare table ---------------------
+def _ge_frame(values: dict[str, float], band: float | None = None) -> pd.DataFrame:
+    df = pd.DataFrame({"country": list(values), "welfare_pct": list(values.values())})
+    if band is not None:
+        df["p_low"] = df["welfare_pct"] - band
+        df["p_high"] = df["welfare_pct"] + band
+    return df
+
+
+@pytest.mark.parametrize(
+    ("usa", "chn", "status"),
+    [(-0.06, -0.24, "supported"), (0.05, -0.24, "contradicted"), (-0.005, -0.24, "mixed")],
+)
+def test_ge_restrictions_rule(
+    monkeypatch: pytest.MonkeyPatch, store: Store, usa: float, chn: float, status: str
+) -> None:
+    def fake(name: str, *, draws: int = 0) -> tuple[pd.DataFrame, list[dict[str, str]], str]:
+        df = _ge_frame({"USA": usa, "CHN": chn, "JPN": 0.01, "KOR": -0.2, "NLD": 0.0})
+        return df.assign(scenario=name, scenario_label=name), [], "eora2017"
+
+    monkeypatch.setattr(ge, "run_scenario", fake)
+    v = check_claim(store, "restrictions-hurt-both", strict=True)
+    assert v.status == status
+    assert v.figure(f"USA_{ge.TARIFF_SCENARIO}") == pytest.approx(usa)
+
+
+@pytest.mark.parametrize(
+    ("usa", "band", "status"),
+    [(0.06, 0.02, "supported"), (-0.2, 0.05, "contradicted"), (0.01, 0.05, "mixed")],
+)
+def test_ge_lifting_rule_uses_the_draw_band(
+    monkeypatch: pytest.MonkeyPatch, store: Store, usa: float, band: float, status: str
+) -> None:
+    def fake(name: str, *, draws: int = 0) -> tuple[pd.DataFrame, list[dict[str, str]], str]:
+        assert draws == ge.DRAWS
+        df = _ge_frame({"USA": usa, "CHN": 0.24}, band=band)
+        return df.assign(scenario=name, scenario_label=name), [], "eora2017"
+
+    monkeypatch.setattr(ge, "run_scenario", fake)
+    v = check_claim(store, "11", strict=True)
+    assert v.status == status
+
+
+def test_ge_claims_need_the_data_folder(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
+    monkeypatch.delenv("TECHTIES_DATA", raising=False)
+    v = check_claim(store, "chip-controls-hurt-allies", strict=True)
+    assert v.status == "unverifiable" and v.reason in {"no_data", "not_yet"}

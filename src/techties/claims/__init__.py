@@ -15,29 +15,30 @@ from techties.errors import DataWarning
 from techties.store import Store
 
 
-def check_claim(store: Store, claim_id: str) -> Verdict:
-    """Check one claim (by id or number) against the store."""
-    claim = get_claim(claim_id)
-    return get_checker(claim.checker).check(store)
+def check_claim(store: Store, claim_id: str, *, strict: bool = False) -> Verdict:
+    """Check one claim (by id or number) against the store (see :func:`check_all`)."""
+    return _check(store, get_claim(claim_id), strict=strict)
 
 
 def check_all(store: Store, *, strict: bool = False) -> list[Verdict]:
     """Check every claim in the catalog. Unless ``strict``, a checker that fails unexpectedly
     gives an ``unverifiable (not_yet)`` verdict naming the error (and a :class:`DataWarning`)."""
-    out = []
-    for claim in load_catalog():
-        try:
-            out.append(get_checker(claim.checker).check(store))
-        except Exception as exc:
-            if strict:
-                raise
-            warnings.warn(f"checker {claim.checker!r} failed: {exc!r}", DataWarning, stacklevel=2)
-            v = Verdict.unverifiable(
-                claim.id, "not_yet", f"the evidence layer failed: {type(exc).__name__}: {exc}"
-            )
-            v.title = claim.paraphrase
-            out.append(v)
-    return out
+    return [_check(store, claim, strict=strict) for claim in load_catalog()]
+
+
+def _check(store: Store, claim: Claim, *, strict: bool) -> Verdict:
+    try:
+        return get_checker(claim.checker).check(store)
+    except Exception as exc:
+        if strict:
+            raise
+        warnings.warn(f"checker {claim.checker!r} failed: {exc!r}", DataWarning, stacklevel=3)
+        v = Verdict.unverifiable(
+            claim.id, "not_yet", f"the evidence layer failed: {type(exc).__name__}: {exc}"
+        )
+        v.title = claim.paraphrase
+        v.method = get_checker(claim.checker).method
+        return v
 
 
 __all__ = [

@@ -92,6 +92,21 @@ def provenance_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
+def _file_rows(verdict: Verdict) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": "file",
+            "source": f.get("source", ""),
+            "file": Path(f["location"]).name,
+            "location": f["location"],
+            "sha256": f["sha256"],
+            "rows": None,
+            "version": "",
+        }
+        for f in verdict.files
+    ]
+
+
 def _section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any]:
     return {
         "claim": claim,
@@ -100,7 +115,7 @@ def _section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any]:
         "reason_text": REASON_TEXT.get(verdict.reason or "", ""),
         "figures": verdict.figures,
         "svg": chart_svg(verdict),
-        "provenance": provenance_rows(store, verdict.provenance_ids),
+        "provenance": provenance_rows(store, verdict.provenance_ids) + _file_rows(verdict),
         "evidence_rows": len(verdict.evidence),
     }
 

@@ -1,69 +1,161 @@
 """Checkers on general-equilibrium counterfactuals (claims 1, 8, 11), via the simulation layer.
 
-They run named scenarios from the simulation layer's YAML library (``Scenario.run(draws=)``) and
-read the welfare change by country from the result's ``tidy()`` table; they compute nothing else.
+They run named scenarios of the simulation layer's YAML library (``Scenario.run(draws=)``) and
+read the first welfare measure by country (multi-sector: ``real_income_change``, the exact
+Î/P̂ − 1 in %) and its equal-tailed 90 % band over draws from the result's ``tidy()``; they compute
+nothing else. GE baselines are read from the data folder, not the store, so their files are
+listed with their sha256 in :attr:`Verdict.files`.
 """
 
 from __future__ import annotations
 
+import hashlib
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from techties import charts
+from techties import __version__, charts, config
 from techties.claims.base import Checker, Missing, layer, register, three_way
 from techties.claims.verdict import Figure, Verdict
+from techties.errors import NoDataError, TechtiesError
 from techties.store import Store
+from techties.store.core import file_sha256
 
-SCENARIOS_MODULE = "techties.simulation.scenarios"
-TARIFF_SCENARIO = "tariff_escalation_2018_19"
-CHIP_SCENARIO = "chip_controls_2022"
-LIFT_SCENARIO = "lift_restrictions"
+TARIFF_SCENARIO = "uschina_escalation"
+CHIP_SCENARIO = "chip_export_controls"
+LIFT_SCENARIOS = ("uschina_lift_all", "chip_export_controls_removal")
 WELFARE_EPS_PCT = 0.01
-DRAWS = 50
+#: draws for the uncertainty band of claim 11 (90 % equal-tailed band = 5th–95th percentile)
+DRAWS = 16
 ALLIES = ("JPN", "KOR", "NLD")
+#: reader-facing names of the scenarios
+LABELS = {
+    TARIFF_SCENARIO: "2018–19 tariff escalation",
+    CHIP_SCENARIO: "chip export controls",
+    "uschina_lift_all": "lifting the extra tariffs",
+    "chip_export_controls_removal": "lifting the chip controls",
+}
+BASELINE_FOLDERS = {
+    "eora2017": ("trade-ge-baseline", "eora26-cp2017"),
+    "cp2015": ("trade-cp2015",),
+}
 
 
-def run_scenario(store: Store, name: str, *, draws: int = 0) -> pd.DataFrame:
-    """Welfare change by country of a named scenario: ``country, welfare_pct[, p05, p95]``."""
-    load = layer(SCENARIOS_MODULE, "load_scenario", needed_for=f"GE scenario {name!r}")
+def scenario_path(name: str) -> Path:
+    """The YAML file of a named scenario in the simulation layer's library."""
     try:
-        scenario = load(name)
-    except KeyError as exc:
-        raise Missing("not_yet", f"scenario {name!r} is not in the scenario library yet.") from exc
-    result = scenario.run(store=store, draws=draws) if draws else scenario.run(store=store)
-    table = result.welfare() if hasattr(result, "welfare") else result.tidy()
-    return pd.DataFrame(table)
+        folder = resources.files("techties.simulation").joinpath("scenarios")
+    except ModuleNotFoundError:
+        raise Missing("not_yet", "the simulation layer has not landed yet.") from None
+    path = Path(str(folder)) / f"{name}.yaml"
+    if not path.is_file():
+        raise Missing("not_yet", f"scenario {name!r} is not in the scenario library yet.")
+    return path
+
+
+def run_scenario(name: str, *, draws: int = 0) -> tuple[pd.DataFrame, list[dict[str, str]], str]:
+    """Welfare by country (``country, welfare_pct[, p_low, p_high]``), input files, baseline."""
+    scenario_cls = layer(
+        "techties.simulation.scenario", "Scenario", needed_for=f"GE scenario {name!r}"
+    )
+    sc = scenario_cls.from_yaml(scenario_path(name))
+    data = config.get("data")
+    if not data or not Path(data).is_dir():
+        raise Missing(
+            "no_data",
+            f"GE scenario {name!r} needs the staged data folder (baseline {sc.baseline}); "
+            "pass --data DIR or set TECHTIES_DATA.",
+        )
+    files = baseline_files(sc.baseline, Path(data))
+    cached = _cache_path(name, draws, files)
+    if cached.is_file():
+        out = pd.read_parquet(cached)
+    else:
+        out = _solve(sc, name, draws, Path(data))
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        out.to_parquet(cached)
+    out["scenario"] = name
+    out["scenario_label"] = LABELS.get(name, name)
+    return out, files, sc.baseline
+
+
+def _solve(sc: Any, name: str, draws: int, data: Path) -> pd.DataFrame:
+    try:
+        res = sc.run(draws=draws, data=data, workers=2) if draws else sc.run(data=data)
+    except NoDataError as exc:
+        raise Missing("no_data", f"scenario {name!r}: {exc.message}") from None
+    except TechtiesError as exc:
+        raise Missing("not_yet", f"scenario {name!r} does not run yet: {exc.message}") from None
+    t = res.tidy()
+    key = res.measures[0]
+    out = pd.DataFrame({"country": t["country"], "welfare_pct": t[key].astype(float)})
+    if f"{key}_low" in t:
+        out["p_low"] = t[f"{key}_low"].astype(float)
+        out["p_high"] = t[f"{key}_high"].astype(float)
+    return out
+
+
+def _cache_path(name: str, draws: int, files: list[dict[str, str]]) -> Path:
+    """Cache file of a scenario result: keyed by the scenario YAML, draws, baseline hashes and
+    the simulation code (so a changed input or solver gives a new key)."""
+    h = hashlib.sha256()
+    h.update(scenario_path(name).read_bytes())
+    h.update(f"{draws}|{__version__}".encode())
+    for f in files:
+        h.update(f["sha256"].encode())
+    for mod in ("scenario", "mc_multisector", "caliendo_parro"):
+        src = Path(str(resources.files("techties.simulation").joinpath(f"{mod}.py")))
+        if src.is_file():
+            h.update(src.read_bytes())
+    return Path(config.get("cache") or ".") / "ge" / f"{name}-{h.hexdigest()[:16]}.parquet"
+
+
+def baseline_files(baseline: str, data: Path) -> list[dict[str, str]]:
+    """Files of a GE baseline in the data folder, with their sha256."""
+    folder = data.joinpath(*BASELINE_FOLDERS.get(baseline, ()))
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return [
+        {"source": f"baseline {baseline}", "location": str(p), "sha256": file_sha256(p)}
+        for p in files
+    ]
 
 
 def _welfare(df: pd.DataFrame, country: str) -> float:
     hit = df.loc[df["country"] == country, "welfare_pct"]
     if hit.empty:
-        raise Missing("no_data", f"the GE baseline has no welfare result for {country}.")
+        raise Missing("no_data", f"the GE baseline has no result for {country}.")
     return float(hit.iloc[0])
 
 
-def _bars(df: pd.DataFrame, title: str) -> Any:
-    chart = (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            x=alt.X("country:N", title=None),
-            y=alt.Y("welfare_pct:Q", title="Welfare change (% of real income)"),
-            color=alt.Color("scenario:N", title="Scenario")
-            if "scenario" in df
-            else alt.value(charts.PALETTE[1]),
-            xOffset="scenario:N" if "scenario" in df else alt.value(0),
-            tooltip=["country", alt.Tooltip("welfare_pct:Q", format=".3f")],
-        )
+def _bars(df: pd.DataFrame, title: str, *, band: bool = False) -> Any:
+    data = df[df["country"].isin(["USA", "CHN", *ALLIES])]
+    base = alt.Chart(data).encode(
+        y=alt.Y("country:N", title=None, sort=["USA", "CHN", *ALLIES]),
+        yOffset=alt.YOffset("scenario_label:N"),
     )
+    bars = base.mark_bar().encode(
+        x=alt.X("welfare_pct:Q", title="Change in real income (%)"),
+        color=alt.Color("scenario_label:N", title="Scenario", legend=alt.Legend(labelLimit=400)),
+        tooltip=["scenario_label", "country", alt.Tooltip("welfare_pct:Q", format=".3f")],
+    )
+    layers = bars
+    if band and "p_low" in data:
+        layers = bars + base.mark_rule(color="#222").encode(x="p_low:Q", x2="p_high:Q")
     return charts.finish(
-        chart,
+        layers,
         title=title,
-        subtitle="Equivalent variation, % of real income",
-        source="techties Caliendo–Parro simulation",
+        subtitle="Exact change in real income Î/P̂ − 1, %"
+        + (" (lines: 90 % band over draws)" if band else ""),
+        source="techties Caliendo–Parro simulation on the Eora26 2017 baseline",
+        height=260,
     )
+
+
+def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True)
 
 
 @register
@@ -73,39 +165,28 @@ class GeRestrictions(Checker):
     name = "ge_restrictions"
     claim_id = "restrictions-hurt-both"
     method = (
-        f"Runs the scenarios {TARIFF_SCENARIO!r} and {CHIP_SCENARIO!r} of the Caliendo–Parro "
-        "multi-sector GE model on the staged baseline and reads the welfare change (equivalent "
-        f"variation, % of real income) of the US and China. Changes beyond ±{WELFARE_EPS_PCT} % count."
+        f"Runs the simulation layer's scenarios {TARIFF_SCENARIO!r} and {CHIP_SCENARIO!r} "
+        "(Caliendo–Parro multi-sector GE, Eora26 2017 baseline) and reads the exact change in real "
+        f"income of the US and China. Changes beyond ±{WELFARE_EPS_PCT} % count as losses or gains."
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        frames = []
-        for name in (TARIFF_SCENARIO, CHIP_SCENARIO):
-            frames.append(run_scenario(store, name).assign(scenario=name))
-        df = pd.concat(frames, ignore_index=True)
-        vals = {
-            (s, c): _welfare(df[df["scenario"] == s], c)
-            for s in (TARIFF_SCENARIO, CHIP_SCENARIO)
-            for c in ("USA", "CHN")
-        }
+        runs = [run_scenario(n) for n in (TARIFF_SCENARIO, CHIP_SCENARIO)]
+        df = _rows([r[0] for r in runs])
+        names = (TARIFF_SCENARIO, CHIP_SCENARIO)
+        vals = {(s, c): _welfare(df[df["scenario"] == s], c) for s in names for c in ("USA", "CHN")}
         all_neg = all(v < -WELFARE_EPS_PCT for v in vals.values())
-        any_gain = any(
-            all(vals[(s, c)] > WELFARE_EPS_PCT for s in (TARIFF_SCENARIO, CHIP_SCENARIO))
-            for c in ("USA", "CHN")
-        )
-        status = three_way(all_neg, any_gain)
+        gainer = any(all(vals[(s, c)] > WELFARE_EPS_PCT for s in names) for c in ("USA", "CHN"))
         return Verdict(
             self.claim_id,
-            status,  # type: ignore[arg-type]
-            rationale="; ".join(f"{s}: {c} {v:+.3f} %" for (s, c), v in vals.items()),
+            three_way(all_neg, gainer),  # type: ignore[arg-type]
+            rationale="; ".join(f"{c} {v:+.3f} % under {LABELS[s]}" for (s, c), v in vals.items()),
             figures=[
-                Figure(f"{c}_{s}", f"{c} welfare, {s}", v, "%", 3) for (s, c), v in vals.items()
+                Figure(f"{c}_{s}", f"{c}, {LABELS[s]}", v, "%", 3) for (s, c), v in vals.items()
             ],
             evidence=df,
-            chart=_bars(
-                df[df["country"].isin(["USA", "CHN", *ALLIES])],
-                "Welfare effects of the restrictions",
-            ),
+            files=runs[0][1],
+            chart=_bars(df, "Real-income effects of the restrictions"),
         )
 
 
@@ -116,25 +197,24 @@ class ChipControlsAllies(Checker):
     name = "chip_controls_allies"
     claim_id = "chip-controls-hurt-allies"
     method = (
-        f"Runs the scenario {CHIP_SCENARIO!r} of the Caliendo–Parro GE model and reads the welfare "
-        "change of Japan, Korea and the Netherlands. Bilateral chip-equipment exports to China "
-        "were not found in the staged data, so observed trade is shown but not used in the rule."
+        f"Runs the simulation layer's scenario {CHIP_SCENARIO!r} (Caliendo–Parro GE, Eora26 2017) "
+        "and reads the change in real income of Japan, Korea and the Netherlands. Bilateral "
+        "chip-equipment exports to China by year were not found in the staged data, so the rule "
+        "uses the model only."
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        df = run_scenario(store, CHIP_SCENARIO)
+        df, files, _ = run_scenario(CHIP_SCENARIO)
         vals = {c: _welfare(df, c) for c in ALLIES}
         status = three_way(all(v < 0 for v in vals.values()), all(v >= 0 for v in vals.values()))
         return Verdict(
             self.claim_id,
             status,  # type: ignore[arg-type]
             rationale="; ".join(f"{c} {v:+.3f} %" for c, v in vals.items()),
-            figures=[Figure(c, f"{c} welfare change", v, "%", 3) for c, v in vals.items()],
+            figures=[Figure(c, f"{c} change in real income", v, "%", 3) for c, v in vals.items()],
             evidence=df,
-            chart=_bars(
-                df[df["country"].isin(["USA", "CHN", *ALLIES])],
-                "Welfare effects of the chip controls",
-            ),
+            files=files,
+            chart=_bars(df, "Real-income effects of the chip export controls"),
         )
 
 
@@ -145,49 +225,39 @@ class GeLifting(Checker):
     name = "ge_lifting"
     claim_id = "lifting-restrictions-benefits-both"
     method = (
-        f"Runs the scenario {LIFT_SCENARIO!r} of the Caliendo–Parro GE model with {DRAWS} draws of "
-        "the trade elasticities and reads the 5th–95th percentile band of the welfare change of the "
-        "US and China. Supported if both 5th percentiles are above 0; contradicted if either 95th "
-        "percentile is below 0."
+        f"Runs the simulation layer's scenarios {', '.join(map(repr, LIFT_SCENARIOS))} with {DRAWS} "
+        "draws of the trade elasticities (and covered shares) and reads the central change in real "
+        "income of the US and China with its 90 % band (5th–95th percentile). Supported if every "
+        "lower bound is above 0; contradicted if any upper bound is below 0."
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        df = run_scenario(store, LIFT_SCENARIO, draws=DRAWS)
-        for col in ("p05", "p95"):
-            if col not in df:
-                raise Missing(
-                    "not_yet", f"the scenario result lacks the {col} welfare band (draws)."
-                )
-        rows = df[df["country"].isin(["USA", "CHN"])].set_index("country")
-        if len(rows) < 2:
-            raise Missing("no_data", "the GE baseline lacks the US or China.")
-        status = three_way(bool((rows["p05"] > 0).all()), bool((rows["p95"] < 0).any()))
-        cols = {k: rows[k].astype(float).to_dict() for k in ("welfare_pct", "p05", "p95")}
-        w = {(c, k): float(cols[k][c]) for c in ("USA", "CHN") for k in cols}
-        figs = []
-        for c in ("USA", "CHN"):
-            figs += [
-                Figure(
-                    f"{c}_median",
-                    f"{c} welfare change (central)",
-                    w[(c, "welfare_pct")],
-                    "%",
-                    3,
-                ),
-                Figure(f"{c}_p05", f"{c} 5th percentile", w[(c, "p05")], "%", 3),
-                Figure(f"{c}_p95", f"{c} 95th percentile", w[(c, "p95")], "%", 3),
-            ]
+        runs = [run_scenario(n, draws=DRAWS) for n in LIFT_SCENARIOS]
+        df = _rows([r[0] for r in runs])
+        rows = df[df["country"].isin(["USA", "CHN"])]
+        if len(rows) < 2 * len(LIFT_SCENARIOS) or "p_low" not in rows:
+            raise Missing("no_data", "the removal scenarios lack the US, China or the draw band.")
+        status = three_way(bool((rows["p_low"] > 0).all()), bool((rows["p_high"] < 0).any()))
+        recs: list[dict[Any, Any]] = rows.to_dict("records")
+        figs = [
+            Figure(f"{r['country']}_{r['scenario']}", f"{r['country']}, {LABELS[r['scenario']]}",
+                   float(r["welfare_pct"]), "%", 3)
+            for r in recs
+        ] + [
+            Figure(f"{r['country']}_{r['scenario']}_low",
+                   f"{r['country']}, {LABELS[r['scenario']]}, 5th percentile", float(r["p_low"]), "%", 3)
+            for r in recs
+        ]  # fmt: skip
         return Verdict(
             self.claim_id,
             status,  # type: ignore[arg-type]
             rationale="; ".join(
-                f"{c} {w[(c, 'welfare_pct')]:+.3f} % [{w[(c, 'p05')]:+.3f}, {w[(c, 'p95')]:+.3f}]"
-                for c in ("USA", "CHN")
+                f"{r['country']} {r['welfare_pct']:+.3f} % [{r['p_low']:+.3f}, {r['p_high']:+.3f}] "
+                f"({LABELS[r['scenario']]})"
+                for r in recs
             ),
             figures=figs,
             evidence=df,
-            chart=_bars(
-                df[df["country"].isin(["USA", "CHN", *ALLIES])],
-                "Welfare effects of lifting the restrictions",
-            ),
+            files=runs[0][1],
+            chart=_bars(df, "Real-income effects of lifting the restrictions", band=True),
         )
