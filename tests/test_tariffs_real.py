@@ -61,7 +61,7 @@ def test_us_wave_means_match_bown_2021_within_005pp(
     ours = {}
     for row in waves.itertuples():
         sample = bown.dropna(subset=[row.bown_column]).hs06.tolist()
-        ours[row.bown_column] = us_wave_means_on(real_store, sample, row.bown_column, waves)
+        ours[row.bown_column] = us_wave_means_on(real_store, sample, str(row.bown_column), waves)
     for col in ("TT301_a", "TT301_b", "TT301_c", "TT301_d"):
         assert abs(ours[col] - bown[col].mean()) < 0.05, (col, ours[col], bown[col].mean())
     gap_4a = ours["TT301_e"] - bown["TT301_e"].mean()

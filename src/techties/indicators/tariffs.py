@@ -39,7 +39,7 @@ from techties.store import Store
 #: datasets summed by default, per imposer (others: every dataset)
 DEFAULT_DATASETS: dict[str, tuple[str, ...]] = {
     "USA": ("usitc_tariff_database", "usitc_hts", "usitc_china_tariffs", "gta"),
-    "CHN": ("bjz_2019",),
+    "CHN": ("bjz_2019", "mofcom_2025"),
 }
 #: US Section 301 waves on China: (name, effective date, Bown (2021) column)
 US_WAVES: tuple[tuple[str, str, str], ...] = (
@@ -83,18 +83,21 @@ def _listify(x: str | Iterable[str] | None) -> list[str] | None:
 
 
 _SQL = """
-WITH m AS (
+WITH d AS (SELECT unnest($dates)::DATE AS on_date),
+m AS MATERIALIZED (
     SELECT * FROM tariff_measures
     WHERE imposer = $imposer AND dataset IN (SELECT unnest($datasets)) AND status = 'in_force'
+      AND start_date <= (SELECT max(on_date) FROM d)
+      AND (end_date IS NULL OR end_date >= (SELECT min(on_date) FROM d))
+      AND (kind = 'mfn' OR target = 'ALL' OR target IN (SELECT unnest($partners)))
 ),
-d AS (SELECT unnest($dates)::DATE AS on_date),
 mfn_all AS (
     SELECT d.on_date, m.* FROM m JOIN d
       ON m.kind = 'mfn' AND m.start_date <= d.on_date
      AND (m.end_date IS NULL OR d.on_date <= m.end_date)
 ),
 latest AS (SELECT on_date, max(vintage) AS vintage FROM mfn_all GROUP BY on_date),
-lines AS (
+lines AS MATERIALIZED (
     SELECT a.on_date, a.product_code, arg_max(a.rate_pct, a.start_date) AS mfn_pct,
            arg_max(a.specific_rate, a.start_date) AS mfn_specific,
            arg_max(a.legal_reference, a.start_date) AS mfn_reference
@@ -105,25 +108,33 @@ lines AS (
     GROUP BY ALL
 ),
 grid AS (SELECT lines.*, p.partner FROM lines, (SELECT unnest($partners) AS partner) p),
-pref AS (
-    SELECT g.on_date, g.product_code, g.partner, unnest(
-        list_distinct([g.product_code[:6], g.product_code[:8], g.product_code])) AS prefix
-    FROM grid g
+codes AS (SELECT DISTINCT product_code FROM lines),
+prefixes AS (
+    SELECT product_code, unnest(list_distinct(['', product_code[:2], product_code[:4],
+           product_code[:6], product_code[:8], product_code])) AS prefix
+    FROM codes
+),
+-- candidate measures per tariff line (product level first, then dates and partners)
+cand AS MATERIALIZED (
+    SELECT c.product_code, m.measure, m.kind, m.program, m.rate_pct, m.rate_text,
+           m.legal_reference, m.product_code AS measure_code, m.target, m.start_date,
+           m.end_date, false AS partial
+    FROM prefixes c JOIN m ON m.product_code = c.prefix AND m.kind <> 'mfn'
+    UNION ALL
+    SELECT c.product_code, m.measure, m.kind, m.program, m.rate_pct, m.rate_text,
+           m.legal_reference, m.product_code, m.target, m.start_date, m.end_date, true
+    FROM codes c JOIN (SELECT * FROM m WHERE kind <> 'mfn'
+                       AND product_level > (SELECT min(length(product_code)) FROM codes)) m
+      ON m.product_code[:6] = c.product_code[:6]
+     AND m.product_level > length(c.product_code)
+     AND m.product_code[:length(c.product_code)] = c.product_code
 ),
 hits AS (
-    SELECT p.on_date, p.product_code, p.partner, m.measure, m.kind, m.program, m.rate_pct,
-           m.legal_reference, m.product_code AS measure_code, false AS partial
-    FROM pref p JOIN m ON m.product_code = p.prefix AND m.kind <> 'mfn'
-     AND (m.target = p.partner OR m.target = 'ALL')
-     AND m.start_date <= p.on_date AND (m.end_date IS NULL OR p.on_date <= m.end_date)
-    UNION ALL
-    SELECT g.on_date, g.product_code, g.partner, m.measure, m.kind, m.program, m.rate_pct,
-           m.legal_reference, m.product_code, true
-    FROM grid g JOIN m ON m.product_code[:6] = g.product_code[:6]
-     AND m.product_level > length(g.product_code)
-     AND m.product_code[:length(g.product_code)] = g.product_code AND m.kind <> 'mfn'
-     AND (m.target = g.partner OR m.target = 'ALL')
-     AND m.start_date <= g.on_date AND (m.end_date IS NULL OR g.on_date <= m.end_date)
+    SELECT g.on_date, g.product_code, g.partner, c.measure, c.kind, c.program, c.rate_pct,
+           c.rate_text, c.legal_reference, c.measure_code, c.partial
+    FROM grid g JOIN cand c ON c.product_code = g.product_code
+     AND (c.target = g.partner OR c.target = 'ALL')
+     AND c.start_date <= g.on_date AND (c.end_date IS NULL OR g.on_date <= c.end_date)
 )
 """
 
@@ -189,21 +200,25 @@ def _applied_lines(
     programs: Sequence[str] | None,
 ) -> pd.DataFrame:
     params = _params(store, products, partner, on_date, imposer, datasets)
-    params["exclude"] = apply_exclusions
     params["programs"] = list(programs) if programs else None
-    sql = _SQL + """,
+    # exclusions: anti-join on (date, line, partner, program), only when asked for
+    anti = (
+        "AND NOT EXISTS (SELECT 1 FROM excl e WHERE e.on_date = h.on_date "
+        "AND e.product_code = h.product_code AND e.partner = h.partner "
+        "AND e.program = h.program)"
+        if apply_exclusions
+        else ""
+    )
+    sql = _SQL + f""",
     excl AS (SELECT DISTINCT on_date, product_code, partner, program FROM hits
              WHERE kind = 'exclusion' AND NOT partial),
     add AS (
         SELECT h.on_date, h.product_code, h.partner, sum(h.rate_pct) AS additional_pct,
-               string_agg(h.measure || ' +' || h.rate_pct::VARCHAR || '%', '; '
+               string_agg(h.measure || ' ' || coalesce(h.rate_text, ''), '; '
                           ORDER BY h.measure) AS measures
         FROM hits h
         WHERE h.kind = 'additional' AND NOT h.partial
-          AND ($programs IS NULL OR list_contains($programs, h.program))
-          AND NOT ($exclude AND EXISTS (SELECT 1 FROM excl e WHERE e.on_date = h.on_date
-               AND e.product_code = h.product_code AND e.partner = h.partner
-               AND e.program = h.program))
+          AND ($programs IS NULL OR list_contains($programs, h.program)) {anti}
         GROUP BY ALL
     )
     SELECT g.on_date, g.partner, g.product_code, g.mfn_pct, g.mfn_specific,
