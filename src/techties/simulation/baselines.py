@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from techties.errors import SourceFormatError
+from techties.errors import ConfigError, SourceFormatError
 from techties.simulation.caliendo_parro import MultiSectorBaseline, calibrate_baseline
 
 CP2015_REGIONS = (
@@ -360,3 +361,122 @@ def load_liberation_day(folder: Path) -> OneSectorBaseline:
         has_domestic=False,
         notes=("Ignatenko, Lashkaripour, Macedoni & Simonovska (2025) data; no domestic flows",),
     )
+
+
+# --------------------------------------------------------------------------- ICIO flows (checks)
+
+
+@dataclass(frozen=True)
+class SectoralFlows:
+    """Bilateral sectoral flows ``flows[s, j, i]`` (sector, destination, origin), with tariffs."""
+
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    flows: np.ndarray
+    tariff: np.ndarray
+    elasticities: dict[str, np.ndarray]
+    year: int
+    unit: str = "million USD"
+
+    def bilateral(self, origin: str, destination: str, sectors: slice | None = None) -> float:
+        i, j = self.countries.index(origin), self.countries.index(destination)
+        return float(self.flows[sectors or slice(None), j, i].sum())
+
+
+def load_icio_flows(path: Path) -> SectoralFlows:
+    """OECD ICIO 2023 (81 × 28) or WIOD 2014 (44 × 16) cube from ``icio2023-tariffwar`` (§10.2).
+
+    MATLAB v7.3 (HDF5) read with ``h5py``: ``Xjik_3D[s, j, i]`` = sector-s goods from i to j
+    (USD million, basic prices, domestic on the diagonal); ``tjik_3D`` tariffs (decimals, no
+    Section 301); ``sigma/<SRC>/epsilon_S`` trade elasticities by source. No IO or value added.
+    """
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover - optional dependency
+        from techties.errors import ConfigError
+
+        raise ConfigError("reading ICIO .mat files needs h5py", hint="pip install h5py") from None
+    path = Path(path)
+
+    def text(f: Any, ref: Any) -> str:
+        return "".join(chr(c) for c in f[ref][()].ravel())
+
+    try:
+        with h5py.File(path, "r") as f:
+            d = f["data"]
+            countries = tuple(text(f, r) for r in d["countries"][()].ravel())
+            sectors = tuple(text(f, r) for r in d["sectors"][()].ravel())
+            flows = d["Xjik_3D"][()]
+            tariff = d["tjik_3D"][()]
+            year = int(d["year"][()].ravel()[0])
+            el = {k: d["sigma"][k]["epsilon_S"][()].ravel() for k in d["sigma"]}
+    except (OSError, KeyError) as exc:
+        raise SourceFormatError(path, f"not an ICIO/WIOD tariffwar .mat file ({exc})") from None
+    return SectoralFlows(countries, sectors, flows, tariff, el, year)
+
+
+# --------------------------------------------------------------------------- from a full MRIO
+
+
+def baseline_from_mrio(
+    intermediate: np.ndarray,
+    final: np.ndarray,
+    countries: tuple[str, ...],
+    sectors: tuple[str, ...],
+    theta: np.ndarray,
+    *,
+    tariff: np.ndarray | None = None,
+    goods: tuple[str, ...] = (),
+    name: str = "MRIO baseline",
+    unit: str = "million USD",
+    calibrate: bool = True,
+) -> MultiSectorBaseline:
+    """A Caliendo–Parro baseline from a multi-regional input–output table (OECD ICIO, WIOD…).
+
+    ``intermediate[(i,k), (n,j)]`` (NS × NS): sector-k inputs from country i used by sector j in
+    n; ``final[(i,k), n]`` (NS × N): final demand of n (all categories summed) for i's sector k;
+    rows and columns ordered country-major (country 0 sectors 0…S−1, country 1 …), basic prices.
+    ``tariff[n, i, k]``: ad-valorem tariffs (decimals) levied by n, default 0.
+
+    Derived: flows ``M[n,i,k] = Σ_j Z + F``; spending ``X = Σ_i τ M``, shares ``π = τM/X``;
+    gross output ``GO[i,k]`` = row sums; input cost shares ``γ[n,k,j] = Σ_i τ Z / GO[n,j]`` and
+    ``β = 1 − Σ_k γ`` (inputs valued tariff-inclusive; negative value added clipped to 0 and the
+    shares rescaled); ``α`` = final spending shares; deficits = imports − exports. The table is
+    not an equilibrium of the model, so by default the result is :func:`calibrate_baseline`-d.
+    """
+    n, s = len(countries), len(sectors)
+    z = np.asarray(intermediate, dtype=float).reshape(n, s, n, s)  # [i, k, n, j]
+    f = np.asarray(final, dtype=float).reshape(n, s, n)  # [i, k, n]
+    if np.any(z < 0) or np.any(f < 0):
+        raise ConfigError("intermediate and final demand must be non-negative (inventory "
+                          "changes: set negative cells to 0 and recompute output first)")  # fmt: skip
+    tau = np.ones((n, n, s)) if tariff is None else 1 + np.asarray(tariff, dtype=float)
+    flows = z.sum(axis=3).transpose(2, 0, 1) + f.transpose(2, 0, 1)  # [n, i, k]
+    spend = flows * tau
+    expenditure = spend.sum(axis=1)
+    pi = np.divide(spend, expenditure[:, None, :], out=np.zeros_like(spend),
+                   where=expenditure[:, None, :] > 0)  # fmt: skip
+    idx = np.arange(n)
+    for j in np.argwhere(expenditure <= 0):
+        pi[j[0], j[0], j[1]] = 1.0  # nothing bought: treat as domestic
+    output = z.sum(axis=(2, 3)) + f.sum(axis=2)  # [i, k]
+    inputs = np.einsum("iknj,nik->nkj", z, tau)  # tariff-inclusive input purchases [n, k, j]
+    safe = np.where(output > 0, output, 1.0)[:, None, :]
+    gamma = inputs / safe
+    total = gamma.sum(axis=1)
+    over = total > 1
+    gamma[:, :, :] = np.where(over[:, None, :], gamma / np.where(over, total, 1)[:, None, :], gamma)
+    beta = 1 - gamma.sum(axis=1)
+    fin = (f.transpose(2, 0, 1) * tau).sum(axis=1)  # [n, k]
+    alpha = fin / np.where(fin.sum(axis=1, keepdims=True) > 0, fin.sum(axis=1, keepdims=True), 1)
+    value_added = (beta * output).sum(axis=1)
+    off = flows.copy()
+    off[idx, idx, :] = 0
+    deficit = off.sum(axis=(1, 2)) - off.sum(axis=(0, 2))
+    base = MultiSectorBaseline(
+        countries=countries, sectors=sectors, pi=pi, tau=tau, expenditure=expenditure,
+        alpha=alpha, beta=beta, gamma=gamma, theta=np.asarray(theta, dtype=float),
+        value_added=value_added, deficit=deficit - deficit.mean(), name=name, unit=unit,
+        notes=("built from an MRIO table with baseline_from_mrio",), goods=goods,
+    )  # fmt: skip
+    return calibrate_baseline(base) if calibrate else base
