@@ -77,6 +77,7 @@ class Economy:
     to_producer: np.ndarray | None  # w_ij / τ'_ij (None without tariffs)
     to_revenue: np.ndarray | None  # w_ij (1 − 1/τ'_ij)
     tariff_new: np.ndarray | None  # τ'_ij
+    weight_sq: np.ndarray  # w_ij² (w_ij² / τ'_ij with tariffs), for the Jacobi–Newton slope
     sigma: float
     imbalance: Imbalance
     reference: int | None
@@ -124,7 +125,9 @@ def build_economy(
     _positive(out, "output (row sums of trade)")
     _positive(spend, "expenditure (column sums of trade)")
     has_tariffs = bool(np.any(tau0 != 1) or np.any(tau1 != 1))
-    w = (buyer / spend) * chat * (tau1 / tau0) ** (1.0 - sig)
+    w = (buyer / spend) * chat
+    if has_tariffs:
+        w *= (tau1 / tau0) ** (1.0 - sig)
     if reference is not None and not (0 <= reference < n):
         raise ConfigError(f"reference index {reference} is outside 0..{n - 1}")
     return Economy(
@@ -135,6 +138,7 @@ def build_economy(
         to_producer=w / tau1 if has_tariffs else None,
         to_revenue=w * (1.0 - 1.0 / tau1) if has_tariffs else None,
         tariff_new=tau1 if has_tariffs else None,
+        weight_sq=w * w / tau1 if has_tariffs else w * w,
         sigma=sig,
         imbalance=imbalance,  # type: ignore[arg-type]
         reference=reference,
@@ -227,16 +231,51 @@ def _evaluate(eco: Economy, x: np.ndarray, full: bool) -> tuple[np.ndarray, ...]
     return x, u, pk, y_new, e_new, demand
 
 
+def _own_slope(
+    eco: Economy,
+    u: np.ndarray,
+    pk: np.ndarray,
+    y_new: np.ndarray,
+    e_new: np.ndarray,
+    demand: np.ndarray,
+    full: bool,
+) -> np.ndarray:
+    """Minus the own-price derivative of log excess demand, ``−∂ ln(S_i/Y'_i)/∂ ln p̂_i``.
+
+    With sales shares ``s_ij = X'_ij / S_i`` and spending shares ``λ'_ij``::
+
+        FULL:  σ − (σ−1) Σ_j s_ij λ'_ij − s_ii ∂ln E'_i/∂ln p̂_i
+        CDL:   (σ−1) (1 − Σ_j s_ij λ'_ij)
+
+    Dividing the log excess demand by it is a Jacobi–Newton step: it makes the iteration fast
+    for closed economies (large ``λ'_ii``), where the plain ``1/σ`` step crawls. The slope is
+    floored at ``0.02 σ`` so near-autarkic countries do not take huge steps.
+    """
+    # Σ_j s_ij λ'_ij = u_i² / S_i · Σ_j w_ij w̃_ij E'_j / P_j^2(1−σ), with w̃ = w / τ' (producer value)
+    own = u * u / demand * (eco.weight_sq @ (e_new / (pk * pk)))
+    seller = eco.weight if eco.to_producer is None else eco.to_producer
+    own_sales = u * np.diagonal(seller) * e_new / pk / demand  # s_ii
+    sig = eco.sigma
+    if not full:
+        slope = (sig - 1.0) * (1.0 - own)
+    else:
+        elasticity = 1.0 if eco.imbalance == "multiplicative" else y_new / (
+            y_new + eco.base_spending - eco.output
+        )
+        slope = sig - (sig - 1.0) * own - own_sales * elasticity
+    return np.maximum(slope, 0.02 * sig)
+
+
 def equilibrium(
     eco: Economy, *, full: bool, options: SolverOptions, stage: str = "FULL"
 ) -> Equilibrium:
     """Solve one equilibrium; raises :class:`SolverError` unless excess demand ≤ ``tol``."""
-    k = eco.sigma if full else eco.sigma - 1.0
 
     def step(x: np.ndarray) -> tuple[np.ndarray, float]:
-        x, _, _, y_new, _, demand = _evaluate(eco, x, full)
+        x, u, pk, y_new, e_new, demand = _evaluate(eco, x, full)
         ratio = demand / y_new
-        return x + np.log(ratio) / k, float(np.max(np.abs(ratio - 1.0)))
+        slope = _own_slope(eco, u, pk, y_new, e_new, demand, full)
+        return x + np.log(ratio) / slope, float(np.max(np.abs(ratio - 1.0)))
 
     x, its, resid = iterate(step, np.zeros(eco.n), options)
     if not (resid <= options.tol):

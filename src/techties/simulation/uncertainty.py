@@ -1,0 +1,272 @@
+"""Monte Carlo uncertainty of one-sector counterfactuals: coefficient and elasticity draws.
+
+Each draw ``d`` takes gravity coefficients ``β_d ~ N(β̂, V)`` (the estimates and their
+covariance, from the estimation layer) and, optionally, an elasticity of substitution
+``σ_d ~ U[σ_lo, σ_hi]``; it rebuilds the partial effect ``ĉ_ij = exp(Σ_k β_dk Δx_kij)`` and
+solves the full-endowment equilibrium. Percentiles over draws give the intervals.
+
+Reproducibility: all draws are made up front from ``numpy.random.default_rng(seed)``, so the
+result does not depend on the number of worker processes. Draws are split into chunks solved in
+parallel by a process pool (``workers > 1``); each chunk solves its draws one after another.
+A draw that fails to converge raises :class:`~techties.errors.SolverError` naming the draw.
+
+The baseline flows are held fixed across draws (observed flows, or a fitted baseline built
+once from the point estimates).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from techties.errors import ConfigError, ModelError, SolverError, did_you_mean
+from techties.results import Result, json_safe
+from techties.simulation.onesector import (
+    Imbalance,
+    _labels,
+    _reference,
+    build_economy,
+    equilibrium,
+)
+from techties.simulation.options import SolverOptions
+
+MEASURES = ("real_gdp_pct", "welfare_pct")
+PERCENTILES = (5.0, 50.0, 95.0)
+
+
+@dataclass(frozen=True)
+class OneSectorDraws(Result):
+    """Distribution over draws of every country's welfare change (percent).
+
+    ``real_gdp_pct`` is the Advanced Guide ``Ŷ/P̂ − 1``; ``welfare_pct`` is ge_gravity's
+    ``Ê/P̂ − 1``. Rows of the arrays are draws, columns countries.
+    """
+
+    countries: list[str]
+    real_gdp_pct: np.ndarray
+    welfare_pct: np.ndarray
+    terms: list[str]
+    beta_draws: np.ndarray
+    sigma_draws: np.ndarray
+    seed: int | None
+    sigma_range: tuple[float, float]
+    iterations: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    title: str = "One-sector counterfactual: Monte Carlo intervals"
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.real_gdp_pct.shape[0])
+
+    def tidy(self) -> pd.DataFrame:
+        """Long table: country, measure, mean, std, p05, p50, p95, n_draws."""
+        parts = []
+        for measure in MEASURES:
+            values = getattr(self, measure)
+            p05, p50, p95 = np.percentile(values, PERCENTILES, axis=0)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "country": self.countries,
+                        "measure": measure,
+                        "mean": values.mean(axis=0),
+                        "std": values.std(axis=0, ddof=1) if self.n_draws > 1 else np.nan,
+                        "p05": p05,
+                        "p50": p50,
+                        "p95": p95,
+                        "n_draws": self.n_draws,
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    def intervals(self, measure: str = "real_gdp_pct") -> pd.DataFrame:
+        """One row per country: country, mean, p05, p50, p95 of ``measure``."""
+        if measure not in MEASURES:
+            raise ConfigError(f"measure {measure!r} is not known. " + did_you_mean(measure, MEASURES))
+        t = self.tidy()
+        return t[t.measure == measure][["country", "mean", "p05", "p50", "p95"]].reset_index(
+            drop=True
+        )
+
+    def summary(self) -> str:
+        t = self.intervals().sort_values("p50")
+        lo, hi = self.sigma_range
+        sig = f"σ = {lo:g}" if lo == hi else f"σ ~ U[{lo:g}, {hi:g}]"
+        first, last = t.iloc[0], t.iloc[-1]
+        return (
+            f"{self.title}: {self.n_draws:,} draws of {', '.join(self.terms)} and {sig}, "
+            f"seed {self.seed}\nreal GDP change (Ŷ/P̂), % [p05, p95]: "
+            f"lowest median {first.country} {first.p50:.2f} [{first.p05:.2f}, {first.p95:.2f}]; "
+            f"highest {last.country} {last.p50:.2f} [{last.p05:.2f}, {last.p95:.2f}]"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out.update(n_draws=self.n_draws, seed=self.seed, terms=self.terms,
+                   sigma_range=list(self.sigma_range), percentiles=list(PERCENTILES))
+        return json_safe(out)  # type: ignore[no-any-return]
+
+
+def _coefficients(
+    coefficients: Any, vcov: Any, covariates: Any
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Align estimates, covariance and covariate changes on the changed terms."""
+    if isinstance(coefficients, Mapping) and "terms" in coefficients:
+        all_terms = [str(t) for t in coefficients["terms"]]
+        est = dict(zip(all_terms, np.asarray(coefficients["estimate"], dtype=float), strict=True))
+        if vcov is None:
+            vcov = coefficients.get("vcov")
+    elif isinstance(coefficients, Mapping):
+        all_terms = [str(t) for t in coefficients]
+        est = {str(k): float(v) for k, v in coefficients.items()}
+    else:
+        raise ModelError("coefficients must be a {term: estimate} mapping or the estimation dict")
+    if vcov is None:
+        raise ModelError("no covariance matrix: pass vcov= or a coefficients dict with 'vcov'")
+    v_all = np.asarray(vcov, dtype=float)
+    if v_all.shape != (len(all_terms), len(all_terms)):
+        raise ModelError(f"vcov is {v_all.shape} but there are {len(all_terms)} coefficients")
+    if not isinstance(covariates, Mapping):
+        raise ModelError("covariates must map each changed term to its N×N change Δx")
+    terms = [str(t) for t in covariates]
+    missing = [t for t in terms if t not in est]
+    if missing:
+        raise ModelError(f"covariate {missing[0]!r} has no coefficient. " + did_you_mean(missing[0], est))
+    idx = [all_terms.index(t) for t in terms]
+    dx = np.stack([np.asarray(covariates[t], dtype=float) for t in terms])
+    return terms, np.array([est[t] for t in terms]), v_all[np.ix_(idx, idx)], dx
+
+
+def _sigma_draws(sigma: float | Sequence[float], n: int, rng: np.random.Generator) -> tuple[
+    np.ndarray, tuple[float, float]
+]:
+    if isinstance(sigma, (int, float, np.floating)):
+        return np.full(n, float(sigma)), (float(sigma), float(sigma))
+    lo, hi = (float(s) for s in sigma)
+    if not (1 < lo <= hi):
+        raise ConfigError(f"sigma range must satisfy 1 < low ≤ high, got ({lo}, {hi})")
+    return rng.uniform(lo, hi, n), (lo, hi)
+
+
+# state shared with worker processes (set once per process by the pool initializer)
+_STATE: dict[str, Any] = {}
+
+
+def _init(state: dict[str, Any]) -> None:
+    _STATE.clear()
+    _STATE.update(state)
+
+
+def _solve_chunk(
+    start: int, beta: np.ndarray, sigma: np.ndarray
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    st = _STATE
+    dx = st["dx"]
+    n_countries = st["trade"].shape[0]
+    out_gdp = np.empty((len(sigma), n_countries))
+    out_wel = np.empty_like(out_gdp)
+    its = np.empty(len(sigma), dtype=int)
+    for k in range(len(sigma)):
+        log_chat = beta[k, 0] * dx[0]
+        for j in range(1, dx.shape[0]):
+            log_chat += beta[k, j] * dx[j]
+        chat = np.exp(log_chat)
+        eco = build_economy(st["trade"], chat, sigma=sigma[k], tariff=st["tariff"],
+                            tariff_change=st["tariff_change"], imbalance=st["imbalance"],
+                            reference=st["reference"])
+        try:
+            eq = equilibrium(eco, full=True, options=st["options"], stage=f"draw {start + k}")
+        except SolverError as err:
+            raise SolverError(
+                f"{err.message} (β = {np.round(beta[k], 6).tolist()}, σ = {sigma[k]:.4g})",
+                hint=err.hint,
+            ) from None
+        p_hat = eq.imr_hat
+        out_gdp[k] = 100 * (eq.output / eco.output / p_hat - 1)
+        out_wel[k] = 100 * (eq.spending / eco.spending / p_hat - 1)
+        its[k] = eq.iterations
+    return start, out_gdp, out_wel, its
+
+
+def draw_onesector(
+    trade: Any,
+    covariates: Mapping[str, Any],
+    coefficients: Any,
+    vcov: Any = None,
+    n_draws: int = 1_000,
+    *,
+    sigma: float | Sequence[float],
+    seed: int | None = 0,
+    workers: int | None = 1,
+    tariff: Any = None,
+    tariff_change: Any = None,
+    imbalance: Imbalance = "multiplicative",
+    reference: int | str | None = None,
+    countries: Sequence[str] | None = None,
+    options: SolverOptions | None = None,
+) -> OneSectorDraws:
+    """Distribution of every country's welfare change over coefficient (and σ) draws.
+
+    ``covariates`` maps each changed gravity term to its N×N change ``Δx`` (counterfactual minus
+    baseline); ``coefficients`` is ``{term: estimate}`` or the estimation dict (``terms``,
+    ``estimate``, ``vcov``); ``vcov`` is the covariance of all its terms (the block of the
+    changed terms is used). ``sigma``: a number, or a ``(low, high)`` range drawn uniformly.
+    ``workers``: processes (``None`` = all cores; 1 = in this process).
+    """
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int) or n_draws < 1:
+        raise ConfigError(f"n_draws must be a positive integer, got {n_draws!r}")
+    terms, beta_hat, cov, dx = _coefficients(coefficients, vcov, covariates)
+    x = np.asarray(trade, dtype=float)
+    if dx.shape[1:] != x.shape:
+        raise ModelError(f"covariate changes are {dx.shape[1:]} but trade is {x.shape}")
+    labels = _labels(countries, x.shape[0] if x.ndim == 2 else 0)
+    opts = options or SolverOptions()
+    rng = np.random.default_rng(seed)
+    beta = rng.multivariate_normal(beta_hat, cov, size=n_draws, method="eigh")
+    sig, sig_range = _sigma_draws(sigma, n_draws, rng)
+    build_economy(x, None, sigma=sig_range[0], tariff=tariff, tariff_change=tariff_change,
+                  imbalance=imbalance)  # validate once, before any process starts
+    state = {
+        "trade": x, "dx": dx, "options": opts, "imbalance": imbalance,
+        "tariff": None if tariff is None else np.asarray(tariff, dtype=float),
+        "tariff_change": None if tariff_change is None else np.asarray(tariff_change, dtype=float),
+        "reference": _reference(reference if reference is not None else opts.reference, labels),
+    }
+    chunks = _run(state, beta, sig, workers)
+    return OneSectorDraws(
+        countries=labels,
+        real_gdp_pct=np.concatenate([c[1] for c in chunks]),
+        welfare_pct=np.concatenate([c[2] for c in chunks]),
+        terms=terms,
+        beta_draws=beta,
+        sigma_draws=sig,
+        seed=seed,
+        sigma_range=sig_range,
+        iterations=np.concatenate([c[3] for c in chunks]),
+    )
+
+
+def _run(state: dict[str, Any], beta: np.ndarray, sig: np.ndarray, workers: int | None) -> list[Any]:
+    n = len(sig)
+    n_workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    if n_workers < 1:
+        raise ConfigError(f"workers must be at least 1, got {workers}")
+    n_workers = min(n_workers, n)
+    if n_workers == 1:
+        _init(state)
+        return [_solve_chunk(0, beta, sig)]
+    bounds = np.linspace(0, n, 4 * n_workers + 1).astype(int)
+    with ProcessPoolExecutor(n_workers, initializer=_init, initargs=(state,)) as pool:
+        futures = [
+            pool.submit(_solve_chunk, int(a), beta[a:b], sig[a:b])
+            for a, b in itertools.pairwise(bounds)
+            if b > a
+        ]
+        return sorted((f.result() for f in futures), key=lambda c: c[0])
