@@ -151,9 +151,11 @@ def _period(df: pd.DataFrame, path: Path, header: int) -> tuple[str, np.ndarray,
 def read_census_api(path: Path, df: pd.DataFrame, source: str) -> pa.Table:
     """Census API columns → canonical rows (one set per value basis present)."""
     header = _rows(path)
-    flow = "import" if "I_COMMODITY" in df.columns else "export"
-    comm = "I_COMMODITY" if flow == "import" else "E_COMMODITY"
-    require_columns(df, [comm], path, what="Census API imports (or E_COMMODITY for exports)")
+    if "E_COMMODITY" in df.columns and "I_COMMODITY" not in df.columns:
+        flow, comm = "export", "E_COMMODITY"
+    else:
+        flow, comm = "import", "I_COMMODITY"
+        require_columns(df, [comm], path, what="Census API imports (E_COMMODITY for exports)")
     suffix, year, month = _period(df, path, header)
     partner = _partners(df, path, header)
     codes, level = _product(df, comm, path, header)

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (
@@ -176,7 +176,12 @@ class Store:
         return out
 
     def _check_table(self, table: str) -> None:
-        known = set(self.tables()["table"])
+        known = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        }
         if table not in known:
             raise UnknownNameError(
                 f"No table named {table!r} in the store.", hint=did_you_mean(table, known)
@@ -191,6 +196,9 @@ class Store:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
+            if getattr(self, "_pending_reset", False):
+                self._pending_reset = False
+                self.con.execute("RESET preserve_insertion_order")
             raise
         self.con.execute("COMMIT")
 
@@ -329,9 +337,10 @@ class Store:
         except duckdb.Error as exc:
             raise PlanFailed(str(exc).splitlines()[0]) from exc
         finally:
-            self.con.execute("RESET preserve_insertion_order")
+            self._reset_settings()
             for name in plan.lookups:
-                self.con.unregister(name)
+                with suppress(duckdb.Error):  # an aborted transaction refuses; ROLLBACK drops it
+                    self.con.unregister(name)
         return rows
 
     def _append(self, table: str, data: ArrowLike, pid: int) -> int:
@@ -340,17 +349,23 @@ class Store:
         missing = [c for c in cols if c not in names]
         if missing:
             raise StoreError(f"Data for {table!r} lacks columns {missing}; it has {names}.")
-        before = self.count(table)
         self.con.register("_techties_incoming", data)
         try:
             col_list = ", ".join(f'"{c}"' for c in cols)
-            self.con.execute(
+            inserted = self.con.execute(
                 f'INSERT INTO "{table}" ({col_list}, provenance_id) '
                 f"SELECT {col_list}, {pid} FROM _techties_incoming"
-            )
+            ).fetchall()
         finally:
             self.con.unregister("_techties_incoming")
-        return self.count(table) - before
+        return int(inserted[0][0])
+
+    def _reset_settings(self) -> None:
+        """Undo ``write_plan``'s session setting (after ROLLBACK if the transaction aborted)."""
+        try:
+            self.con.execute("RESET preserve_insertion_order")
+        except duckdb.Error:
+            self._pending_reset = True
 
     def _columns(self, table: str) -> list[str]:
         return [r[0] for r in self.con.execute(f'DESCRIBE "{table}"').fetchall()]
