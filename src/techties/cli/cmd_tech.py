@@ -82,7 +82,7 @@ def screen(
     print_frame(df, fmt=fmt(json_, csv), title=f"Matches for {name!r} (score ≥ {threshold})")
 
 
-@app.command("indicators")
+@app.command("tech-indicators")
 def indicators_cmd(
     country: Annotated[str | None, typer.Option("--country", help="ISO3 code, e.g. CHN.")] = None,
     indicator: Annotated[
@@ -111,8 +111,8 @@ def indicators_cmd(
     print_frame(df, fmt=fmt(json_, csv), title="Indicators")
 
 
-@app.command()
-def groups(
+@app.command("product-groups")
+def product_groups(
     name: Annotated[str | None, typer.Argument(help="Group name; omit to list all groups.")] = None,
     vintage: Annotated[str, typer.Option("--vintage", help="HS vintage, e.g. HS2017.")] = "HS2017",
     user_groups: Annotated[

@@ -82,3 +82,38 @@ def entries_citing(store: Any, date: str, *, list_name: str = "BIS Entity List")
         "GROUP BY 1 ORDER BY 2 DESC",
         [list_name, date],
     )
+
+
+def additions_chart(
+    store: Any,
+    *,
+    list_name: str = "BIS Entity List",
+    country: str | None = "China",
+    since: int | None = 2010,
+) -> Any:
+    """Bar chart of entries by year first added (survivor counts, stated in the subtitle)."""
+    import altair as alt
+
+    from techties.charts import finish
+
+    df = entity_counts_by_year(store, list_name=list_name, country=country, since=since).dropna()
+    df["year_added"] = df["year_added"].astype(int)
+    where = f" under {country}" if country else ""
+    bars = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("year_added:O", title="Year first added (earliest Federal Register date)"),
+            y=alt.Y("entries_still_listed:Q", title="Entries"),
+            tooltip=["year_added", "entries_still_listed"],
+        )
+    )
+    snap = store.scalar("SELECT max(snapshot) FROM entity_list WHERE list = ?", [list_name])
+    return finish(
+        bars,
+        title=f"{list_name}: entries{where} by year first added",
+        subtitle="Survivor counts: entries still listed at the snapshot"
+        + (f" of {snap:%Y-%m-%d}" if snap is not None else "")
+        + "; removed entries are absent, so earlier years are lower bounds.",
+        source=f"{list_name} (15 CFR 744 Supp. 4 via NSF Restricted Entities Guide); techties",
+    )

@@ -18,8 +18,10 @@ Vertices whose ISO-2 label has no ISO-3 code keep the label and a NULL code.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,40 +51,50 @@ def _sections(text: str, where: str) -> tuple[list[str], list[str]]:
 
 
 def _parse_net(text: str, where: str, year: int) -> tuple[list[str], pd.DataFrame]:
-    head, body = _sections(text, where)
+    m = re.search(r"^\*(arcs|edges)\b.*$", text, flags=re.IGNORECASE | re.MULTILINE)
+    if not m:
+        raise SourceFormatError(where, "no '*arcs' section", expected="*arcs")
+    head, body = _sections(text[: m.start()], where)
     n = int(head[1])
     labels: list[str] = []
     for i, ln in enumerate(body[:n], start=2):
-        m = re.match(r'^(\d+)\s+"([^"]*)"', ln)
-        if not m or int(m.group(1)) != len(labels) + 1:
+        vm = re.match(r'^(\d+)\s+"([^"]*)"', ln)
+        if not vm or int(vm.group(1)) != len(labels) + 1:
             raise SourceFormatError(
                 where, f"bad vertex line {ln!r}", row=i, expected="'<number> \"<ISO2>\"' in order"
             )
-        labels.append(m.group(2))
-    rest = body[n:]
-    if not rest or not rest[0].lower().startswith(("*arcs", "*edges")):
-        raise SourceFormatError(where, "no '*arcs' section", row=n + 2, expected="*arcs")
+        labels.append(vm.group(2))
+    arcs_text = text[m.end() :].strip()
+    if not arcs_text:
+        return labels, pd.DataFrame({"i": [], "j": [], "w": [], "year": []})
     try:
-        arr = np.array([ln.split()[:3] for ln in rest[1:]], dtype=float)
-    except ValueError as exc:
+        arr = pd.read_csv(
+            io.StringIO(arcs_text),
+            sep=r"\s+",
+            header=None,
+            usecols=[0, 1, 2],
+            dtype=float,
+            engine="c",
+        ).to_numpy()
+    except (ValueError, pd.errors.ParserError) as exc:
         raise SourceFormatError(
             where, f"arc line is not 'i j weight': {exc}", expected="three numbers per arc"
         ) from exc
-    if arr.size and (arr[:, :2].min() < 1 or arr[:, :2].max() > n):
+    if np.isnan(arr).any():
+        raise SourceFormatError(
+            where, "arc line with a missing number", expected="three numbers per arc"
+        )
+    if arr[:, :2].min() < 1 or arr[:, :2].max() > n:
         raise SourceFormatError(
             where, "arc refers to a vertex that does not exist", expected=f"vertex numbers 1..{n}"
         )
-    df = (
-        pd.DataFrame(
-            {
-                "i": arr[:, 0].astype(int) - 1,
-                "j": arr[:, 1].astype(int) - 1,
-                "w": arr[:, 2],
-                "year": year,
-            }
-        )
-        if arr.size
-        else pd.DataFrame(columns=["i", "j", "w", "year"])
+    df = pd.DataFrame(
+        {
+            "i": arr[:, 0].astype(int) - 1,
+            "j": arr[:, 1].astype(int) - 1,
+            "w": arr[:, 2],
+            "year": year,
+        }
     )
     return labels, df
 
@@ -151,40 +163,47 @@ class OpenAlexCoauthorship(Source):
         return self._table(labels, pd.concat(frames, ignore_index=True), vecs)
 
     def _table(self, labels: list[str], arcs: pd.DataFrame, vecs: list[pd.DataFrame]) -> pa.Table:
-        lab = np.array(labels, dtype=object)
-        iso = np.array([iso3_from_iso2(x) for x in labels], dtype=object)
+        iso = [iso3_from_iso2(x) for x in labels]
         loop = arcs["i"].to_numpy() == arcs["j"].to_numpy()
-        pair = pd.DataFrame(
-            {
-                "indicator": np.where(loop, "openalex:loop", "openalex:coauthored_works"),
-                "country": iso[arcs["i"]],
-                "country_label": lab[arcs["i"]],
-                "partner": pd.Series(iso[arcs["j"]]).mask(loop),
-                "partner_label": pd.Series(lab[arcs["j"]]).mask(loop),
-                "year": arcs["year"].astype("int16"),
-                "value": arcs["w"].astype(float),
-            }
-        )
-        parts = [pair]
-        for v in vecs:
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "indicator": v["indicator"],
-                        "country": iso[v["i"]],
-                        "country_label": lab[v["i"]],
-                        "partner": None,
-                        "partner_label": None,
-                        "year": v["year"].astype("int16"),
-                        "value": v["w"],
-                    }
-                )
-            )
-        out = pd.concat(parts, ignore_index=True)
-        out["source"] = "openalex"
-        out["name"] = out["indicator"].map(lambda c: NAMES[c][0])
-        out["unit"] = out["indicator"].map(lambda c: NAMES[c][1])
-        out["flag"] = None
-        return pa.Table.from_pandas(
-            out[INDICATOR_SCHEMA.names], schema=INDICATOR_SCHEMA, preserve_index=False
-        )
+        parts = [
+            _part("openalex:coauthored_works", arcs[~loop], labels, iso, with_partner=True),
+            _part("openalex:loop", arcs[loop], labels, iso, with_partner=False),
+        ]
+        parts += [
+            _part(str(v["indicator"].iloc[0]), v, labels, iso, with_partner=False) for v in vecs
+        ]
+        return pa.concat_tables(parts)
+
+
+def _coded(idx: np.ndarray, values: Sequence[str | None]) -> pa.Array:
+    """Strings looked up by integer index, built as a dictionary array then cast (fast)."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(idx, pa.int32()), pa.array(values, pa.string())
+    ).cast(pa.string())
+
+
+def _const(n: int, value: str | None) -> pa.Array:
+    return _coded(np.zeros(n, dtype=np.int32), [value])
+
+
+def _part(
+    code: str, df: pd.DataFrame, labels: list[str], iso: list[str | None], *, with_partner: bool
+) -> pa.Table:
+    n = len(df)
+    i = df["i"].to_numpy()
+    j = df["j"].to_numpy() if with_partner else None
+    name, unit = NAMES[code]
+    cols = {
+        "source": _const(n, "openalex"),
+        "indicator": _const(n, code),
+        "name": _const(n, name),
+        "unit": _const(n, unit),
+        "country": _coded(i, iso),
+        "country_label": _coded(i, labels),
+        "partner": _coded(j, iso) if j is not None else _const(n, None),
+        "partner_label": _coded(j, labels) if j is not None else _const(n, None),
+        "year": pa.array(df["year"].to_numpy().astype(np.int16)),
+        "value": pa.array(df["w"].to_numpy().astype(float)),
+        "flag": _const(n, None),
+    }
+    return pa.table(cols, schema=INDICATOR_SCHEMA)
