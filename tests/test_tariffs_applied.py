@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from techties.charts import to_svg
 from techties.errors import ConfigError, NoDataError
 from techties.indicators.tariffs import applied_tariff, china_average_tariff, measures_in_force
 from techties.store import Store
@@ -91,6 +92,10 @@ def test_china_average_tariff_weights_hs8_by_us_imports(store: Store) -> None:
     # 2019-06-01: car suspended (15), computers 6 + 10 (both HS10 lines, simple mean)
     assert us["2019-06-01"] == pytest.approx((28 * 1000 + 37 * 100 + 15 * 500 + 16 * 400) / w)
     assert oth["2019-06-01"] == pytest.approx((3 * 1000 + 12 * 100 + 15 * 500 + 6 * 400) / w)
+    result = china_average_tariff(store, ["2018-01-01", "2018-07-06", "2019-06-01"])
+    assert "2017 imports from the US" in result.summary()
+    svg = to_svg(result.plot())
+    assert "<svg" in svg and "Toward the US (techties)" in svg and "BJZ 2019" in svg
 
 
 def test_cli_tariff_prints_measures_with_references(us_store: Store) -> None:
