@@ -19,6 +19,8 @@ FloatArray = np.ndarray
 #: sub-problems (sector prices, spending) are solved to at most this tolerance
 INNER_TOL = 1e-13
 INNER_MAX_ITER = 10_000
+#: inexact inner solves: tolerance = INNER_FACTOR × current outer residual (at least INNER_TOL)
+INNER_FACTOR = 1e-2
 
 
 class Anderson:

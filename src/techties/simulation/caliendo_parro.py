@@ -52,7 +52,7 @@ import pandas as pd
 
 from techties.errors import ConfigError, SolverError
 from techties.results import Result
-from techties.simulation._cp_numerics import INNER_TOL, Anderson, Kernel
+from techties.simulation._cp_numerics import INNER_FACTOR, INNER_TOL, Anderson, Kernel
 from techties.simulation.options import SolverOptions
 
 FloatArray = np.ndarray
@@ -199,19 +199,23 @@ def _solve(
     acc = Anderson(len(va), memory, opts.damping)
     residual = best = np.inf
     for it in range(1, opts.max_iter + 1):
+        used_tol = float(state["inner_tol"])
         g = kernel.wage_map(lw, state) - lw
         residual = float(np.max(np.abs(np.expm1(g))))
-        if residual > 10 * best:  # mixing made things worse: restart the history
-            acc.reset()
-        best = min(best, residual)
-        # inexact inner solves: sub-problems only as tight as the outer residual warrants
-        state["inner_tol"] = min(max(1e-3 * residual, INNER_TOL), 1e-6)
-        if residual < opts.tol:
+        if residual < opts.tol and used_tol <= INNER_TOL:
             pi_new = np.ascontiguousarray(state["pik"].transpose(1, 2, 0))
             return _Solution(
                 np.exp(lw), np.exp(state["lp"]), np.exp(state["lc"]), pi_new, state["x"], it,
                 residual,
             )  # fmt: skip
+        if residual < opts.tol:  # verify with sub-problems solved to INNER_TOL, same wages
+            state["inner_tol"] = INNER_TOL
+            continue
+        if residual > 10 * best:  # mixing made things worse: restart the history
+            acc.reset()
+        best = min(best, residual)
+        # inexact inner solves: sub-problems only as tight as the outer residual warrants
+        state["inner_tol"] = min(max(INNER_FACTOR * residual, INNER_TOL), 1e-6)
         lw = _renormalise(acc.step(lw, g), va)
     raise SolverError(
         f"Caliendo–Parro equilibrium not reached after {opts.max_iter} iterations "
