@@ -249,3 +249,34 @@ def test_other_list_sizes(real_store) -> None:
     )
     mofcom = d[d.index.str.startswith("MOFCOM")]["n"]
     assert sorted(mofcom.tolist()) == [33, 43, 120]
+
+
+def test_ofac_sdn_legacy_csv(store, tmp_path: Path) -> None:
+    path = FIX / "ofac_sdn" / "2021-08-18" / "sdn.csv"
+    ingest_files(store, "ofac_sdn", [path])
+    df = store.df("SELECT entry, name, aliases, notes, snapshot FROM entity_list ORDER BY entry")
+    assert df["entry"].tolist() == [36, 306, 9999]  # the Ctrl-Z end-of-file mark is not a row
+    assert list(df["aliases"][2]) == ["EXTECH", "EX TECH HK"]
+    assert df["notes"][0] == "Program: CUBA"
+    assert str(df["snapshot"][0])[:10] == "2021-08-18"
+    bad = tmp_path / "sdn.csv"
+    bad.write_text("ent_num,SDN_Name\n1,X\n")
+    with pytest.raises(SourceFormatError, match="2 columns"):
+        get_source("ofac_sdn").read(bad)
+    bad.write_text(path.read_text().replace("306,", "3O6,"))
+    with pytest.raises(SourceFormatError, match="'3O6' is not a number") as err:
+        get_source("ofac_sdn").read(bad)
+    assert (err.value.row, err.value.column) == (2, "ent_num")
+
+
+def test_ofac_sdn_snapshots_published_counts(store) -> None:
+    """Catalog figure 9: 9,084 → 14,966 lines (the count includes OFAC's end-of-file mark);
+    rows naming China/Hong Kong/PRC in name or remarks: 182 → 433."""
+    folder = shared("tech-export-controls", "ofac_sdn")
+    ingest_files(store, "ofac_sdn", sorted(folder.glob("*/sdn.csv")))
+    df = store.df(
+        "SELECT CAST(snapshot AS VARCHAR) AS snap, count(*) AS n, "
+        "sum(regexp_matches(name || ' ' || coalesce(notes, ''), 'China|Hong Kong|PRC')::INT) AS cn "
+        "FROM entity_list GROUP BY 1 ORDER BY 1"
+    )
+    assert df.values.tolist() == [["2021-08-18", 9083, 182], ["2024-05-03", 14965, 433]]

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pyarrow as pa
 import pycountry
 
@@ -404,3 +405,97 @@ class TradeGovCSL(Source):
         out = dest / f"consolidated_{dt.date.today():%Y%m%d}.json"
         out.write_bytes(body)
         return [out]
+
+
+SDN_COLUMNS = [
+    "ent_num",
+    "SDN_Name",
+    "SDN_Type",
+    "Program",
+    "Title",
+    "Call_Sign",
+    "Vess_type",
+    "Tonnage",
+    "GRT",
+    "Vess_flag",
+    "Vess_owner",
+    "Remarks",
+]
+_AKA = re.compile(r"a\.k\.a\.\s*'([^']+)'", re.IGNORECASE)
+
+
+@register
+class OfacSDN(Source):
+    """OFAC SDN list, legacy ``sdn.csv`` (no header, 12 columns, ``-0-`` = empty).
+
+    The file has no country column (addresses are in OFAC's separate add.csv): ``country`` is
+    NULL, ``notes`` keeps the program(s) and remarks so exposure can be searched (e.g. remarks
+    naming China or Hong Kong), aliases are the ``a.k.a. '…'`` names in the remarks. There is no
+    listing date. The snapshot date is taken from a ``YYYY-MM-DD`` parent folder name when present.
+    """
+
+    name = "ofac_sdn"
+    table = "entity_list"
+    title = "OFAC Specially Designated Nationals list (legacy sdn.csv)"
+    homepage = "https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists"
+    patterns = ("sdn*.csv",)
+
+    def read(self, path: Path) -> pa.Table:
+        df = read_frame(path, dtype_str=True, header=None)
+        if df.shape[1] != len(SDN_COLUMNS):
+            raise SourceFormatError(
+                path,
+                f"{df.shape[1]} columns",
+                expected=f"12 columns ({', '.join(SDN_COLUMNS)}) and no header row",
+            )
+        df.columns = SDN_COLUMNS
+        if len(df) and str(df["ent_num"].iloc[-1]).strip() == "\x1a":
+            df = df.iloc[:-1]  # OFAC ends the legacy file with a DOS end-of-file mark (Ctrl-Z)
+        df = df.apply(lambda c: c.str.strip().replace("-0-", ""))
+        ok = df["ent_num"].str.fullmatch(r"\d+").fillna(False).to_numpy()
+        if not ok.all():
+            i = int(np.argmax(~ok))
+            raise SourceFormatError(
+                path,
+                f"ent_num {df['ent_num'].iloc[i]!r} is not a number",
+                row=i + 1,
+                column="ent_num",
+                expected="an integer entry number (file has no header)",
+            )
+        snap = (
+            parse_date(path.parent.name)
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", path.parent.name)
+            else None
+        )
+        rows = []
+        for i, rec in enumerate(df.to_dict(orient="records"), start=1):
+            if not rec["SDN_Name"]:
+                raise SourceFormatError(
+                    path, "empty name", row=i, column="SDN_Name", expected="a name"
+                )
+            remarks = rec["Remarks"] or None
+            rows.append(
+                {
+                    "list": "OFAC SDN",
+                    "list_id": "ofac-sdn",
+                    "entry": int(rec["ent_num"]),
+                    "name": rec["SDN_Name"],
+                    "aliases": _AKA.findall(remarks or ""),
+                    "country": None,
+                    "country_iso3": None,
+                    "address": None,
+                    "citations": [],
+                    "citation_dates": [],
+                    "date_added": None,
+                    "date_basis": None,
+                    "first_citation": None,
+                    "license_requirement": None,
+                    "license_policy": None,
+                    "notes": f"Program: {rec['Program']}" + (f"; {remarks}" if remarks else ""),
+                    "snapshot": snap,
+                }
+            )
+        return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+    def version(self, path: Path) -> str | None:
+        return f"sdn.csv {path.parent.name}"
