@@ -135,6 +135,16 @@ def test_non_convergence_raises_solver_error() -> None:
         solve_onesector(x, chat * 5, sigma=7.0, options=SolverOptions(max_iter=2))
 
 
+def test_no_equilibrium_with_positive_spending_raises_instead_of_returning_one() -> None:
+    # country 0 runs a surplus of 98 % of its output, fixed in units of country 1's prices
+    x = np.array([[0.3, 17.5], [0.01, 0.9]])
+    chat = np.array([[1.0, 0.2], [1.0, 1.0]])
+    with pytest.raises(SolverError, match="negative spending"):
+        solve_onesector(x, chat, sigma=5.0, imbalance="additive", reference=1)
+    res = solve_onesector(x, chat, sigma=5.0, imbalance="multiplicative", reference=1)
+    assert (res.full.spending > 0).all()
+
+
 def test_plain_iteration_and_damping_reach_the_same_equilibrium() -> None:
     x, chat = economy(10, 2)
     a = solve_onesector(x, chat, sigma=7.0, reference=0)

@@ -7,7 +7,8 @@ The history restarts when the convergence measure grows by more than a factor of
 method falls back to the plain iteration where mixing does not help, and also after 25
 iterations without a new best residual. The memory is capped at ``len(x) − 1``: the solvers
 normalise one degree of freedom away, and longer histories make the least-squares problem
-rank-deficient.
+rank-deficient. A step that lands where the map is not finite (e.g. negative spending) is
+halved back towards the last finite iterate.
 """
 
 from __future__ import annotations
@@ -36,17 +37,24 @@ def iterate(step: StepFn, x0: np.ndarray, options: SolverOptions) -> tuple[np.nd
     memory = max(1, min(options.memory, x.size - 1))
     best, best_it = np.inf, 0
     resid = np.inf
+    good: np.ndarray | None = None
     for it in range(1, options.max_iter + 1):
         g, resid = step(x)
         if not np.isfinite(resid) or not np.all(np.isfinite(g)):
-            return x, it, float("nan")
+            if good is None or np.allclose(x, good, rtol=0, atol=1e-14):
+                return x, it, float("nan")
+            x = good + 0.5 * (x - good)  # backtrack towards the last finite iterate
+            xs.clear()
+            fs.clear()
+            continue
+        good = x
         if resid <= options.tol:
             return x, it, resid
         f = g - x
         if anderson and (resid > 10 * best or it - best_it > 25):
             xs.clear()
             fs.clear()
-            best_it = it
+            best, best_it = resid, it  # judge later steps against the restart point
         if resid < best:
             best, best_it = resid, it
         if not anderson:

@@ -274,10 +274,19 @@ def equilibrium(
     def step(x: np.ndarray) -> tuple[np.ndarray, float]:
         x, u, pk, y_new, e_new, demand = _evaluate(eco, x, full)
         ratio = demand / y_new
+        if np.any(ratio <= 0) or np.any(e_new <= 0):
+            return x, float("nan")
         slope = _own_slope(eco, u, pk, y_new, e_new, demand, full)
         return x + np.log(ratio) / slope, float(np.max(np.abs(ratio - 1.0)))
 
     x, its, resid = iterate(step, np.zeros(eco.n), options)
+    if np.isnan(resid):
+        raise SolverError(
+            f"one-sector {stage} equilibrium not reached: after {its:,} iterations every step "
+            "leads to negative spending or zero demand",
+            hint="with additive imbalance, a fixed surplus close to a country's output leaves "
+            "no room for a price fall — use imbalance='multiplicative' or a smaller shock",
+        )
     if not (resid <= options.tol):
         raise SolverError(
             f"one-sector {stage} equilibrium not reached after {its:,} iterations: "
