@@ -102,9 +102,7 @@ lines AS MATERIALIZED (
            arg_max(a.specific_rate, a.start_date) AS mfn_specific,
            arg_max(a.legal_reference, a.start_date) AS mfn_reference
     FROM mfn_all a JOIN latest l USING (on_date, vintage)
-    WHERE $products IS NULL OR list_has_any(
-          [a.product_code[:2], a.product_code[:4], a.product_code[:6], a.product_code[:8],
-           a.product_code], $products)
+    {product_filter}
     GROUP BY ALL
 ),
 grid AS (SELECT lines.*, p.partner FROM lines, (SELECT unnest($partners) AS partner) p),
@@ -139,6 +137,15 @@ hits AS (
 """
 
 
+_PRODUCT_FILTER = """WHERE list_has_any([a.product_code[:2], a.product_code[:4], a.product_code[:6],
+                         a.product_code[:8], a.product_code], $products)"""
+
+
+def _base_sql(params: dict[str, Any]) -> str:
+    """The shared CTEs; the product filter is left out when every line is wanted."""
+    return _SQL.replace("{product_filter}", _PRODUCT_FILTER if params.get("products") else "")
+
+
 def measures_in_force(
     store: Store,
     products: str | Iterable[str] | None,
@@ -150,7 +157,7 @@ def measures_in_force(
 ) -> pd.DataFrame:
     """One row per tariff line, partner, date and measure in force (MFN first), with references."""
     params = _params(store, products, partner, on_date, imposer, datasets)
-    sql = _SQL + """
+    sql = _base_sql(params) + """
     SELECT on_date, product_code, partner, 'MFN' AS measure, 'mfn' AS kind, 'mfn' AS program,
            mfn_pct AS rate_pct, mfn_specific AS specific_rate, false AS partial,
            mfn_reference AS legal_reference, product_code AS measure_code
@@ -180,13 +187,15 @@ def _params(
     prods = _listify(products)
     if prods is not None:
         prods = [p.replace(".", "").strip() for p in prods]
-    return {
+    out: dict[str, Any] = {
         "imposer": imposer,
         "datasets": chosen,
         "dates": _dates(on_date),
         "partners": _listify(partner),
-        "products": prods,
     }
+    if prods:
+        out["products"] = prods
+    return out
 
 
 def _applied_lines(
@@ -198,6 +207,7 @@ def _applied_lines(
     datasets: Sequence[str] | None,
     apply_exclusions: bool,
     programs: Sequence[str] | None,
+    with_measures: bool = True,
 ) -> pd.DataFrame:
     params = _params(store, products, partner, on_date, imposer, datasets)
     params["programs"] = list(programs) if programs else None
@@ -209,13 +219,17 @@ def _applied_lines(
         if apply_exclusions
         else ""
     )
-    sql = _SQL + f""",
+    measures = (
+        "array_to_string(list_sort(list(h.measure || ' ' || coalesce(h.rate_text, ''))), '; ')"
+        if with_measures
+        else "NULL::VARCHAR"
+    )
+    sql = _base_sql(params) + f""",
     excl AS (SELECT DISTINCT on_date, product_code, partner, program FROM hits
              WHERE kind = 'exclusion' AND NOT partial),
     add AS (
         SELECT h.on_date, h.product_code, h.partner, sum(h.rate_pct) AS additional_pct,
-               string_agg(h.measure || ' ' || coalesce(h.rate_text, ''), '; '
-                          ORDER BY h.measure) AS measures
+               {measures} AS measures
         FROM hits h
         WHERE h.kind = 'additional' AND NOT h.partial
           AND ($programs IS NULL OR list_contains($programs, h.program)) {anti}
@@ -262,6 +276,7 @@ def applied_tariff(
     datasets: Sequence[str] | None = None,
     apply_exclusions: bool = False,
     programs: Sequence[str] | None = None,
+    with_measures: bool = True,
 ) -> AppliedTariff:
     """MFN + every additional measure in force, by product × partner × date (vectorised).
 
@@ -269,12 +284,14 @@ def applied_tariff(
     ``on_date`` may be lists. ``level`` below the schedule's line level (e.g. 6 for the US HTS8
     schedule) aggregates by **simple mean over tariff lines** (``mfn_pct``, ``additional_pct``,
     ``applied_pct``; ``lines`` = number of lines). ``programs`` restricts the additional duties
-    (e.g. ``["section_301"]``).
+    (e.g. ``["section_301"]``). ``with_measures`` adds a text column naming the additional
+    measures summed on each line (costs about a third of the run time on all lines).
     """
     if level not in (2, 4, 6, 8, 10):
         raise ConfigError(f"level {level} is not one of 2, 4, 6, 8, 10")
     lines = _applied_lines(
-        store, products, partner, on_date, imposer, datasets, apply_exclusions, programs
+        store, products, partner, on_date, imposer, datasets, apply_exclusions, programs,
+        with_measures,
     )
     if lines.empty:
         raise NoDataError(
