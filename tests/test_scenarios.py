@@ -276,3 +276,19 @@ def test_cli_simulate_writes_outputs(tmp_path: Path) -> None:
     assert {"countries.parquet", "countries.csv", "result.json"} <= {p.name for p in out.iterdir()}
     bad = CliRunner().invoke(app, ["simulate", "uschina_escalaton", "--data", str(SHARED_DATA)])
     assert bad.exit_code != 0
+
+
+def test_per_sector_elasticity_draws() -> None:
+    from techties.simulation.mc_multisector import random_draws
+
+    sc = _scenario(
+        elasticities={"range": [0.5, 1.5], "per_sector": True},
+        shocks=[{"tariff": {"imposer": "USA", "target": "CHN", "add": 10}}],
+    )
+    draws = random_draws(sc, 3, seed=1, base_sectors=tuple("abc"))
+    assert all(np.shape(d.theta_factor) == (3,) for d in draws)
+    assert all(0.5 <= f <= 1.5 for d in draws for f in np.atleast_1d(d.theta_factor))
+    t = _run(sc, draws=3).tidy().set_index("country")
+    assert t.loc["CHN", "real_income_change_low"] <= t.loc["CHN", "real_income_change_high"] < 0
+    with pytest.raises(ConfigError, match="per_sector must be true or false"):
+        _scenario(elasticities={"per_sector": "yes"})

@@ -34,7 +34,9 @@ Welfare is reported two ways (both in percent):
   differentials are evaluated with the proportional changes of the solution (``d ln x ≈ x̂ − 1``),
   which is what reproduces the published NAFTA numbers (log changes give a Mexican
   volume-of-trade effect of 0.95 % instead of 1.72 %). Flows shut by a prohibitive cost have
-  ``M̂ − 1 = −1``.
+  ``M̂ − 1 = −1``. The formula is derived for tariff changes: it omits the direct cost of an
+  iceberg trade-cost shock (export controls, coefficient shocks), for which only
+  ``real_income_change`` is meaningful.
 
 Reproduction of CP (2015): their counterfactuals start from the 1993 data with deficits first
 set to zero (``calibrate_baseline(b, deficit=zeros)``, the balanced-trade equilibrium); see

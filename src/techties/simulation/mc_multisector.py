@@ -123,7 +123,7 @@ def _sectors(base: MultiSectorBaseline, value: Any) -> list[int]:
 class Draw:
     """Parameter values of one solve: θ factor (or σ), covered shares, coefficient vectors."""
 
-    theta_factor: float
+    theta_factor: float | np.ndarray
     sigma: float | None
     shares: dict[int, float]
     betas: dict[int, np.ndarray]
@@ -147,13 +147,15 @@ def central_draw(sc: Scenario) -> Draw:
     )
 
 
-def random_draws(sc: Scenario, n: int, seed: int) -> list[Draw]:
+def random_draws(sc: Scenario, n: int, seed: int, base_sectors: Sequence[str] = ()) -> list[Draw]:
+    """``n`` parameter draws (``base_sectors`` sizes per-sector elasticity factors)."""
     rng = np.random.default_rng(seed)
     shocks = (*sc.status_quo, *sc.shocks)
     el = sc.elasticities
     out = []
     for _ in range(n):
-        factor = rng.uniform(*el.range) if el.range else el.scale
+        size = len(base_sectors) if el.per_sector and base_sectors else None
+        factor = rng.uniform(*el.range, size=size) if el.range else el.scale
         sigma = rng.uniform(*el.sigma_range) if el.sigma_range else el.sigma
         shares = {
             k: float(rng.uniform(*s.spec["share_range"]))
@@ -167,7 +169,7 @@ def random_draws(sc: Scenario, n: int, seed: int) -> list[Draw]:
             for k, s in enumerate(shocks)
             if s.kind == "coefficient" and s.coefficients is not None
         }
-        out.append(Draw(float(factor), sigma, shares, betas))
+        out.append(Draw(factor if size else float(factor), sigma, shares, betas))
     return out
 
 
@@ -388,7 +390,8 @@ def run_scenario(
     steps.append(f"central case solved ({_solver_note(res)})")
     sample = None
     if draws:
-        sample = run_draws(sc, base, random_draws(sc, draws, seed), workers, start)
+        sectors = getattr(base, "sectors", ())
+        sample = run_draws(sc, base, random_draws(sc, draws, seed, sectors), workers, start)
         steps.append(f"{draws} draws (seed {seed}, {workers or os.cpu_count()} processes)")
     return ScenarioResult(sc, res, sample, level, steps)
 

@@ -100,7 +100,9 @@ def _range(v: Any, what: str, *, lo: float = 0.0, hi: float | None = None) -> tu
 class Elasticities:
     """Trade elasticities: a common factor on the baseline's θ_j (multi-sector) or σ (one-sector).
 
-    ``range`` (or ``sigma_range``) gives the uniform interval draws are taken from.
+    ``range`` (or ``sigma_range``) gives the uniform interval draws are taken from; with
+    ``per_sector: true`` each sector's factor is drawn independently (default: one common
+    factor, i.e. perfectly correlated elasticities).
     """
 
     source: str = "as stored in the baseline"
@@ -108,17 +110,18 @@ class Elasticities:
     range: tuple[float, float] | None = None
     sigma: float | None = None
     sigma_range: tuple[float, float] | None = None
+    per_sector: bool = False
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> Elasticities:
         d = dict(d or {})
-        unknown = set(d) - {"source", "scale", "range", "sigma", "sigma_range"}
+        keys = ["source", "scale", "range", "sigma", "sigma_range", "per_sector"]
+        unknown = set(d) - set(keys)
         if unknown:
             key = sorted(unknown)[0]
-            raise ConfigError(
-                f"unknown key {key!r} in elasticities. "
-                + did_you_mean(key, ["source", "scale", "range", "sigma", "sigma_range"])
-            )
+            raise ConfigError(f"unknown key {key!r} in elasticities. " + did_you_mean(key, keys))
+        if not isinstance(d.get("per_sector", False), bool):
+            raise ConfigError("elasticities.per_sector must be true or false")
         scale = _number(d.get("scale", 1.0), "elasticities.scale", lo=1e-3, hi=100)
         rng = _range(d["range"], "elasticities.range", lo=1e-3, hi=100) if "range" in d else None
         sigma = (
@@ -129,7 +132,9 @@ class Elasticities:
             if "sigma_range" in d
             else None
         )
-        return cls(str(d.get("source", cls.source)), scale, rng, sigma, srng)
+        return cls(
+            str(d.get("source", cls.source)), scale, rng, sigma, srng, bool(d.get("per_sector"))
+        )
 
 
 @dataclass(frozen=True)
@@ -143,10 +148,14 @@ class Shock:
     def describe(self) -> str:
         s = self.spec
         if self.kind == "tariff":
-            how = (
-                f"+{s['add']} pp" if "add" in s else f"to {s['to']} %" if "to" in s else "by sector"
-            )
-            return f"tariff {s['imposer']} on {s['target']} ({s.get('sectors', 'all')}) {how}"
+            if "by_sector" in s:
+                pp = list(s["by_sector"].values())
+                return (
+                    f"tariff {s['imposer']} on {s['target']}: {len(pp)} sectors, "
+                    f"{min(pp):+g} to {max(pp):+g} pp"
+                )
+            how = f"{s['add']:+g} pp" if "add" in s else f"to {s['to']} %"
+            return f"tariff {s['imposer']} on {s['target']} ({s.get('sectors', 'goods')}) {how}"
         if self.kind == "export_control":
             verb = "lift" if s.get("remove") else "impose"
             return (
