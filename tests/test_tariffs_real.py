@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -122,8 +123,10 @@ def test_china_average_tariff_beside_bjz_2019(real_store: Store) -> None:
     (7.99 vs 5.98 %) although on 2018-01-01 both are the same MFN schedule with the same US
     weights, so the gap is in the aggregation/weights, not in the measures: 3.9 % of the 2017
     import value sits in HS8 codes absent from the rate sheet, and BJZ do not document the
-    HS10 → HS8 step. The step sizes agree in sign and roughly in size (total rise 2018-01-01 →
-    2019-06-01: techties +9.66 pp toward the US, BJZ +12.73 pp; toward others −1.16 vs −1.33).
+    HS10 → HS8 step (variants on the same sheets: max over HS10 6.13 %, HS6 mean 6.10 %, only
+    positive-MFN lines 8.26 %; none adopted). The steps agree in sign and roughly in size
+    (2018-01-01 → 2019-06-01: techties +9.66 pp toward the US, BJZ +12.73 pp; toward others
+    −1.16 vs −1.33).
     """
     res = china_average_tariff(real_store).tidy().set_index("date")
     res.index = res.index.astype(str)
@@ -154,6 +157,18 @@ def test_restored_excel_dates_exist_in_the_hts_schedule() -> None:
     hts8 = set(schedule.str.replace(".", "", regex=False).str[:8])
     missing = sorted(set(restored) - hts8)
     assert missing == [], missing
+
+
+def test_tariff_manifest_files_exist_in_the_data_folder(shared_data: Path) -> None:
+    from techties.store.manifest import load_manifest
+
+    mine = {"usitc_tariffs", "section301", "gta", "china_retaliation", "china_retaliation_2025",
+            "bjz_imports"}
+    entries = [e for e in load_manifest(shared_data) if e.source in mine]
+    assert {e.source for e in entries} == mine
+    for e in entries:
+        for pattern in e.files:
+            assert list(shared_data.glob(pattern)), f"{e.source}: nothing matches {pattern}"
 
 
 def test_ustr_lists_warn_with_count_of_chapter99_lines() -> None:
