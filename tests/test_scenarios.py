@@ -273,7 +273,8 @@ def test_cli_simulate_writes_outputs(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
     assert doc["baseline"] == "eora2017" and len(doc["table"]) == 37
-    assert {"countries.parquet", "countries.csv", "result.json"} <= {p.name for p in out.iterdir()}
+    names = {p.name for p in out.iterdir()}
+    assert {"countries.parquet", "countries.csv", "result.json", "chart.svg"} <= names
     bad = CliRunner().invoke(app, ["simulate", "uschina_escalaton", "--data", str(SHARED_DATA)])
     assert bad.exit_code != 0
 
@@ -292,3 +293,21 @@ def test_per_sector_elasticity_draws() -> None:
     assert t.loc["CHN", "real_income_change_low"] <= t.loc["CHN", "real_income_change_high"] < 0
     with pytest.raises(ConfigError, match="per_sector must be true or false"):
         _scenario(elasticities={"per_sector": "yes"})
+
+
+def test_scenario_chart_has_interval_rules(tmp_path: Path) -> None:
+    from techties.charts import to_svg
+
+    sc = _scenario(
+        shocks=[{"tariff": {"imposer": "USA", "target": "CHN", "add": 10}}],
+        elasticities={"range": [0.8, 1.2]},
+    )
+    res = _run(sc, draws=2)
+    spec = res.plot().to_dict()
+    layer = spec["vconcat"][0]["layer"]
+    assert layer[1]["mark"]["type"] == "rule" and layer[1]["encoding"]["y"]["field"] == (
+        "real_income_change_low"
+    )
+    assert "<svg" in to_svg(res.plot("welfare_cp"))
+    with pytest.raises(UnknownNameError, match="Did you mean 'welfare_cp'"):
+        res.plot("welfare")

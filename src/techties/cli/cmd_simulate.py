@@ -67,11 +67,14 @@ def simulate(
     for step in res.steps:
         console.print(f"[dim]{step}[/]", highlight=False)
     if out is not None:
-        console.print(f"wrote {out}/countries.parquet, countries.csv, result.json", highlight=False)
+        console.print(
+            f"wrote {out}/countries.parquet, countries.csv, result.json, chart.svg", highlight=False
+        )
 
 
 def write_outputs(res: object, out: Path) -> None:
-    """``countries.{parquet,csv}``, ``draws.parquet`` (with --draws) and ``result.json``."""
+    """``countries.{parquet,csv}``, ``draws.parquet`` (with --draws), ``result.json`` and
+    ``chart.svg`` (welfare by country with intervals)."""
     import json
 
     from techties.simulation.mc_multisector import ScenarioResult
@@ -84,3 +87,6 @@ def write_outputs(res: object, out: Path) -> None:
     if res.draws is not None:
         res.draws_long().to_parquet(out / "draws.parquet", index=False)
     (out / "result.json").write_text(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))
+    from techties.charts import save
+
+    save(res.plot(), out / "chart.svg")

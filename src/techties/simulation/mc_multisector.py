@@ -463,6 +463,46 @@ class ScenarioResult(Result):
             lines.append(f"  {r.country:<5}{r[key]:>9.3f}{ci}")
         return "\n".join(lines)
 
+    def plot(self, measure: str | None = None) -> Any:
+        """Bars of ``measure`` by country (default: the exact real-income change) with intervals."""
+        import altair as alt
+
+        from techties.charts import finish
+
+        key = measure or self.measures[0]
+        if key not in self.measures:
+            raise UnknownNameError(
+                f"unknown measure {key!r}.", hint=did_you_mean(key, self.measures)
+            )
+        t = self.tidy().rename(columns={key: "change"})
+        bars = (
+            alt.Chart(t)
+            .mark_bar()
+            .encode(
+                x=alt.X("country:N", sort="-y", title=None),
+                y=alt.Y("change:Q", title="% change"),
+                color=alt.condition("datum.change < 0", alt.value("#c0392b"), alt.value("#2c7fb8")),
+                tooltip=["country", alt.Tooltip("change:Q", format=".3f")],
+            )
+        )
+        layers: Any = bars
+        if self.draws is not None:
+            rules = (
+                alt.Chart(t)
+                .mark_rule(color="#333")
+                .encode(x=alt.X("country:N", sort="-y"), y=f"{key}_low:Q", y2=f"{key}_high:Q")
+            )
+            layers = bars + rules
+        el = self.scenario.elasticities.source
+        return finish(
+            layers,
+            title=f"{self.scenario.name}: {key.replace('_', ' ')} by country",
+            subtitle=(
+                f"percent; {self.level:.0%} intervals from {0 if self.draws is None else len(self.draws)} draws"
+            ),
+            source=f"techties GE on {self.scenario.baseline}; elasticities: {el}",
+        )
+
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
         d.update(
