@@ -74,6 +74,8 @@ def test_no_schedule_and_bad_inputs_raise_typed_errors(store: Store, us_store: S
         applied_tariff(us_store, "8471", "CHN", "2017-06-30")  # before the 2018 schedule
     with pytest.raises(ConfigError, match="not a date"):
         applied_tariff(us_store, "8471", "CHN", "30/06/2019")
+    with pytest.raises(ConfigError, match="not an ISO3 code"):
+        applied_tariff(us_store, "8471", "China", "2019-06-30")
     with pytest.raises(ConfigError, match="level"):
         applied_tariff(us_store, "8471", "CHN", "2019-06-30", level=7)
 

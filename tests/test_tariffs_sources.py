@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from techties.errors import SourceFormatError
+from techties.errors import FetchError, SourceFormatError
 from techties.sources import get_source
 from techties.sources.usitc_tariffs import parse_general_rate
 from techties.store import Store
@@ -152,3 +152,40 @@ def test_ustr_lists_missing_frame_is_named(tmp_path: Path) -> None:
     pyreadr.write_rdata(str(path), frames["df_list_34b"], df_name="df_list_34b")
     with pytest.raises(SourceFormatError, match="df_list_16b"):
         get_source("section301").read(path)
+
+
+def test_usitc_download_extracts_the_annual_database(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    import httpx
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("tariff_database_2017.xlsx", (FIX / "tariff_database_2017.xlsx").read_bytes())
+        zf.writestr("td-fields.pdf", b"%PDF")
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if "2017" in str(request.url):
+            return httpx.Response(200, content=buf.getvalue())
+        return httpx.Response(404)
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    src = get_source("usitc_tariffs")
+    files = src.download(tmp_path, years=[2017], client=client)
+    assert [f.name for f in files] == ["tariff_database_2017.xlsx"]
+    assert seen == ["https://www.usitc.gov/sites/default/files/tata/hts/tariff_data_2017.zip"]
+    assert len(src.read(files[0])) == 3
+    with pytest.raises(FetchError, match="HTTP 404"):
+        src.download(tmp_path, years=[1990], client=client)
+
+
+@pytest.mark.parametrize("name", ["section301", "gta", "china_retaliation"])
+def test_sources_without_endpoint_say_where_to_get_files(name: str, tmp_path: Path) -> None:
+    import httpx
+
+    with pytest.raises(FetchError, match="no download endpoint") as exc:
+        get_source(name).download(tmp_path, client=httpx.Client())
+    assert exc.value.hint and "techties ingest" in exc.value.hint

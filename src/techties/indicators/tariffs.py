@@ -25,6 +25,7 @@ other, e.g. the USTR annex lists and the USITC China Tariffs table, are not summ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -187,11 +188,18 @@ def _params(
     prods = _listify(products)
     if prods is not None:
         prods = [p.replace(".", "").strip() for p in prods]
+    partners = _listify(partner) or []
+    bad = [p for p in partners if not re.fullmatch(r"[A-Z]{3}", p)]
+    if bad or not partners:
+        raise ConfigError(
+            f"Partner {bad[0] if bad else partner!r} is not an ISO3 code.",
+            hint="Use three upper-case letters such as CHN or DEU, or ALL for MFN only.",
+        )
     out: dict[str, Any] = {
         "imposer": imposer,
         "datasets": chosen,
         "dates": _dates(on_date),
-        "partners": _listify(partner),
+        "partners": partners,
     }
     if prods:
         out["products"] = prods
