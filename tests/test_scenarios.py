@@ -311,3 +311,32 @@ def test_scenario_chart_has_interval_rules(tmp_path: Path) -> None:
     assert "<svg" in to_svg(res.plot("welfare_cp"))
     with pytest.raises(UnknownNameError, match="Did you mean 'welfare_cp'"):
         res.plot("welfare")
+
+
+def test_coefficient_shock_multisector(tmp_path: Path) -> None:
+    """An FTA coefficient of 0.5 on USA↔CHN goods: κ̂_j = exp(−0.5/θ_j); both gain, trade grows."""
+    (tmp_path / "fta.json").write_text(
+        json.dumps({"terms": ["FTA"], "estimate": [0.5], "vcov": [[0.0025]], "nobs": 100})
+    )
+    sc = Scenario.from_dict(
+        {
+            "name": "FTA",
+            "baseline": "eora2017",
+            "shocks": [
+                {
+                    "coefficient": {
+                        "file": "fta.json",
+                        "term": "FTA",
+                        "pairs": [["USA", "CHN"], ["CHN", "USA"]],
+                    }
+                }
+            ],
+        },
+        base_dir=tmp_path,
+    )
+    res = _run(sc, draws=2)
+    t = res.tidy().set_index("country")
+    assert t.loc["USA", "real_income_change"] > 0 and t.loc["CHN", "real_income_change"] > 0
+    assert t.loc["CHN", "exports_change"] > 0
+    # the US imports from China in goods rise by less than the partial effect e^0.5 − 1 = 65 %
+    assert 0 < res.central.bilateral_imports_change("USA", ["CHN"]) < 65
