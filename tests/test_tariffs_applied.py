@@ -114,3 +114,18 @@ def test_cli_tariff_prints_measures_with_references(us_store: Store) -> None:
     assert rows[1]["legal_reference"].startswith("9903.88.03")
     text = runner.invoke(app, ["tariff", "0101.30", "--on", "2019-09-01", "--store", path])
     assert text.exit_code == 0 and "applied 21.8%" in text.output
+
+
+def test_cli_tariff_events_filters_by_imposer_and_date(us_store: Store) -> None:
+    from techties.cli.main import app
+
+    path = us_store.path
+    us_store.close()
+    out = CliRunner().invoke(app, ["tariff-events", "--imposer", "USA", "--since", "2019-05-01",
+                                   "--store", path, "--json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert [(r["measure"], r["start_date"], r["mean_rate_pct"]) for r in rows] == [
+        ("301_list3", "2019-05-10", 25.0), ("301_list4a", "2019-09-01", 15.0),
+        ("301_list4b", "2019-12-15", 15.0), ("301_list4a", "2020-02-14", 7.5)]
+    assert rows[2]["status"] == "suspended"

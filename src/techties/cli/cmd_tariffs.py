@@ -62,3 +62,34 @@ def tariff(
         total = applied.groupby("product_code").rate_pct.sum(min_count=1)
         for code, pct in total.items():
             console.print(f"{code}: applied {pct:g}% ad valorem (MFN + additional in force)")
+
+
+@app.command("tariff-events")
+def tariff_events(
+    imposer: Annotated[str | None, typer.Option("--imposer", help="ISO3, e.g. USA.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="ISO3 or ALL.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First start date.")] = None,
+    store: StoreOpt = None,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+) -> None:
+    """List dated tariff actions (view tariff_events): measure, dates, products, mean rate."""
+    where: list[str] = ["true"]
+    params: list[str] = []
+    for col, val in (("imposer", imposer), ("target", target)):
+        if val:
+            where.append(f"{col} = ?")
+            params.append(val.upper())
+    if since:
+        where.append("start_date >= CAST(? AS DATE)")
+        params.append(since)
+    with open_store_cli(store, read_only=True) as st:
+        table = st.df(
+            "SELECT imposer, target, measure, dataset, start_date, end_date, status, products, "
+            "round(mean_rate_pct, 2) AS mean_rate_pct, legal_reference FROM tariff_events "
+            f"WHERE {' AND '.join(f'({w})' for w in where)}",
+            params,
+        )
+    for col in ("start_date", "end_date"):
+        table[col] = table[col].astype(str).replace({"NaT": ""})
+    print_frame(table, fmt=fmt(json_, csv), title="Tariff events")
