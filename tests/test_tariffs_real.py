@@ -181,3 +181,20 @@ def test_ustr_lists_warn_with_count_of_chapter99_lines() -> None:
     l1 = {c for c, m in zip(table.column("product_code").to_pylist(),
                             table.column("measure").to_pylist(), strict=True) if m == "301_list1"}
     assert len(l1) == 817 and "99038801" not in l1
+
+
+def test_232_retaliation_lists_agree_across_sources() -> None:
+    """MOFCOM's 1 April 2018 annex (128 HS8) and the BJZ HS10 sheet code the same lines/rates."""
+    annex = get_source("china_retaliation").read(
+        shared("trade-tariffs", "us-tariffs-on-china", "P020180401856022545193.xlsx")
+    ).to_pandas()
+    bjz = get_source("china_retaliation").read(
+        shared("trade-tariffs", "consumption_and_tradewar", "bown-jung-zhang-2019-06-12.xlsx")
+    ).to_pandas()
+    b232 = bjz[bjz.measure == "retaliation_232"].assign(hs8=lambda t: t.product_code.str[:8])
+    rates = b232.groupby("hs8").rate_pct.agg(["min", "max"])
+    assert len(annex) == 128 and set(rates.index) == set(annex.product_code)
+    joined = annex.set_index("product_code").rate_pct
+    assert (rates["min"] == joined.reindex(rates.index)).all()
+    assert (rates["max"] == joined.reindex(rates.index)).all()
+    assert dict(annex.rate_pct.value_counts()) == {15.0: 120, 25.0: 8}
