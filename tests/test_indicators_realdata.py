@@ -124,6 +124,27 @@ def test_partner_shares_hs10_2024_semis_and_electronics(shared_data: Path) -> No
     )
     assert elec.share("CHN", "TOTAL", 2024) == pytest.approx(0.249761, abs=1e-5)
     assert elec.share("MEX", "TOTAL", 2024) == pytest.approx(0.182087, abs=1e-5)
+    # the same through the technology groups of groups.yaml (headings 8541/8542; the broader
+    # OECD-based ICT list): the semiconductor group equals the prefix selection above
+    group = partner_shares(
+        store,
+        source="census",
+        level=0,
+        years=(2024, 2024),
+        group="semiconductors",
+        denominator="partners",
+    )
+    assert group.share("MYS", "semiconductors", 2024) == pytest.approx(0.202360, abs=1e-5)
+    ict = partner_shares(
+        store,
+        source="census",
+        level=0,
+        years=(2024, 2024),
+        group="ict_electronics",
+        denominator="partners",
+    )
+    assert ict.share("CHN", "ict_electronics", 2024) == pytest.approx(0.242381, abs=1e-5)
+    assert ict.tidy()["total_usd"].iloc[0] / BN == pytest.approx(456.54, abs=0.01)
     # chokepoints at HS6, 2024, among the 51 partners
     ck = chokepoints(store, source="census", level=6, years=(2024, 2024))
     assert ck.count(2024, 0.5) == 3009

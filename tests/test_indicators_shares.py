@@ -248,3 +248,30 @@ def test_properties_sum_hhi_order(rows: list[tuple[int, str, str, float]], seed:
     pd.testing.assert_frame_equal(sa[cols], sb[cols], rtol=1e-12)
     keys = ["year", "product", "n_suppliers", "hhi", "top_share", "top_supplier"]
     pd.testing.assert_frame_equal(ca[keys], cb[keys], rtol=1e-12)
+
+
+def test_one_value_basis_and_group_exclusions(store: Store) -> None:
+    rows = []
+    for basis, scale in (("customs_consumption", 1.0), ("customs_general", 1.5)):
+        for p, code, v in (
+            ("CHN", "854231", 6.0),
+            ("CHN", "854140", 4.0),
+            ("WLD", "854231", 10.0),
+            ("WLD", "854140", 10.0),
+        ):
+            rows.append(
+                {
+                    "year": 2017,
+                    "partner": p,
+                    "product_code": code,
+                    "value_usd": v * scale,
+                    "value_basis": basis,
+                }
+            )
+    write_flows(store, rows)
+    res = partner_shares(store, level=0, partners=["CHN"])
+    # customs_consumption only: 10 of 20, not 25 of 50 added across bases
+    assert res.tidy()["value_usd"].tolist() == [10.0]
+    ex_pv = partner_shares(store, level=0, group="semiconductors_ex_pv", partners=["CHN"])
+    assert ex_pv.share("CHN", "semiconductors_ex_pv", 2017) == pytest.approx(0.6)
+    assert any("excluding 854140" in n for n in ex_pv.notes)

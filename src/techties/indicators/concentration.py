@@ -81,6 +81,60 @@ def concentration_sql(
     return final, all_params, ids, res.source
 
 
+def materialise_panel(
+    store: Store,
+    selection: Selection,
+    *,
+    thresholds: Sequence[float] = (0.5, 0.7),
+    prefix: str = "panel_",
+) -> dict[str, int]:
+    """Shares, concentration and chokepoints of a whole panel as temporary tables in the store.
+
+    For panels too large for a DataFrame (BACI scale): one aggregation to the partner grain
+    (``{prefix}v``, dropped at the end), then from it ``{prefix}concentration`` (the totals,
+    HHI and top-supplier share of each reporter × product × period), ``{prefix}shares`` (every
+    partner's share of that total: the "partners" denominator; the world total and members of
+    a listed aggregate are left out) and ``{prefix}chokepoints``. Same formulas as
+    :func:`supplier_concentration`, :func:`chokepoints` and
+    :func:`techties.indicators.shares.partner_shares`. Returns the row count of each table.
+    """
+    if not prefix.replace("_", "").isalnum():
+        raise ConfigError(f"Bad table prefix {prefix!r}.", hint="Use letters, digits and _.")
+    res = resolve(store, selection)
+    rows_sql, params = selection_sql(res)
+    excluded = excluded_members(store, rows_sql, params)
+    keys = "source, reporter, year, mkey, product"
+    con = store.con
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {prefix}v AS SELECT source, reporter, year, "
+        f"coalesce(month, 0)::TINYINT AS mkey, product, partner, sum(value_usd) AS value_usd "
+        f"FROM ({rows_sql}) WHERE partner <> '{WORLD}' "
+        f"AND NOT list_contains(?::VARCHAR[], partner) GROUP BY ALL",
+        [*params, excluded],
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {prefix}concentration AS SELECT {keys}, "
+        f"nullif(mkey, 0)::TINYINT AS month, count(*) FILTER (WHERE value_usd > 0) AS n_suppliers, "
+        f"sum(value_usd) AS total_usd, sum(value_usd * value_usd) / (sum(value_usd) ^ 2) AS hhi, "
+        f"max(value_usd) / sum(value_usd) AS top_share, "
+        f"max(struct_pack(v := value_usd, p := partner)).p AS top_supplier "
+        f"FROM {prefix}v GROUP BY ALL HAVING sum(value_usd) > 0"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {prefix}shares AS SELECT v.source, v.reporter, v.year, "
+        f"nullif(v.mkey, 0)::TINYINT AS month, v.product, v.partner, v.value_usd, c.total_usd, "
+        f"v.value_usd / c.total_usd AS share FROM {prefix}v v "
+        f"JOIN {prefix}concentration c USING ({keys})"
+    )
+    choke, choke_params = chokepoint_sql(f"{prefix}concentration", thresholds)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}chokepoints AS {choke}", choke_params)
+    con.execute(f"DROP TABLE {prefix}v")
+    return {
+        name: int(store.scalar(f"SELECT count(*) FROM {prefix}{name}") or 0)
+        for name in ("shares", "concentration", "chokepoints")
+    }
+
+
 def supplier_concentration(
     store: Store,
     selection: Selection | None = None,
@@ -129,17 +183,10 @@ def chokepoints(
     if not thresholds or any(not 0 < t < 1 for t in thresholds):
         raise ConfigError(f"Thresholds must be in (0, 1); got {list(thresholds)}.")
     sql, params, ids, src = concentration_sql(store, sel, denominator)
+    choke, choke_params = chokepoint_sql(f"({sql})", thresholds)
     table = store.df(
-        f"WITH c AS ({sql}), th AS (SELECT unnest(?::DOUBLE[]) AS threshold) "
-        f"SELECT c.reporter, c.year, c.month, th.threshold, "
-        f"coalesce(c.top_supplier, 'ALL') AS top_supplier, "
-        f"count(*) FILTER (WHERE c.top_share > th.threshold) AS n_chokepoints, "
-        f"count(*) AS n_products, "
-        f"coalesce(sum(c.total_usd) FILTER (WHERE c.top_share > th.threshold), 0) AS value_usd "
-        f"FROM c CROSS JOIN th GROUP BY GROUPING SETS ((c.reporter, c.year, c.month, "
-        f"th.threshold), (c.reporter, c.year, c.month, th.threshold, c.top_supplier)) "
-        f"ORDER BY c.reporter, c.year, c.month, th.threshold, top_supplier",
-        [*params, [float(t) for t in thresholds]],
+        f"{choke} ORDER BY reporter, year, month, threshold, top_supplier",
+        [*params, *choke_params],
     )
     return ChokepointResult(
         table=table,
@@ -156,6 +203,22 @@ def chokepoints(
         provenance_ids=ids,
         params={"thresholds": list(thresholds), "denominator": denominator, "source": src},
     )
+
+
+def chokepoint_sql(relation: str, thresholds: Sequence[float]) -> tuple[str, list[Any]]:
+    """Chokepoint counts from a concentration relation (a table name or a parenthesised query
+    with the columns of :func:`concentration_sql`); parameters follow the relation's own."""
+    sql = (
+        f"WITH c AS (SELECT * FROM {relation}), th AS (SELECT unnest(?::DOUBLE[]) AS threshold) "
+        f"SELECT c.reporter, c.year, c.month, th.threshold, "
+        f"coalesce(c.top_supplier, 'ALL') AS top_supplier, "
+        f"count(*) FILTER (WHERE c.top_share > th.threshold) AS n_chokepoints, "
+        f"count(*) AS n_products, "
+        f"coalesce(sum(c.total_usd) FILTER (WHERE c.top_share > th.threshold), 0) AS value_usd "
+        f"FROM c CROSS JOIN th GROUP BY GROUPING SETS ((c.reporter, c.year, c.month, "
+        f"th.threshold), (c.reporter, c.year, c.month, th.threshold, c.top_supplier))"
+    )
+    return sql, [[float(t) for t in thresholds]]
 
 
 def _period(table: pd.DataFrame) -> pd.Series:

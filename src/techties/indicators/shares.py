@@ -31,7 +31,7 @@ import altair as alt
 import pandas as pd
 
 from techties import charts
-from techties.errors import ConfigError, NoDataError, UnknownNameError
+from techties.errors import ConfigError, NoDataError, TechtiesError, UnknownNameError, did_you_mean
 from techties.indicators.result import (
     IndicatorResult,
     has_table,
@@ -85,6 +85,8 @@ AGGREGATES: dict[str, frozenset[str]] = {
     "NAFTA": frozenset({"USA", "CAN", "MEX"}),
 }
 FAMILIES = {"HS": ("HS", "HTS", "TOTAL"), "NAICS": ("NAICS", "TOTAL")}
+#: preferred value basis when a source stores several for the same flows
+BASIS_ORDER = ("customs_consumption", "customs_general", "customs", "CIF", "FOB")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -109,6 +111,7 @@ class Selection:
     frequency: Frequency = "annual"
     table: str = "trade_flows"
     hs_vintage: str | None = None
+    value_basis: str | None = None
 
     def __post_init__(self) -> None:
         if self.classification not in FAMILIES:
@@ -149,7 +152,8 @@ class Resolved:
     source: str
     plan: tuple[Part, ...]
     vintages: tuple[str, ...]
-    group_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    group_codes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
     harmonise_to: str | None = None
 
     @property
@@ -158,6 +162,8 @@ class Resolved:
             return "?::VARCHAR"
         if self.sel.level == 0:
             return "'TOTAL'"
+        if all(p.level == self.sel.level for p in self.plan):
+            return "product_code"
         return f"substr(product_code, 1, {int(self.sel.level)})"
 
     @property
@@ -178,6 +184,9 @@ def _where_common(sel: Selection) -> tuple[list[str], list[Any]]:
     if sel.years is not None:
         where.append("year BETWEEN ? AND ?")
         params.extend([int(sel.years[0]), int(sel.years[1])])
+    if sel.value_basis is not None:
+        where.append("value_basis = ?")
+        params.append(sel.value_basis)
     return where, params
 
 
@@ -195,7 +204,8 @@ def resolve(store: Store, sel: Selection) -> Resolved:
     found = store.df(
         f"SELECT source, year, month IS NOT NULL AS monthly, "
         f"min(product_level) FILTER (WHERE product_level >= ?) AS level, "
-        f"max(product_level) AS max_level, list(DISTINCT coalesce(vintage, '')) AS vintages "
+        f"max(product_level) AS max_level, list(DISTINCT coalesce(vintage, '')) AS vintages, "
+        f"list(DISTINCT value_basis) AS bases "
         f"FROM {sel.table} WHERE {' AND '.join(where)} GROUP BY ALL ORDER BY source, year",
         [sel.detail, *params],
     )
@@ -212,6 +222,10 @@ def resolve(store: Store, sel: Selection) -> Resolved:
             "adding them would double count.",
             hint="Pass source= (CLI: --source) with one of them.",
         )
+    bases = sorted({str(b) for bs in found["bases"] for b in bs})
+    if len(bases) > 1:  # one value basis only: the same flow at two valuations is not added
+        chosen = min(bases, key=lambda b: (BASIS_ORDER.index(b) if b in BASIS_ORDER else 99, b))
+        sel = replace(sel, value_basis=chosen)
     plan = _plan(found, sel)
     if not plan:
         deepest = int(found["max_level"].max())
@@ -224,7 +238,8 @@ def resolve(store: Store, sel: Selection) -> Resolved:
     vintages = tuple(sorted({str(v) for vs in found["vintages"] for v in vs}))
     res = Resolved(sel, sources[0], plan, vintages)
     if sel.group:
-        res = replace(res, group_codes=_group_codes(sel.group, vintages))
+        codes, notes = _group_codes(store, sel.group, vintages)
+        res = replace(res, group_codes=codes, notes=tuple(notes))
     harmonise = sel.hs_vintage and sel.classification == "HS" and 0 < sel.detail <= 6
     if harmonise and sel.hs_vintage and _has_concordance(store, sel.hs_vintage):
         res = replace(res, harmonise_to=sel.hs_vintage)
@@ -261,16 +276,59 @@ def _plan(found: pd.DataFrame, sel: Selection) -> tuple[Part, ...]:
     return tuple(Part(tuple(ys), lv, m) for (lv, m), ys in sorted(chosen.items()))
 
 
-def _group_codes(group: str, vintages: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """HS code prefixes of a technology group for each HS vintage present."""
-    try:
-        groups_mod = importlib.import_module("techties.indicators.groups")
-    except ImportError as exc:  # pragma: no cover - depends on the groups module landing
-        raise UnknownNameError(
-            f"Technology groups are not available (cannot load them: {exc}).",
-            hint="Pass product code prefixes instead (products=..., CLI --product).",
-        ) from exc
-    return {v: tuple(groups_mod.group_codes(group, v or None)) for v in vintages}
+def hs_base(vintage: str) -> str | None:
+    """HS vintage of the 6-digit part of a stored code vintage ('HTS2024' → 'HS2022')."""
+    if vintage.startswith("HS"):
+        return vintage
+    digits = re.findall(r"(\d{4})", vintage)
+    if not digits:
+        return None
+    year = int(digits[0])
+    for start, hs in ((2022, "HS2022"), (2017, "HS2017"), (2012, "HS2012")):
+        if year >= start:
+            return hs
+    return "HS2007"
+
+
+def _group_codes(
+    store: Store, group: str, vintages: Iterable[str]
+) -> tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]], list[str]]:
+    """(include, exclude) code prefixes of a technology group for each stored vintage.
+
+    Headings (< 6 digits) hold across HS revisions and are used as written; 6-digit codes of
+    another vintage go through the concordance when the store has it (else as written, noted).
+    """
+    conc = importlib.import_module("techties.indicators.concordance")
+    groups = conc.load_groups()
+    if group not in groups:
+        raise UnknownNameError(f"No product group {group!r}.", hint=did_you_mean(group, groups))
+    g = groups[group]
+    as_written = (tuple(g.codes), tuple(g.exclude))
+    six = any(len(c) >= 6 for c in (*g.codes, *g.exclude))
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    notes = [
+        f"group {group}: {g.title} ({g.vintage}; codes {', '.join(g.codes)}"
+        + (f"; excluding {', '.join(g.exclude)}" if g.exclude else "")
+        + ")"
+    ]
+    for v in vintages:
+        base = hs_base(v)
+        if not six or base in (None, g.vintage):
+            out[v] = as_written
+            continue
+        try:
+            out[v] = (tuple(conc.group_codes(group, base, store=store)), ())
+            notes.append(
+                f"6-digit codes of {group} carried from {g.vintage} to {base} through "
+                "the concordance"
+            )
+        except TechtiesError:
+            out[v] = as_written
+            notes.append(
+                f"6-digit codes of {group} ({g.vintage}) applied as written to {v} rows "
+                "(no concordance in the store)"
+            )
+    return out, notes
 
 
 def _describe(sel: Selection) -> str:
@@ -347,12 +405,16 @@ def _prefix_condition(prefixes: Sequence[str], params: list[Any]) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
 
-def _prefix_by_vintage(codes: dict[str, tuple[str, ...]], params: list[Any]) -> str:
+def _prefix_by_vintage(
+    codes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]], params: list[Any]
+) -> str:
     parts = []
-    for vintage, prefixes in codes.items():
+    for vintage, (include, exclude) in codes.items():
         params.append(vintage)
         sub: list[Any] = []
-        cond = _prefix_condition(prefixes, sub)
+        cond = _prefix_condition(include, sub)
+        if exclude:
+            cond += f" AND NOT {_prefix_condition(exclude, sub)}"
         params.extend(sub)
         parts.append(f"(coalesce(vintage, '') = ? AND {cond})")
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
@@ -365,6 +427,60 @@ def excluded_members(store: Store, rows_sql: str, params: list[Any]) -> list[str
         if agg in listed:
             out |= members & listed
     return sorted(out)
+
+
+def share_sql(
+    store: Store,
+    sel: Selection,
+    *,
+    partners: Sequence[str] | None = None,
+    denominator: Denominator = "world",
+) -> tuple[str, list[Any], Resolved, str, list[Any]]:
+    """SQL of the partner-share table (unordered), its parameters, the resolved selection and
+    the row-selection SQL with its parameters (for provenance). Runs inside DuckDB, so callers
+    can materialise it at any scale."""
+    res = resolve(store, sel)
+    rows_sql, params = selection_sql(res)
+    # annual periods have month NULL: join on coalesce(month, 0) so plain equality works
+    keys = "reporter, year, mkey, product"
+    if denominator == "world":
+        world_total_sql(store, res, rows_sql, params)  # raises NoDataError without WLD rows
+        total_sql = (
+            f"SELECT {keys}, sum(value_usd) AS total_usd FROM v WHERE partner = '{WORLD}' "
+            f"GROUP BY ALL"
+        )
+        total_params: list[Any] = []
+    elif denominator == "partners":
+        excluded = excluded_members(store, rows_sql, params)
+        total_sql = (
+            f"SELECT {keys}, sum(value_usd) AS total_usd FROM v "
+            f"WHERE partner <> '{WORLD}' AND NOT list_contains(?::VARCHAR[], partner) "
+            f"GROUP BY ALL"
+        )
+        total_params = [excluded]
+    else:
+        raise ConfigError(
+            f"Unknown denominator {denominator!r}.", hint="Use 'world' or 'partners'."
+        )
+    keep = ""
+    keep_params: list[Any] = []
+    if partners:
+        keep = "AND list_contains(?::VARCHAR[], v.partner)"
+        keep_params = [list(partners)]
+    months = (
+        "count(DISTINCT row_month)"
+        if res.monthly_rows and sel.frequency == "annual"
+        else "NULL::BIGINT"
+    )
+    sql = (
+        f"WITH v AS (SELECT source, reporter, year, coalesce(month, 0)::TINYINT AS mkey, "
+        f"product, partner, sum(value_usd) AS value_usd, {months} AS n_months "
+        f"FROM ({rows_sql}) GROUP BY ALL), t AS ({total_sql}) "
+        f"SELECT v.source, v.reporter, v.year, nullif(v.mkey, 0)::TINYINT AS month, v.product, "
+        f"v.partner, v.value_usd, t.total_usd, v.value_usd / nullif(t.total_usd, 0) AS share, "
+        f"v.n_months FROM v LEFT JOIN t USING ({keys}) WHERE v.partner <> '{WORLD}' {keep}"
+    )
+    return sql, [*params, *total_params, *keep_params], res, rows_sql, params
 
 
 def partner_shares(
@@ -381,38 +497,11 @@ def partner_shares(
     arguments build a :class:`Selection` when none is given.
     """
     sel = selection or Selection(**kwargs)
-    res = resolve(store, sel)
-    rows_sql, params = selection_sql(res)
-    keys = "source, reporter, year, month, product"
-    if denominator == "world":
-        total_sql, total_params = world_total_sql(store, res, rows_sql, params)
-    elif denominator == "partners":
-        excluded = excluded_members(store, rows_sql, params)
-        total_sql = (
-            f"SELECT {keys}, sum(value_usd) AS total_usd FROM ({rows_sql}) "
-            f"WHERE partner <> '{WORLD}' AND NOT list_contains(?::VARCHAR[], partner) "
-            f"GROUP BY ALL"
-        )
-        total_params = [*params, excluded]
-    else:
-        raise ConfigError(
-            f"Unknown denominator {denominator!r}.", hint="Use 'world' or 'partners'."
-        )
-    keep = ""
-    keep_params: list[Any] = []
-    if partners:
-        keep = "AND list_contains(?::VARCHAR[], v.partner)"
-        keep_params = [list(partners)]
-    sql = (
-        f"WITH v AS (SELECT {keys}, partner, sum(value_usd) AS value_usd, "
-        f"count(DISTINCT row_month) AS n_months FROM ({rows_sql}) GROUP BY ALL), "
-        f"t AS ({total_sql}) "
-        f"SELECT v.source, v.reporter, v.year, v.month, v.product, v.partner, v.value_usd, "
-        f"t.total_usd, v.value_usd / nullif(t.total_usd, 0) AS share, v.n_months "
-        f"FROM v LEFT JOIN t ON {join_on('v', 't', keys)} WHERE v.partner <> '{WORLD}' {keep} "
-        f"ORDER BY v.reporter, v.product, v.year, v.month, v.partner"
+    sql, all_params, res, rows_sql, params = share_sql(
+        store, sel, partners=partners, denominator=denominator
     )
-    table = store.df(sql, [*params, *total_params, *keep_params])
+    order = " ORDER BY reporter, product, year, month, partner"
+    table = store.df(sql + order, all_params)
     table = _finish_table(table, res, denominator)
     ids = provenance_ids(store, rows_sql, params)
     return ShareResult(
@@ -481,7 +570,7 @@ def _period(table: pd.DataFrame) -> pd.Series:
 
 
 def _share_notes(res: Resolved, denominator: str, table: pd.DataFrame) -> list[str]:
-    notes = [f"source {res.source}, rows at {'/'.join(map(str, res.levels))} digits"]
+    notes = [f"source {res.source}, rows at {'/'.join(map(str, res.levels))} digits", *res.notes]
     if denominator == "partners":
         notes.append(
             "denominator is the sum over the partners in the source, not the reporter's world total"
