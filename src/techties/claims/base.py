@@ -12,14 +12,28 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, ClassVar
 
+from techties import config
 from techties.claims.catalog import Claim, get_claim
 from techties.claims.verdict import Reason, Verdict
 from techties.errors import NoDataError, TechtiesError, UnknownNameError, did_you_mean
 from techties.store import Store
 
 CHECKERS: dict[str, type[Checker]] = {}
+#: the data folder for checkers that read files outside the store (GE baselines)
+DATA_DIR: ContextVar[Path | None] = ContextVar("techties_claims_data_dir", default=None)
+
+
+def data_folder() -> Path | None:
+    """The data folder given to :func:`techties.claims.check_all`, else ``TECHTIES_DATA``."""
+    given = DATA_DIR.get()
+    if given is not None:
+        return given
+    env = config.get("data")
+    return Path(env) if env else None
 
 
 class Missing(Exception):

@@ -46,9 +46,9 @@ def format_value(value: float | None, unit: str, digits: int = 1) -> str:
     body = f"{v:,.{digits}f}"
     if unit.startswith("USD "):
         return f"USD {body} {unit[4:]}"
-    if unit in {"%", "pp"}:
-        sign = "+" if unit == "pp" and v > 0 else ""
-        return f"{sign}{body} {unit}"
+    if unit in {"%", "pp", "% change"}:
+        sign = "+" if unit != "%" and v > 0 else ""
+        return f"{sign}{body} {unit[:2].strip()}"
     if unit == "ratio":
         return f"{v:,.2f}×"
     if unit == "share":

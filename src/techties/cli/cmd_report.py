@@ -119,7 +119,7 @@ def report(
                 f"The store {st.path} holds no data to check claims with.", hint=NO_DATA_HINT
             )
         with console.status("checking claims and writing the report", spinner="dots"):
-            result = build_report(st, out, pdf=pdf)
+            result = build_report(st, out, pdf=pdf, data=data)
     if json_:
         emit_json(
             {
@@ -135,13 +135,13 @@ def report(
 
 
 @app.command()
-def claims(store: StoreOpt = None, json_: JsonOpt = False) -> None:
+def claims(store: StoreOpt = None, data: DataOpt = None, json_: JsonOpt = False) -> None:
     """List the claims in the catalog with their verdicts on the store."""
     from techties.claims import check_all
     from techties.report.build import verdict_frame
 
     with open_store_cli(store) as st:
-        verdicts = check_all(st)
+        verdicts = check_all(st, data=data)
     if json_:
         emit_json(
             [
@@ -157,13 +157,14 @@ def claims(store: StoreOpt = None, json_: JsonOpt = False) -> None:
 def check(
     claim_id: Annotated[str, typer.Argument(help="Claim id or number (see `techties claims`).")],
     store: StoreOpt = None,
+    data: DataOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Check one claim and show its verdict with the evidence behind it."""
     from techties.claims import check_claim
 
     with open_store_cli(store) as st:
-        verdict = check_claim(st, claim_id)
+        verdict = check_claim(st, claim_id, data=data)
         prov = st.provenance(verdict.provenance_ids) if verdict.provenance_ids else None
     if json_:
         d = verdict.to_dict()

@@ -153,11 +153,16 @@ def _table_counts(store: Store) -> list[dict[str, Any]]:
     return [{"table": str(r["table"]), "rows": int(r["rows"])} for r in t.to_dict("records")]
 
 
-def build_report(store: Store, out_dir: str | Path, *, pdf: bool = False) -> ReportResult:
-    """Check every claim and write ``report.html`` (and ``report.pdf``) into ``out_dir``."""
+def build_report(
+    store: Store, out_dir: str | Path, *, pdf: bool = False, data: Path | None = None
+) -> ReportResult:
+    """Check every claim and write ``report.html`` (and ``report.pdf``) into ``out_dir``.
+
+    ``data`` is the folder of source files (GE scenarios read their baselines from it).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    verdicts = check_all(store)
+    verdicts = check_all(store, data=data)
     html = out / "report.html"
     html.write_text(render_html(store, verdicts), "utf-8")
     pdf_path = to_pdf(html, out / "report.pdf") if pdf else None

@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from techties import __version__, charts, config
-from techties.claims.base import Checker, Missing, layer, register, three_way
+from techties.claims.base import Checker, Missing, data_folder, layer, register, three_way
 from techties.claims.verdict import Figure, Verdict
 from techties.errors import NoDataError, TechtiesError
 from techties.store import Store
@@ -62,8 +62,8 @@ def run_scenario(name: str, *, draws: int = 0) -> tuple[pd.DataFrame, list[dict[
         "techties.simulation.scenario", "Scenario", needed_for=f"GE scenario {name!r}"
     )
     sc = scenario_cls.from_yaml(scenario_path(name))
-    data = config.get("data")
-    if not data or not Path(data).is_dir():
+    data = data_folder()
+    if data is None or not data.is_dir():
         raise Missing(
             "no_data",
             f"GE scenario {name!r} needs the staged data folder (baseline {sc.baseline}); "

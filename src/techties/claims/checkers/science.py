@@ -20,12 +20,12 @@ RD_PACE_MARGIN_PP = 0.01
 RD_PRE = (2010, 2017)
 
 #: NCSES indicator codes (indicators table) for US companies' activity in China
-MNE_RD = "ncses:BERD:rd_by_location"
-MNE_EMPLOYMENT = "ncses:MNE:employment_by_location"
+MNE_RD = "ncses:MNE-RD:us_company_rd_abroad:total"
+MNE_EMPLOYMENT = "ncses:MNE-EMP:us_company_employment_abroad:employees_total"
 MNE_GROWTH_PCT = 10.0
 
 #: NCSES SEI table SHED-12: doctoral degrees awarded, all fields
-DOCTORATES = "ncses:SHED-12:doctorates_all_fields"
+DOCTORATES = "ncses:SHED-12:doctorates:all_fields"
 DOCTORATE_GAP_PCT = 5.0
 
 LOAD_WDI = "ingest the WDI indicator files (tech-wdi/) with `techties report --data DIR`"
@@ -150,7 +150,9 @@ class MneActivityChina(Checker):
                 "profit, is measured."
             ),
             figures=[
-                Figure("rd_growth", f"R&D in China, change {g_rd[0]}–{g_rd[1]}", g_rd[2], "%", 0),
+                Figure(
+                    "rd_growth", f"R&D in China, change {g_rd[0]}–{g_rd[1]}", g_rd[2], "% change", 0
+                ),
                 Figure(
                     "rd_last", f"R&D in China {g_rd[1]}", float(rd["value"].iloc[-1]), "USD m", 0
                 ),
@@ -158,7 +160,7 @@ class MneActivityChina(Checker):
                     "employment_growth",
                     f"Employment in China, change {g_emp[0]}–{g_emp[1]}",
                     g_emp[2],
-                    "%",
+                    "% change",
                     0,
                 ),
                 Figure(
@@ -261,7 +263,7 @@ class Doctorates(Checker):
                     float(rival["value"]),
                     "degrees",
                 ),
-                Figure("gap", f"{rival['country']} relative to China", gap, "%", 1),
+                Figure("gap", f"{rival['country']} relative to China", gap, "% change", 1),
             ],
             evidence=df,
             provenance_ids=ids(df),

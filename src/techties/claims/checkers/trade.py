@@ -7,6 +7,7 @@ choose the inputs and apply the rule; they do not recompute the indicators.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import altair as alt
@@ -15,60 +16,75 @@ import pandas as pd
 from techties import charts
 from techties.claims.base import Checker, Missing, layer, register, require_table, three_way
 from techties.claims.verdict import Figure, Verdict
-from techties.errors import NoDataError
+from techties.errors import TechtiesError
 from techties.store import Store
 
 BASE_YEAR = 2017
 SHIFT_SUPPORT_PP, SHIFT_CONTRA_PP = 3.0, 1.0
-TECH_GROUP = "advanced_technology"
+#: technology goods: NAICS 334, computer and electronic products (the HS6 technology groups need
+#: HS6 imports from all partners with a world total, staged for 2024 only)
+TECH_PRODUCTS = ("334",)
+#: partner codes that are groups, not suppliers
+AGGREGATES = ("WLD", "EUN", "USMCA", "EU", "OTH")
 REROUTE_SHARE_DROP_PP = 2.0
 REROUTE_GROWTH_PCT = 20.0
+REROUTE_END = 2024
 FVA_MIN_PCT, US_COMPONENT_MIN_PCT = 15.0, 10.0
 PASS_HIGH, PASS_LOW, PASS_CI_BOUND = 0.8, 0.2, 0.5
 LOAD_FLOWS = "ingest US import flows (trade-flows/) with `techties report --data DIR`"
 
 
-def us_import_source(store: Store, *, first: int = BASE_YEAR) -> str:
-    """The trade_flows source of annual-or-monthly US imports covering ``first`` and the most years."""
+def us_import_source(store: Store, *, first: int = BASE_YEAR) -> tuple[str, str]:
+    """(source, classification) of US imports by partner that has a world total and covers
+    ``first`` and later years (the longest such series)."""
     require_table(store, "trade_flows", needed_for="US imports by partner", loaded_by=LOAD_FLOWS)
     found = store.df(
-        "SELECT source, min(year) AS y0, max(year) AS y1 FROM trade_flows "
-        "WHERE reporter = 'USA' AND flow = 'import' GROUP BY source ORDER BY y1 - y0 DESC, source"
+        "SELECT source, classification, min(year) AS y0, max(year) AS y1 FROM trade_flows "
+        "WHERE reporter = 'USA' AND flow = 'import' AND partner = 'WLD' "
+        "GROUP BY ALL ORDER BY y1 - y0 DESC, source"
     )
     found = found[(found["y0"] <= first) & (found["y1"] > first)]
     if found.empty:
         raise Missing(
-            "no_data", f"no US import flows spanning {first} and a later year; {LOAD_FLOWS}."
+            "no_data",
+            f"no US imports by partner with a world total spanning {first} and a later year; "
+            f"{LOAD_FLOWS} (e.g. the Census monthly NAICS file).",
         )
-    return str(found["source"].iloc[0])
+    return str(found["source"].iloc[0]), str(found["classification"].iloc[0])
 
 
 def china_share_change(
-    store: Store, *, group: str | None, what: str
-) -> tuple[pd.DataFrame, list[int], str]:
-    """China's share of US imports by year (percent), from the shares indicator."""
+    store: Store, *, products: tuple[str, ...], what: str
+) -> tuple[pd.DataFrame, list[int], str, str]:
+    """Partners' shares of US imports by full year (percent), from the shares indicator.
+
+    ``products`` empty = all goods; else code prefixes in the source's classification.
+    """
     partner_shares = layer("techties.indicators.shares", "partner_shares", needed_for=what)
-    source = us_import_source(store)
-    kwargs: dict[str, Any] = {"reporter": "USA", "flow": "import", "source": source}
-    kwargs.update({"group": group, "level": 2} if group else {"level": 0})
-    try:
-        res = partner_shares(store, partners=None, denominator="world", **kwargs)
-    except NoDataError:
-        res = partner_shares(store, partners=None, denominator="partners", **kwargs)
+    source, classification = us_import_source(store)
+    level = len(products[0]) if products else 0
+    res = partner_shares(
+        store, reporter="USA", flow="import", source=source, classification=classification,
+        level=level, products=products, denominator="world",
+    )  # fmt: skip
     t = res.tidy()
-    t = t[t["month"].isna()] if "month" in t else t
+    t = t[t["month"].isna() & ~t["partner"].isin(AGGREGATES)]
     if "n_months" in t:
         t = t[t["n_months"].fillna(12) >= 12]
-    by = t.groupby(["year", "partner"], as_index=False).agg(
-        value_usd=("value_usd", "sum"), total_usd=("total_usd", "sum")
+    by = pd.DataFrame(
+        t.groupby(["year", "partner"], as_index=False).agg(
+            value_usd=("value_usd", "sum"), total_usd=("total_usd", "sum")
+        )
     )
     by["share_pct"] = 100 * by["value_usd"] / by["total_usd"]
-    return by, list(res.provenance_ids), str(res.source or source)
+    return by, list(res.provenance_ids), source, classification
 
 
-def _shift_verdict(claim_id: str, store: Store, *, group: str | None, label: str) -> Verdict:
-    by, ids, source = china_share_change(
-        store, group=group, what=f"China's share of US imports ({label})"
+def _shift_verdict(
+    claim_id: str, store: Store, *, products: tuple[str, ...], label: str
+) -> Verdict:
+    by, ids, source, _cls = china_share_change(
+        store, products=products, what=f"China's share of US imports ({label})"
     )
     chn = by[by["partner"] == "CHN"].set_index("year")["share_pct"]
     if BASE_YEAR not in chn.index or chn.index.max() <= BASE_YEAR:
@@ -145,7 +161,7 @@ class SupplierShift(Checker):
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        return _shift_verdict(self.claim_id, store, group=None, label="all goods")
+        return _shift_verdict(self.claim_id, store, products=(), label="all goods")
 
 
 @register
@@ -155,14 +171,22 @@ class TechDependence(Checker):
     name = "tech_dependence"
     claim_id = "tariffs-cut-dependence"
     method = (
-        f"Computes supplier shares of US imports in the technology product group {TECH_GROUP!r} "
-        f"(groups.yaml) with the shares indicator and compares China's share in {BASE_YEAR} with "
+        "Computes supplier shares of US imports of computer and electronic products (NAICS 334) "
+        f"with the shares indicator and compares China's share in {BASE_YEAR} with "
         f"the latest full year. Supported at a fall of at least {SHIFT_SUPPORT_PP:.0f} pp, "
         f"contradicted at less than {SHIFT_CONTRA_PP:.0f} pp."
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        return _shift_verdict(self.claim_id, store, group=TECH_GROUP, label="technology goods")
+        return _shift_verdict(
+            self.claim_id, store, products=TECH_PRODUCTS, label="computer and electronic products"
+        )
+
+
+def _mirror_growth(text: object) -> float | None:
+    """``"+12.3% (all goods)"`` → 12.3; ``"missing: …"`` → None (the rerouting table's text)."""
+    m = re.match(r"\s*([+-]?\d+(?:\.\d+)?)%", str(text or ""))
+    return float(m.group(1)) if m else None
 
 
 @register
@@ -172,40 +196,86 @@ class Rerouting(Checker):
     name = "rerouting"
     claim_id = "rerouting-not-decoupling"
     method = (
-        "Reads China's share of US imports (shares indicator) and the rerouting indicator "
-        "(connector countries' exports to the US and imports from China, growth since 2017). "
-        f"Supported when China's share fell ≥ {REROUTE_SHARE_DROP_PP:.0f} pp and at least one connector "
-        f"shows both flows up ≥ {REROUTE_GROWTH_PCT:.0f} %."
+        "Runs the rerouting indicator on US imports by HS6 product: in the Section 301-listed "
+        f"products whose China share fell between {BASE_YEAR} and {REROUTE_END}, how China's and the "
+        "connectors' (Vietnam, Mexico …) US sales changed, and the connectors' own imports from "
+        "China where the store has them. The rule needs China's share down at least "
+        f"{REROUTE_SHARE_DROP_PP:.0f} pp and a connector with both flows up at least "
+        f"{REROUTE_GROWTH_PCT:.0f} %."
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        connectors = layer(
-            "techties.indicators.rerouting", "connector_growth", needed_for="rerouting indicators"
+        rerouting = layer("techties.indicators.rerouting", "rerouting", needed_for="rerouting")
+        source = _hs6_import_source(store)
+        res = rerouting(
+            store, base_year=BASE_YEAR, end_year=REROUTE_END, source=source, denominator="partners"
         )
-        by, ids, _source = china_share_change(store, group=None, what="China's share of US imports")
-        chn = by[by["partner"] == "CHN"].set_index("year")["share_pct"]
-        last = int(chn.index.max())
-        drop = float(chn.get(BASE_YEAR, float("nan")) - chn[last])
-        res = connectors(store, base_year=BASE_YEAR, year=last)
         t = res.tidy()
-        both = t[
-            (t["exports_to_us_growth_pct"] >= REROUTE_GROWTH_PCT)
-            & (t["imports_from_china_growth_pct"] >= REROUTE_GROWTH_PCT)
+        chn = t[t["partner"] == "CHN"]
+        if chn.empty:
+            raise Missing("no_data", "the rerouting table has no China row.")
+        drop = -float(chn["change_pp"].iloc[0])
+        conn = t[t["partner"] != "CHN"].copy()
+        conn["mirror_pct"] = [
+            _mirror_growth(x) for x in conn.filter(like="imports_from").iloc[:, 0]
         ]
+        up = conn[100 * conn["growth"] >= REROUTE_GROWTH_PCT]
+        both = up[up["mirror_pct"].fillna(-1e9) >= REROUTE_GROWTH_PCT]
         fell = drop >= REROUTE_SHARE_DROP_PP
-        status = three_way(fell and not both.empty, fell and both.empty)
+        cut = fell and (up.empty or bool((up["mirror_pct"].notna() & (up["mirror_pct"] < 0)).all()))
+        status = three_way(fell and not both.empty, cut)
+        unknown = up[up["mirror_pct"].isna()]["partner"].tolist()
+        note = (
+            f" Their own imports from China are not in the store for {', '.join(unknown)}, so "
+            "rerouting through them cannot be confirmed or ruled out."
+            if unknown
+            else ""
+        )
+        figs = [
+            Figure(
+                "china_share_change",
+                f"China's share, listed products, change {BASE_YEAR}–{REROUTE_END}",
+                -drop,
+                "pp",
+            )
+        ]
+        figs += [
+            Figure(f"{r['partner']}_growth", f"{r['partner']} sales to the US in these products, change",
+                   100 * float(r["growth"]), "% change", 0)
+            for r in conn.to_dict("records")
+        ]  # fmt: skip
         return Verdict(
             self.claim_id,
             status,  # type: ignore[arg-type]
-            rationale=f"China's share of US imports fell {drop:.1f} pp; {len(both)} connector(s) grew both flows ≥ {REROUTE_GROWTH_PCT:.0f} %.",
-            figures=[
-                Figure("china_share_drop", f"Fall in China's share {BASE_YEAR}–{last}", drop, "pp"),
-                Figure("connectors", "Connectors with both flows up", float(len(both)), "count"),
-            ],
+            rationale=(
+                f"In {int(chn['products'].iloc[0]):,} listed HS6 products, China's share of US imports "
+                f"fell {drop:.1f} pp (share among {', '.join(t['partner'])}, the partners in the "
+                f"source); {', '.join(up['partner']) or 'no connector'} grew their US sales "
+                f"by at least {REROUTE_GROWTH_PCT:.0f} %.{note}"
+            ),
+            figures=figs,
             evidence=t,
-            provenance_ids=sorted({*ids, *getattr(res, "provenance_ids", [])}),
+            provenance_ids=list(res.provenance_ids),
             chart=res.plot(),
         )
+
+
+def _hs6_import_source(store: Store) -> str:
+    """The source of US imports by HS6 product covering the base and end years."""
+    require_table(store, "trade_flows", needed_for="US imports by product", loaded_by=LOAD_FLOWS)
+    found = store.df(
+        "SELECT source, count(DISTINCT partner) AS partners FROM trade_flows "
+        "WHERE reporter = 'USA' AND flow = 'import' AND classification = 'HS' "
+        "AND product_level = 6 AND year IN (?, ?) GROUP BY source "
+        "HAVING count(DISTINCT year) = 2 ORDER BY partners DESC, source",
+        [BASE_YEAR, REROUTE_END],
+    )
+    if found.empty:
+        raise Missing(
+            "no_data",
+            f"no US imports by HS6 product for both {BASE_YEAR} and {REROUTE_END}; {LOAD_FLOWS}.",
+        )
+    return str(found["source"].iloc[0])
 
 
 @register
@@ -225,7 +295,9 @@ class ChinaImportReliance(Checker):
         fva = layer(
             "techties.indicators.exposure",
             "foreign_value_added_share",
-            needed_for="foreign value added in China's exports",
+            needed_for="the foreign value-added share of China's exports; no source reads "
+            "tech-gvc/dva_gtrade.dta (WIOD) or the OECD TiVA extract yet, and China's imports of "
+            "HS 8541/8542 by partner are not staged",
         )
         partner_shares = layer(
             "techties.indicators.shares",
@@ -278,30 +350,109 @@ class TariffIncidence(Checker):
     claim_id = "tariff-cost-on-us"
     method = (
         "Estimates the pass-through of the 2018–19 tariffs to US tariff-inclusive import prices "
-        "with the incidence model (log unit values on log(1 + tariff) with product and time fixed "
-        f"effects) and reports duties paid on imports from China. Supported at pass-through ≥ {PASS_HIGH} "
-        f"with the 95 % interval above {PASS_CI_BOUND}; contradicted at ≤ {PASS_LOW}."
+        "with the incidence model of the estimation layer, and reports the calculated duties US "
+        "importers paid on goods from China (effective duty rates indicator, Census). Supported at "
+        f"pass-through ≥ {PASS_HIGH} with the 95 % interval above {PASS_CI_BOUND}; contradicted at "
+        f"≤ {PASS_LOW}."
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        fit = layer(
-            "techties.models.incidence", "fit_incidence", needed_for="tariff pass-through estimate"
-        )
+        duties = _duties_paid(store)
+        try:
+            fit = layer(
+                "techties.models.incidence", "fit_incidence", needed_for="tariff pass-through"
+            )
+        except Missing as m:
+            if duties is None:
+                raise
+            v = Verdict.unverifiable(
+                self.claim_id, m.reason, m.what + _DUTY_NOTE, method=self.method
+            )
+            v.figures, v.evidence, v.provenance_ids, v.chart = duties
+            return v
         res = fit(store)
         t = res.tidy()
         row = t[t["term"].str.contains("tariff")].iloc[0]
-        est, lo = float(row["estimate"]), float(row["conf_low"])
+        est, lo, hi = float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"])
         status = three_way(est >= PASS_HIGH and lo > PASS_CI_BOUND, est <= PASS_LOW)
+        figs = [
+            Figure("pass_through", "Pass-through to tariff-inclusive prices", est, "share", 2),
+            Figure("conf_low", "95 % interval, low", lo, "share", 2),
+            Figure("conf_high", "95 % interval, high", hi, "share", 2),
+        ]
+        ids = list(getattr(res, "provenance_ids", []))
+        chart = None
+        if duties is not None:
+            figs += duties[0]
+            ids = sorted({*ids, *duties[2]})
+            chart = duties[3]
         return Verdict(
             self.claim_id,
             status,  # type: ignore[arg-type]
-            rationale=f"Estimated pass-through {est:.2f} (95 % interval {lo:.2f} to {float(row['conf_high']):.2f}).",
-            figures=[
-                Figure("pass_through", "Pass-through to tariff-inclusive prices", est, "share", 2),
-                Figure("conf_low", "95 % interval, low", lo, "share", 2),
-                Figure("conf_high", "95 % interval, high", float(row["conf_high"]), "share", 2),
-            ],
+            rationale=f"Estimated pass-through {est:.2f} (95 % interval {lo:.2f} to {hi:.2f}).",
+            figures=figs,
             evidence=t,
-            provenance_ids=list(getattr(res, "provenance_ids", [])),
-            chart=res.plot() if hasattr(res, "plot") else None,
+            provenance_ids=ids,
+            chart=chart,
         )
+
+
+_DUTY_NOTE = " The duties paid on imports from China are shown; they say how much was collected, not who bore it."
+
+
+def _duties_paid(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int], Any] | None:
+    """Calculated duties on US imports from China and the world by full year (None if absent)."""
+    try:
+        edr = layer("techties.indicators.exposure", "effective_duty_rates", needed_for="duties")
+        found = store.df(
+            "SELECT source, classification FROM trade_flows WHERE reporter = 'USA' "
+            "AND flow = 'import' AND partner = 'CHN' AND duties_usd IS NOT NULL GROUP BY ALL "
+            "ORDER BY count(DISTINCT year) DESC, source LIMIT 1"
+        )
+        if found.empty:
+            return None
+        source, cls = str(found["source"].iloc[0]), str(found["classification"].iloc[0])
+        res = edr(store, reporter="USA", flow="import", source=source, classification=cls,
+                  level=0, partners=["CHN", "WLD"])  # fmt: skip
+    except (Missing, TechtiesError):
+        return None
+    full = set(
+        store.df(
+            "SELECT year FROM trade_flows WHERE source = ? AND reporter = 'USA' AND partner = 'CHN' "
+            "GROUP BY year HAVING bool_or(month IS NULL) OR count(DISTINCT month) = 12",
+            [source],
+        )["year"]
+    )
+    t = res.tidy()
+    t = t[t["month"].isna() & t["year"].isin(full)].copy()
+    t["duties_bn"] = t["duties_usd"] / 1e9
+    chn = t[t["partner"] == "CHN"].set_index("year")
+    if chn.empty or BASE_YEAR not in chn.index:
+        return None
+    last = int(chn.index.max())
+    peak = int(chn["duties_bn"].idxmax())
+    figs = [
+        Figure("duties_base", f"Duties paid on imports from China {BASE_YEAR}", chn.at[BASE_YEAR, "duties_bn"], "USD bn"),
+        Figure("duties_peak", f"Duties paid on imports from China {peak}", chn.at[peak, "duties_bn"], "USD bn"),
+        Figure("rate_base", f"Effective duty rate on China {BASE_YEAR}", 100 * chn.at[BASE_YEAR, "duty_rate"], "%"),
+        Figure("rate_last", f"Effective duty rate on China {last}", 100 * chn.at[last, "duty_rate"], "%"),
+    ]  # fmt: skip
+    data = t.assign(who=t["partner"].map({"CHN": "China", "WLD": "All partners"}))
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("duties_bn:Q", title="Calculated duties (USD bn)"),
+            color=alt.Color("who:N", title=None, sort=["All partners", "China"]),
+            xOffset=alt.XOffset("who:N", sort=["All partners", "China"]),
+            tooltip=["year", "who", alt.Tooltip("duties_bn:Q", format=",.1f")],
+        )
+    )
+    chart = charts.finish(
+        chart,
+        title="Duties paid on US imports",
+        subtitle="Calculated duties, USD bn, full years",
+        source=f"US Census ({source}), imports for consumption",
+    )
+    return figs, t, list(res.provenance_ids), chart
