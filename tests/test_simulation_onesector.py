@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from techties.errors import ConfigError, ModelError, SolverError, UnknownNameError
@@ -46,6 +46,7 @@ def test_zero_shock_gives_zero_change(n: int, seed: int, sigma: float, additive:
 
 @settings(max_examples=25, deadline=None)
 @given(n=sizes, seed=seeds, sigma=sigmas, perm_seed=seeds)
+@example(n=2, seed=524287, sigma=2.0, perm_seed=0)  # once cycled under Anderson restarts
 def test_results_do_not_depend_on_country_order(n: int, seed: int, sigma: float, perm_seed: int) -> None:
     x, chat = economy(n, seed)
     labels = [f"C{i:02d}" for i in range(n)]
@@ -60,6 +61,7 @@ def test_results_do_not_depend_on_country_order(n: int, seed: int, sigma: float,
 
 @settings(max_examples=25, deadline=None)
 @given(n=sizes, seed=seeds, sigma=sigmas, tariff=st.floats(min_value=0.0, max_value=0.5))
+@example(n=2, seed=196, sigma=7.0, tariff=0.5)  # needs the damped fallback
 def test_shares_sum_to_one_and_markets_clear(n: int, seed: int, sigma: float, tariff: float) -> None:
     x, chat = economy(n, seed)
     dt = np.full_like(x, tariff)

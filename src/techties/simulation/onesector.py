@@ -40,15 +40,18 @@ the Advanced Guide uses DEU); without one, world nominal output is held fixed. R
 not depend on the choice under multiplicative imbalance; under additive imbalance the deficits
 ``D_j`` are held fixed in units of the numeraire.
 
-The fixed point iterates ``ln p̂ ← ln p̂ + ln(S/Y')/σ`` (FULL; ``/(σ−1)`` for CDL) with optional
-damping and Anderson acceleration (:class:`~techties.simulation.options.SolverOptions`) until
-``max_i |S_i / Y'_i − 1| ≤ tol``; otherwise :class:`~techties.errors.SolverError` is raised.
+The fixed point iterates ``ln p̂_i ← ln p̂_i + ln(S_i/Y'_i) / g_i`` where ``g_i`` is minus the
+own-price slope of log excess demand (a Jacobi–Newton step; see :func:`_own_slope`), with
+optional damping and Anderson acceleration (:class:`~techties.simulation.options.SolverOptions`)
+until ``max_i |S_i / Y'_i − 1| ≤ tol``. If that has not converged after ``FAST_BUDGET``
+iterations it restarts with damped plain steps (damping 0.3, no acceleration) for the rest of
+``max_iter``; if that fails too, :class:`~techties.errors.SolverError` is raised.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -60,6 +63,10 @@ from techties.simulation._fixedpoint import iterate
 from techties.simulation.options import SolverOptions
 
 IMBALANCES = ("multiplicative", "additive")
+#: lower bound of the Jacobi–Newton slope, as a fraction of min(1, σ − 1)
+SLOPE_FLOOR = 0.1
+#: iterations of the fast (Anderson) attempt before the damped plain iteration takes over
+FAST_BUDGET = 300
 Imbalance = Literal["multiplicative", "additive"]
 
 
@@ -249,7 +256,7 @@ def _own_slope(
 
     Dividing the log excess demand by it is a Jacobi–Newton step: it makes the iteration fast
     for closed economies (large ``λ'_ii``), where the plain ``1/σ`` step crawls. The slope is
-    floored at ``0.02 σ`` so near-autarkic countries do not take huge steps.
+    floored at ``SLOPE_FLOOR · min(1, σ − 1)`` so near-autarkic countries do not take huge steps.
     """
     # Σ_j s_ij λ'_ij = u_i² / S_i · Σ_j w_ij w̃_ij E'_j / P_j^2(1−σ), with w̃ = w / τ' (producer value)
     own = u * u / demand * (eco.weight_sq @ (e_new / (pk * pk)))
@@ -263,7 +270,7 @@ def _own_slope(
             y_new + eco.base_spending - eco.output
         )
         slope = sig - (sig - 1.0) * own - own_sales * elasticity
-    return np.maximum(slope, 0.02 * sig)
+    return np.maximum(slope, SLOPE_FLOOR * min(1.0, sig - 1.0))
 
 
 def equilibrium(
@@ -276,10 +283,18 @@ def equilibrium(
         ratio = demand / y_new
         if np.any(ratio <= 0) or np.any(e_new <= 0):
             return x, float("nan")
-        slope = _own_slope(eco, u, pk, y_new, e_new, demand, full)
+        with np.errstate(over="ignore", invalid="ignore"):
+            slope = _own_slope(eco, u, pk, y_new, e_new, demand, full)
         return x + np.log(ratio) / slope, float(np.max(np.abs(ratio - 1.0)))
 
-    x, its, resid = iterate(step, np.zeros(eco.n), options)
+    fast = replace(options, max_iter=min(options.max_iter, FAST_BUDGET))
+    x, its, resid = iterate(step, np.zeros(eco.n), fast)
+    if not (resid <= options.tol) and its < options.max_iter:
+        # rare (seen in 2-country economies with tariffs): restart with short plain steps
+        safe = replace(options, acceleration="none", damping=min(options.damping, 0.3),
+                       max_iter=options.max_iter - its)
+        x, more, resid = iterate(step, np.zeros(eco.n), safe)
+        its += more
     if np.isnan(resid):
         raise SolverError(
             f"one-sector {stage} equilibrium not reached: after {its:,} iterations every step "

@@ -48,16 +48,22 @@ def coefficient_map(coefficients: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def pair_matrix(
-    df: pd.DataFrame, values: Any, index: list[str], *, exporter: str, importer: str, fill: float
-) -> np.ndarray:
-    """N×N array (exporter × importer, in ``index`` order) of per-row ``values``."""
-    frame = pd.DataFrame(
-        {"e": df[exporter].astype(str).to_numpy(), "i": df[importer].astype(str).to_numpy(),
-         "v": np.asarray(values, dtype=float)}
-    )
-    wide = frame.pivot(index="e", columns="i", values="v").reindex(index=index, columns=index)
-    return wide.fillna(fill).to_numpy(dtype=float)
+def pair_codes(
+    df: pd.DataFrame, index: list[str], *, exporter: str, importer: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions ``(i, j)`` of every frame row in the N×N layout (−1 if not in ``index``)."""
+    e = pd.Categorical(df[exporter].astype(str), categories=index).codes
+    i = pd.Categorical(df[importer].astype(str), categories=index).codes
+    return np.asarray(e, dtype=np.int64), np.asarray(i, dtype=np.int64)
+
+
+def pair_matrix(codes: tuple[np.ndarray, np.ndarray], values: Any, n: int, *, fill: float) -> np.ndarray:
+    """N×N array (exporter × importer) of per-row ``values``; absent pairs get ``fill``."""
+    e, i = codes
+    keep = (e >= 0) & (i >= 0)
+    out = np.full((n, n), fill, dtype=float)
+    out[e[keep], i[keep]] = np.asarray(values, dtype=float)[keep]
+    return out
 
 
 def _countries(df: pd.DataFrame, exporter: str, importer: str, given: Sequence[str] | None) -> list[str]:
@@ -147,9 +153,8 @@ def solve_from_gravity(
     cols = [exporter, importer, trade, *changes, *(c for c in (tariff, tariff_change) if c)]
     _check_frame(df, cols, exporter, importer)
     labels = _countries(df, exporter, importer, countries)
-    n_absent = len(labels) ** 2 - int(
-        (df[exporter].astype(str).isin(labels) & df[importer].astype(str).isin(labels)).sum()
-    )
+    codes = pair_codes(df, labels, exporter=exporter, importer=importer)
+    n_absent = len(labels) ** 2 - int(((codes[0] >= 0) & (codes[1] >= 0)).sum())
     if n_absent:
         warnings.warn(
             f"{n_absent:,} exporter–importer pair(s) absent from the gravity frame were set to "
@@ -157,20 +162,20 @@ def solve_from_gravity(
             DataWarning,
             stacklevel=2,
         )
-    mat = {"exporter": exporter, "importer": importer}
-    x = pair_matrix(df, df[trade], labels, fill=0.0, **mat)
-    chat = np.exp(pair_matrix(df, log_cost_change(df, beta, changes), labels, fill=0.0, **mat))
+    n = len(labels)
+    x = pair_matrix(codes, df[trade], n, fill=0.0)
+    chat = np.exp(pair_matrix(codes, log_cost_change(df, beta, changes), n, fill=0.0))
     if baseline == "fitted":
-        x = fitted_flows(x, _gravity_term(df, beta, labels, mat), options=solve_kwargs.get("options"))
-    t0 = pair_matrix(df, df[tariff], labels, fill=0.0, **mat) if tariff else None
-    dt = pair_matrix(df, df[tariff_change], labels, fill=0.0, **mat) if tariff_change else None
+        x = fitted_flows(x, _gravity_term(df, beta, codes, n), options=solve_kwargs.get("options"))
+    t0 = pair_matrix(codes, df[tariff], n, fill=0.0) if tariff else None
+    dt = pair_matrix(codes, df[tariff_change], n, fill=0.0) if tariff_change else None
     return solve_onesector(
         x, chat, sigma=sigma, countries=labels, tariff=t0, tariff_change=dt, **solve_kwargs
     )
 
 
 def _gravity_term(
-    df: pd.DataFrame, beta: Mapping[str, float], labels: list[str], mat: dict[str, str]
+    df: pd.DataFrame, beta: Mapping[str, float], codes: tuple[np.ndarray, np.ndarray], n: int
 ) -> np.ndarray:
     """``exp(Σ_k β_k x_k)`` over every coefficient that is a pair covariate (0 where absent)."""
     unknown = [t for t in beta if t not in df.columns and t not in INTERCEPTS]
@@ -182,5 +187,5 @@ def _gravity_term(
         )
     index = sum((beta[t] * df[t].to_numpy(dtype=float) for t in beta if t in df.columns),
                 start=np.zeros(len(df)))
-    present = pair_matrix(df, np.ones(len(df)), labels, fill=0.0, **mat)
-    return np.exp(pair_matrix(df, index, labels, fill=0.0, **mat)) * present
+    present = pair_matrix(codes, np.ones(len(df)), n, fill=0.0)
+    return np.exp(pair_matrix(codes, index, n, fill=0.0)) * present
