@@ -199,6 +199,7 @@ class Store:
             if getattr(self, "_pending_reset", False):
                 self._pending_reset = False
                 self.con.execute("RESET preserve_insertion_order")
+                self.con.execute("RESET memory_limit")
             raise
         self.con.execute("COMMIT")
 
@@ -323,7 +324,9 @@ class Store:
         )
         for name, data in plan.lookups.items():
             self.con.register(name, data)
-        self.con.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
+        # parallel writes; a bounded buffer pool keeps memory flat in the number of rows
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute(f"SET memory_limit = '{PLAN_MEMORY}'")
         try:
             rows = int(self.con.execute(sql).fetchall()[0][0])
             if plan.checks:
@@ -364,6 +367,7 @@ class Store:
         """Undo ``write_plan``'s session setting (after ROLLBACK if the transaction aborted)."""
         try:
             self.con.execute("RESET preserve_insertion_order")
+            self.con.execute("RESET memory_limit")
         except duckdb.Error:
             self._pending_reset = True
 
@@ -373,6 +377,10 @@ class Store:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError(f"The store {self.path} is open read-only.")
+
+
+#: DuckDB buffer-pool limit while a direct CSV load runs (blocks beyond it are written out)
+PLAN_MEMORY = "512MB"
 
 
 class PlanFailed(StoreError):
