@@ -106,7 +106,7 @@ def relu_separated(
     x: np.ndarray,
     fe: pd.DataFrame,
     *,
-    weight: float = 1e6,
+    weight: float = 1e4,
     tol: float = 1e-5,
     maxiter: int = 1000,
 ) -> np.ndarray:
@@ -139,7 +139,7 @@ def _weighted_fit(
     if flist is not None:
         from pyfixest.estimation import demean
 
-        ux, _ = demean(np.ascontiguousarray(ux), flist, w, tol=1e-10, maxiter=100_000)
+        ux, _ = demean(np.ascontiguousarray(ux), flist, w, tol=1e-10, maxiter=10_000)
     ut, xt = ux[:, 0], ux[:, 1:]
     resid = ut
     if xt.shape[1]:
