@@ -36,6 +36,7 @@ class Anderson:
         self.dx = np.empty((max(memory, 1), size))  # rows = stored differences
         self.dg = np.empty((max(memory, 1), size))
         self.gram = np.zeros((max(memory, 1), max(memory, 1)))
+        self._eye = np.eye(max(memory, 1))
         self.k = 0
         self.prev: tuple[FloatArray, FloatArray] | None = None
 
@@ -58,8 +59,8 @@ class Anderson:
         used = min(self.k, self.m)
         if used == 0:
             return x + self.lam * g
-        gram = self.gram[:used, :used].copy()
-        gram[np.diag_indices(used)] += 1e-14 * max(float(np.trace(gram)), 1e-300)
+        gram = self.gram[:used, :used]
+        gram = gram + self._eye[:used, :used] * (1e-14 * gram.trace() + 1e-300)
         try:
             coef = np.linalg.solve(gram, self.dg[:used] @ g)
         except np.linalg.LinAlgError:

@@ -430,27 +430,29 @@ class CaliendoParroResult(Result):
         return float((after / before - 1) * 100)
 
     # --- Result contract -------------------------------------------------------------------
-    def tidy(self) -> pd.DataFrame:
+    def measures(self) -> dict[str, FloatArray]:
+        """Per-country percent changes as arrays (what :meth:`tidy` tabulates)."""
         b = self.baseline
         tot, vot = self.decomposition()
+        tot_n, vot_n = tot.sum((1, 2)), vot.sum((1, 2))
         m0, m1 = b.imports(), self.imports_new()
-        off = 1 - np.eye(len(b.countries))[:, :, None]
-        imp0, imp1 = (m0 * off).sum((1, 2)), (m1 * off).sum((1, 2))
-        exp0, exp1 = (m0 * off).sum((0, 2)), (m1 * off).sum((0, 2))
-        return pd.DataFrame(
-            {
-                "country": list(b.countries),
-                "real_income_change": (self.real_income_hat() - 1) * 100,
-                "welfare_cp": self.welfare_cp() * 100,
-                "terms_of_trade": tot.sum((1, 2)) * 100,
-                "volume_of_trade": vot.sum((1, 2)) * 100,
-                "real_wage_change": (self.real_wage_hat() - 1) * 100,
-                "wage_change": (self.w_hat - 1) * 100,
-                "price_index_change": (self.price_index_hat() - 1) * 100,
-                "imports_change": (imp1 / imp0 - 1) * 100,
-                "exports_change": (exp1 / exp0 - 1) * 100,
-            }
-        )
+        idx = np.arange(len(b.countries))
+        m0[idx, idx, :] = 0
+        m1[idx, idx, :] = 0
+        return {
+            "real_income_change": (self.real_income_hat() - 1) * 100,
+            "welfare_cp": (tot_n + vot_n) * 100,
+            "terms_of_trade": tot_n * 100,
+            "volume_of_trade": vot_n * 100,
+            "real_wage_change": (self.real_wage_hat() - 1) * 100,
+            "wage_change": (self.w_hat - 1) * 100,
+            "price_index_change": (self.price_index_hat() - 1) * 100,
+            "imports_change": (m1.sum((1, 2)) / m0.sum((1, 2)) - 1) * 100,
+            "exports_change": (m1.sum((0, 2)) / m0.sum((0, 2)) - 1) * 100,
+        }
+
+    def tidy(self) -> pd.DataFrame:
+        return pd.DataFrame({"country": list(self.baseline.countries), **self.measures()})
 
     def summary(self) -> str:
         t = self.tidy().set_index("country")

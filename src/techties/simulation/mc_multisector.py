@@ -338,9 +338,9 @@ def _init_worker(sc: Scenario, base: Any, start: Any) -> None:
 def _solve_draw(draw: Draw) -> np.ndarray:
     sc, base = _WORKER["sc"], _WORKER["base"]
     if sc.multisector:
-        res = solve_multisector(sc, base, draw, _WORKER["start"])[1]
-    else:
-        res = solve_onesector_scenario(sc, base, draw)
+        m = solve_multisector(sc, base, draw, _WORKER["start"])[1].measures()
+        return np.column_stack([m[k] for k in MS_MEASURES])
+    res = solve_onesector_scenario(sc, base, draw)
     return measures(sc, res).drop(columns="country").to_numpy(dtype=float)
 
 
