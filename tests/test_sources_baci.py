@@ -62,3 +62,28 @@ def test_missing_country_codes_file(tmp_path: Path) -> None:
     with pytest.raises(SourceFormatError, match="country code list") as err:
         get_source("baci").read(p)
     assert "country_codes" in (err.value.hint or "") or "country_codes" in str(err.value)
+
+
+def test_download_unpacks_requested_years(tmp_path: Path, store: Store) -> None:
+    import io
+    import zipfile
+
+    import httpx
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.write(BACI, "BACI_HS17_Y2017_V202501.csv")
+        zf.writestr("BACI_HS17_Y2018_V202501.csv", "t,i,j,k,v,q\n")
+        zf.write(FIXTURES / "baci" / "country_codes_V202201.csv", "country_codes_V202501.csv")
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, content=buf.getvalue())
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        files = get_source("baci").download(tmp_path, years=[2017], client=client)
+    assert seen == ["https://www.cepii.fr/DATA_DOWNLOAD/baci/data/BACI_HS17_V202501.zip"]
+    assert [f.name for f in files] == ["BACI_HS17_Y2017_V202501.csv"]
+    assert ingest_files(store, "baci", files)[0].rows == 4
+    assert store.provenance().version[0] == "V202501"

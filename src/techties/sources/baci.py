@@ -17,15 +17,17 @@ streams the same file in blocks and is what reports bad rows by file, row and co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from techties.errors import SourceFormatError
+from techties.errors import FetchError, SourceFormatError
 from techties.sources._flows import FLOW_SCHEMA, flows_table
 from techties.sources.base import Source, register
 from techties.sources.containers import CsvPlan, map_codes, read_frame, require_columns, to_number
@@ -42,6 +44,9 @@ HS_NAMES = {
 }
 _NAME = re.compile(r"BACI_HS(\d{2})_Y(\d{4})_(V\d{6}\w*)", re.IGNORECASE)
 BLOCK = 1 << 24
+#: CEPII's download folder; one zip per HS revision and release holds every year
+DOWNLOAD_URL = "https://www.cepii.fr/DATA_DOWNLOAD/baci/data/BACI_{hs}_{release}.zip"
+DEFAULT_RELEASE = "V202501"
 
 
 def release(path: Path) -> tuple[str | None, str | None]:
@@ -181,6 +186,52 @@ def iter_batches(path: Path) -> Iterator[pa.Table]:
         ) from exc
 
 
+def stream_to_file(client: httpx.Client, url: str, target: Path) -> Path:
+    """GET ``url`` into ``target`` in chunks (BACI zips are gigabytes); errors → FetchError."""
+    try:
+        with client.stream("GET", url) as resp:
+            resp.raise_for_status()
+            with open(target, "wb") as fh:
+                for chunk in resp.iter_bytes(1 << 20):
+                    fh.write(chunk)
+    except httpx.HTTPStatusError as exc:
+        raise FetchError(
+            f"{url} answered HTTP {exc.response.status_code}",
+            hint="Check the release name on the CEPII BACI page.",
+        ) from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"Cannot reach {url}: {exc}", hint="Check your network.") from exc
+    return target
+
+
+def _unpack(archive: Path, dest: Path, years: Sequence[int] | None) -> list[Path]:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = zf.namelist()
+            wanted = [
+                n
+                for n in names
+                if _NAME.search(n) and (not years or int(_NAME.search(n).group(2)) in years)  # type: ignore[union-attr]
+            ]
+            codes = [n for n in names if Path(n).name.startswith("country_codes")]
+            for name in wanted + codes:
+                (dest / Path(name).name).write_bytes(zf.read(name))
+    except zipfile.BadZipFile as exc:
+        raise SourceFormatError(
+            archive,
+            "not a zip archive",
+            expected="the BACI release zip",
+            hint="The download may be incomplete; fetch it again.",
+        ) from exc
+    if not wanted:
+        raise SourceFormatError(
+            archive,
+            f"no yearly files for {list(years or [])}",
+            expected="BACI_<HS>_Y<year>_<release>.csv members",
+        )
+    return [dest / Path(n).name for n in wanted]
+
+
 def _row_in(text: str) -> int | None:
     m = re.search(r"[Rr]ow #?(\d+)", text)
     return int(m.group(1)) if m else None
@@ -202,6 +253,22 @@ class Baci(Source):
 
     def version(self, path: Path) -> str | None:
         return release(path)[1]
+
+    def download(
+        self,
+        dest: Path,
+        *,
+        years: Sequence[int] | None = None,
+        client: httpx.Client,
+        hs: str = "HS17",
+        release_name: str = DEFAULT_RELEASE,
+    ) -> list[Path]:
+        """Stream the release zip to ``dest`` and unpack the requested years + country codes."""
+        dest.mkdir(parents=True, exist_ok=True)
+        url = DOWNLOAD_URL.format(hs=hs, release=release_name)
+        archive = dest / url.rsplit("/", 1)[-1]
+        stream_to_file(client, url, archive)
+        return _unpack(archive, dest, years)
 
     def csv_plan(self, path: Path) -> CsvPlan:
         """Direct load by the store: the same mapping as :func:`iter_batches`, in SQL."""
