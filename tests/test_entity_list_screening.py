@@ -154,3 +154,9 @@ def test_true_matches_are_found(real_screener: Screener, query: str, listed: str
 def test_near_misses_are_not_matched(real_screener: Screener, query: str) -> None:
     got = [(m.score, m.name) for m in real_screener.screen(query)]
     assert got == []
+
+
+def test_exact_full_name_ranks_first(real_screener: Screener) -> None:
+    got = real_screener.screen("Huawei Technologies Co., Ltd.")
+    assert got[0].name == "Huawei Technologies Co., Ltd." and got[0].country == "China"
+    assert len(got) > 5  # affiliates with country qualifiers also match (score 1.0 after folding)

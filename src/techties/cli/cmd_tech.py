@@ -135,7 +135,7 @@ def product_groups(
                     "group": g.name,
                     "title": g.title,
                     "vintage": g.vintage,
-                    "codes": len(g.codes),
+                    "defined_codes": len(g.codes),
                     "basis": g.basis,
                 }
                 for g in defs.values()

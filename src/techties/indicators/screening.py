@@ -132,7 +132,7 @@ def name_variants(name: str, aliases: Iterable[str] = ()) -> list[str]:
     for n in [name, *aliases]:
         if not n:
             continue
-        out.append(_PAREN.sub(" ", n))
+        out.append(" ".join(_PAREN.sub(" ", n).split()))
         out.extend(p.strip() for p in _PAREN.findall(n) if len(p.strip()) >= 2)
     return [v for v in dict.fromkeys(out) if v.strip()]
 
@@ -269,7 +269,9 @@ class Screener:
                     else int(row["provenance_id"]),
                 )
             )
-        out.sort(key=lambda m: (-m.score, m.list, m.name))
+        # ties: entries whose full name (qualifiers included) equals the query come first
+        full = normalize(name)
+        out.sort(key=lambda m: (-m.score, normalize(m.name) != full, m.list, m.name))
         return out[:limit]
 
 
