@@ -340,3 +340,31 @@ def test_coefficient_shock_multisector(tmp_path: Path) -> None:
     assert t.loc["CHN", "exports_change"] > 0
     # the US imports from China in goods rise by less than the partial effect e^0.5 − 1 = 65 %
     assert 0 < res.central.bilateral_imports_change("USA", ["CHN"]) < 65
+
+
+def test_one_sector_tariff_scenario() -> None:
+    """A 20 pp US tariff on China in the 44-economy WIOD aggregate (σ = 5): China loses."""
+    shared("trade-gegravity", "GE_gravity_example_data.dta")
+    sc = Scenario.from_dict(
+        {
+            "name": "US tariff",
+            "baseline": "wiod2014",
+            "elasticities": {"sigma": 5},
+            "shocks": [{"tariff": {"imposer": "USA", "target": "CHN", "add": 20}}],
+        }
+    )
+    t = sc.run(data=SHARED_DATA).tidy().set_index("country")
+    assert t.loc["CHN", "welfare_pct"] < 0 and t.loc["CHN", "exports_full_pct"] < 0
+    assert len(t) == 44
+    bad = Scenario.from_dict(
+        {
+            "name": "x",
+            "baseline": "wiod2014",
+            "elasticities": {"sigma": 5},
+            "shocks": [
+                {"tariff": {"imposer": "USA", "target": "CHN", "sectors": ["Food"], "add": 5}}
+            ],
+        }
+    )
+    with pytest.raises(ConfigError, match="without sectors"):
+        bad.run(data=SHARED_DATA)
