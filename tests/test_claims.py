@@ -153,7 +153,9 @@ def test_mne_activity_growth_and_decline(store: Store) -> None:
     write_rows(
         store,
         "indicators",
-        indicators(science.MNE_RD, {("CHN", 2015): 6265.0, ("CHN", 2022): 13052.0}),
+        indicators(
+            science.MNE_RD, {("CHN", 2015): 6265.0, ("CHN", 2018): 7867.0, ("CHN", 2022): 13052.0}
+        ),
     )
     write_rows(
         store,
@@ -162,7 +164,8 @@ def test_mne_activity_growth_and_decline(store: Store) -> None:
     )
     v = check_claim(store, "us-mne-gain-china")
     assert v.status == "supported"
-    assert v.figure("rd_growth") == pytest.approx(100 * (13052 / 6265 - 1))
+    # growth from 2018, the first comparable BERD year
+    assert v.figure("rd_growth") == pytest.approx(100 * (13052 / 7867 - 1))
     assert len(v.provenance_ids) == 2
 
 

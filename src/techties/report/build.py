@@ -73,6 +73,11 @@ def chart_svg(verdict: Verdict) -> str | None:
     return svg.replace("<svg ", '<svg role="img" class="chart" ', 1)
 
 
+def _short(location: str) -> str:
+    """``folder/file`` (many official files share a name such as ``data.csv``)."""
+    return "/".join(Path(location).parts[-2:])
+
+
 def provenance_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
     """Provenance rows (file name, source, sha256, rows) of the given ids."""
     if not ids:
@@ -82,7 +87,7 @@ def provenance_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
         {
             "id": int(r["id"]),
             "source": r["source"],
-            "file": Path(str(r["location"])).name,
+            "file": _short(str(r["location"])),
             "location": str(r["location"]),
             "sha256": r["sha256"],
             "rows": int(r["rows_written"]),
@@ -97,7 +102,7 @@ def _file_rows(verdict: Verdict) -> list[dict[str, Any]]:
         {
             "id": "file",
             "source": f.get("source", ""),
-            "file": Path(f["location"]).name,
+            "file": _short(f["location"]),
             "location": f["location"],
             "sha256": f["sha256"],
             "rows": None,

@@ -182,7 +182,8 @@ class GeRestrictions(Checker):
             three_way(all_neg, gainer),  # type: ignore[arg-type]
             rationale="; ".join(f"{c} {v:+.3f} % under {LABELS[s]}" for (s, c), v in vals.items()),
             figures=[
-                Figure(f"{c}_{s}", f"{c}, {LABELS[s]}", v, "%", 3) for (s, c), v in vals.items()
+                Figure(f"{c}_{s}", f"{c}, {LABELS[s]}", v, "% change", 3)
+                for (s, c), v in vals.items()
             ],
             evidence=df,
             files=runs[0][1],
@@ -211,7 +212,9 @@ class ChipControlsAllies(Checker):
             self.claim_id,
             status,  # type: ignore[arg-type]
             rationale="; ".join(f"{c} {v:+.3f} %" for c, v in vals.items()),
-            figures=[Figure(c, f"{c} change in real income", v, "%", 3) for c, v in vals.items()],
+            figures=[
+                Figure(c, f"{c} change in real income", v, "% change", 3) for c, v in vals.items()
+            ],
             evidence=df,
             files=files,
             chart=_bars(df, "Real-income effects of the chip export controls"),
@@ -241,11 +244,11 @@ class GeLifting(Checker):
         recs: list[dict[Any, Any]] = rows.to_dict("records")
         figs = [
             Figure(f"{r['country']}_{r['scenario']}", f"{r['country']}, {LABELS[r['scenario']]}",
-                   float(r["welfare_pct"]), "%", 3)
+                   float(r["welfare_pct"]), "% change", 3)
             for r in recs
         ] + [
             Figure(f"{r['country']}_{r['scenario']}_low",
-                   f"{r['country']}, {LABELS[r['scenario']]}, 5th percentile", float(r["p_low"]), "%", 3)
+                   f"{r['country']}, {LABELS[r['scenario']]}, 5th percentile", float(r["p_low"]), "% change", 3)
             for r in recs
         ]  # fmt: skip
         return Verdict(

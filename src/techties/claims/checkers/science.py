@@ -23,6 +23,8 @@ RD_PRE = (2010, 2017)
 MNE_RD = "ncses:MNE-RD:us_company_rd_abroad:total"
 MNE_EMPLOYMENT = "ncses:MNE-EMP:us_company_employment_abroad:employees_total"
 MNE_GROWTH_PCT = 10.0
+#: BERD replaced BRDIS/BRDS in 2018 and NCSES says earlier years are not comparable
+BERD_COMPARABLE_FROM = 2018
 
 #: NCSES SEI table SHED-12: doctoral degrees awarded, all fields
 DOCTORATES = "ncses:SHED-12:doctorates:all_fields"
@@ -86,6 +88,8 @@ class ChinaRdPace(Checker):
                 f"{pre:.3f} pp a year in {RD_PRE[0]}–{RD_PRE[1]}."
             ),
             figures=[
+                Figure("pace_post", f"Yearly change {RD_PRE[1]}–{last}", post, "pp/yr", 3),
+                Figure("pace_pre", f"Yearly change {RD_PRE[0]}–{RD_PRE[1]}", pre, "pp/yr", 3),
                 Figure(
                     "rd_2010", f"China R&D intensity {RD_PRE[0]}", chn[RD_PRE[0]], "% of GDP", 2
                 ),
@@ -93,8 +97,6 @@ class ChinaRdPace(Checker):
                     "rd_2017", f"China R&D intensity {RD_PRE[1]}", chn[RD_PRE[1]], "% of GDP", 2
                 ),
                 Figure("rd_last", f"China R&D intensity {last}", chn[last], "% of GDP", 2),
-                Figure("pace_pre", f"Pace {RD_PRE[0]}–{RD_PRE[1]}", pre, "pp/yr", 3),
-                Figure("pace_post", f"Pace {RD_PRE[1]}–{last}", post, "pp/yr", 3),
             ],
             evidence=df,
             provenance_ids=ids(df),
@@ -116,8 +118,9 @@ class MneActivityChina(Checker):
     claim_id = "us-mne-gain-china"
     method = (
         "Reads R&D performed in China by US companies and their employment in China (NCSES "
-        "BERD and foreign-employment tables) from the indicators table. Growth between the first "
-        f"and last staged year counts when it is at least {MNE_GROWTH_PCT:.0f} % either way."
+        f"BERD and foreign-employment tables) from the indicators table. Growth from "
+        f"{BERD_COMPARABLE_FROM} (first comparable BERD year) to the last staged year counts when "
+        f"it is at least {MNE_GROWTH_PCT:.0f} % either way."
     )
 
     def evaluate(self, store: Store) -> Verdict:
@@ -131,7 +134,11 @@ class MneActivityChina(Checker):
             needed_for="US companies' employment in China",
             loaded_by=LOAD_NCSES,
         )
-        g_rd = _growth(rd)
+        g_rd = _growth(
+            rd[rd["year"] >= BERD_COMPARABLE_FROM]
+            if (rd["year"] >= BERD_COMPARABLE_FROM).sum() >= 2
+            else rd
+        )
         g_emp = _growth(emp)
         status = three_way(
             g_rd[2] >= MNE_GROWTH_PCT and g_emp[2] >= MNE_GROWTH_PCT,
@@ -193,7 +200,7 @@ def _indexed(df: pd.DataFrame) -> Any:
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:O", title="Year"),
+            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("index:Q", title="Index, first year = 100"),
             color=alt.Color("series:N", title=None),
             tooltip=["series", "year", alt.Tooltip("value:Q", format=",.0f")],

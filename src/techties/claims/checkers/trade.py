@@ -77,7 +77,7 @@ def china_share_change(
         )
     )
     by["share_pct"] = 100 * by["value_usd"] / by["total_usd"]
-    return by, list(res.provenance_ids), source, classification
+    return by, list(res.provenance_ids), str(res.source or source), classification
 
 
 def _shift_verdict(
@@ -112,9 +112,9 @@ def _shift_verdict(
             f"{chn[last]:.1f} % in {last} ({change:+.1f} pp). Largest gains: {winners}."
         ),
         figures=[
+            Figure("change", f"China's share, change {BASE_YEAR}–{last}", change, "pp"),
             Figure("china_base", f"China share {BASE_YEAR}", chn[BASE_YEAR], "%"),
             Figure("china_last", f"China share {last}", chn[last], "%"),
-            Figure("change", f"Change {BASE_YEAR}–{last}", change, "pp"),
             Figure(
                 "china_value_last",
                 f"US imports from China {last}",
@@ -130,6 +130,18 @@ def _shift_verdict(
     )
 
 
+def _tariff_marker() -> Any:
+    """One labelled rule at the first Section 301 wave (annual charts: one marker reads better)."""
+    mark = alt.Chart(
+        alt.Data(values=[{"date": "2018-07-06", "label": "Section 301 tariffs begin"}])
+    )
+    rule = mark.mark_rule(strokeDash=[4, 3], color="#888").encode(x="date:T")
+    text = mark.mark_text(align="left", dx=4, y=6, fontSize=10, color="#555").encode(
+        x="date:T", text="label:N"
+    )
+    return rule + text
+
+
 def _share_lines(df: pd.DataFrame, *, title: str, source: str) -> Any:
     data = df.assign(date=pd.to_datetime(df["year"].astype(int).astype(str) + "-07-01"))
     line = (
@@ -143,7 +155,7 @@ def _share_lines(df: pd.DataFrame, *, title: str, source: str) -> Any:
         )
     )
     return charts.finish(
-        line + charts.wave_rules(), title=title, subtitle="% of US imports by value", source=source
+        line + _tariff_marker(), title=title, subtitle="% of US imports by value", source=source
     )
 
 
@@ -444,7 +456,14 @@ def _duties_paid(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int], A
         .encode(
             x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("duties_bn:Q", title="Calculated duties (USD bn)"),
-            color=alt.Color("who:N", title=None, sort=["All partners", "China"]),
+            color=alt.Color(
+                "who:N",
+                title=None,
+                sort=["All partners", "China"],
+                scale=alt.Scale(
+                    domain=["All partners", "China"], range=[charts.PALETTE[2], charts.PALETTE[0]]
+                ),
+            ),
             xOffset=alt.XOffset("who:N", sort=["All partners", "China"]),
             tooltip=["year", "who", alt.Tooltip("duties_bn:Q", format=",.1f")],
         )
