@@ -275,3 +275,28 @@ def test_one_value_basis_and_group_exclusions(store: Store) -> None:
     ex_pv = partner_shares(store, level=0, group="semiconductors_ex_pv", partners=["CHN"])
     assert ex_pv.share("CHN", "semiconductors_ex_pv", 2017) == pytest.approx(0.6)
     assert any("excluding 854140" in n for n in ex_pv.notes)
+
+
+@pytest.mark.parametrize("unique_rows", [False, True])
+def test_materialised_panel_matches_the_functions(small: Store, unique_rows: bool) -> None:
+    from techties.indicators.concentration import materialise_panel
+
+    sel = Selection(reporter=None, level=6)
+    counts = materialise_panel(small, sel, prefix="t_", unique_rows=unique_rows)
+    # chokepoint rows: 2 years × 2 thresholds × (ALL + the one top supplier of that year)
+    assert counts == {"shares": 12, "concentration": 4, "chokepoints": 8}
+    conc = small.df("SELECT * FROM t_concentration ORDER BY product, year")
+    ref = supplier_concentration(small, sel).tidy().sort_values(["product", "year"])
+    assert conc["hhi"].tolist() == pytest.approx(ref["hhi"].tolist())
+    assert conc["top_supplier"].tolist() == ref["top_supplier"].tolist()
+    shares = small.df(
+        "SELECT * FROM t_shares WHERE partner = 'CHN' AND product = '854231' ORDER BY year"
+    )
+    assert shares["share"].tolist() == pytest.approx([0.625, 0.375])
+    assert (
+        small.scalar(
+            "SELECT sum(n_chokepoints) FROM t_chokepoints WHERE top_supplier = "
+            "'ALL' AND threshold = 0.5"
+        )
+        == 2
+    )

@@ -87,6 +87,7 @@ def materialise_panel(
     *,
     thresholds: Sequence[float] = (0.5, 0.7),
     prefix: str = "panel_",
+    unique_rows: bool = False,
 ) -> dict[str, int]:
     """Shares, concentration and chokepoints of a whole panel as temporary tables in the store.
 
@@ -105,13 +106,25 @@ def materialise_panel(
     excluded = excluded_members(store, rows_sql, params)
     keys = "source, reporter, year, mkey, product"
     con = store.con
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {prefix}v AS SELECT source, reporter, year, "
-        f"coalesce(month, 0)::TINYINT AS mkey, product, partner, sum(value_usd) AS value_usd "
-        f"FROM ({rows_sql}) WHERE partner <> '{WORLD}' "
-        f"AND NOT list_contains(?::VARCHAR[], partner) GROUP BY ALL",
-        [*params, excluded],
-    )
+    if unique_rows:
+        body = (
+            f"SELECT source, reporter, year, coalesce(month, 0)::TINYINT AS mkey, product, "
+            f"partner, value_usd FROM ({rows_sql}) WHERE partner <> '{WORLD}' "
+            f"AND NOT list_contains(?::VARCHAR[], partner)"
+        )
+        kind = "VIEW"
+    else:
+        body = (
+            f"SELECT source, reporter, year, coalesce(month, 0)::TINYINT AS mkey, product, "
+            f"partner, sum(value_usd) AS value_usd FROM ({rows_sql}) WHERE partner <> '{WORLD}' "
+            f"AND NOT list_contains(?::VARCHAR[], partner) GROUP BY ALL"
+        )
+        kind = "TABLE"
+    if kind == "VIEW":  # a view cannot take parameters: inline the (quoted) literals
+        body = _inline(body, [*params, excluded])
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}v AS {body}")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}v AS {body}", [*params, excluded])
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {prefix}concentration AS SELECT {keys}, "
         f"nullif(mkey, 0)::TINYINT AS month, count(*) FILTER (WHERE value_usd > 0) AS n_suppliers, "
@@ -128,11 +141,32 @@ def materialise_panel(
     )
     choke, choke_params = chokepoint_sql(f"{prefix}concentration", thresholds)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}chokepoints AS {choke}", choke_params)
-    con.execute(f"DROP TABLE {prefix}v")
+    con.execute(f"DROP {kind} {prefix}v")
     return {
         name: int(store.scalar(f"SELECT count(*) FROM {prefix}{name}") or 0)
         for name in ("shares", "concentration", "chokepoints")
     }
+
+
+def _inline(sql: str, params: Sequence[Any]) -> str:
+    """Replace ``?`` placeholders by SQL literals (strings quoted, lists as list literals)."""
+
+    def lit(v: Any) -> str:
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(lit(x) for x in v) + "]"
+        if isinstance(v, str):
+            return "'" + v.replace("'", "''") + "'"
+        if v is None:
+            return "NULL"
+        return str(int(v)) if isinstance(v, bool | int) else repr(float(v))
+
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ConfigError("Internal error: placeholder count does not match parameters.")
+    out = parts[0]
+    for value, rest in zip(params, parts[1:], strict=True):
+        out += lit(value) + rest
+    return out
 
 
 def supplier_concentration(

@@ -295,6 +295,7 @@ def average_tariffs(
     weights: Selection | None = None,
     base_year: int = 2017,
     imposer: str = "USA",
+    datasets: Sequence[str] | None = None,
 ) -> AverageTariffResult:
     """Simple and trade-weighted average applied tariffs by partner and date (module doc).
 
@@ -303,8 +304,9 @@ def average_tariffs(
     ``base_year`` at HS6 (the ``weights`` selection, default HS6 of every source with them).
     """
     tariffs = importlib.import_module("techties.indicators.tariffs")
+    chosen, ds_note = _tariff_datasets(store, tariffs, imposer, datasets)
     lines = tariffs.applied_tariff(
-        store, None, list(partners), list(dates), level=6, imposer=imposer
+        store, None, list(partners), list(dates), level=6, imposer=imposer, datasets=chosen
     ).tidy()
     wsel = weights or Selection(reporter=imposer, level=6, years=(base_year, base_year))
     res = resolve(store, wsel)
@@ -334,6 +336,14 @@ def average_tariffs(
     if not rows:
         raise ConfigError("No dates given for average tariffs.")
     ids = provenance_ids(store, rows_sql, params)
+    ids += [
+        int(i)
+        for i in store.df(
+            "SELECT DISTINCT provenance_id FROM tariff_measures WHERE imposer = ? "
+            "AND list_contains(?::VARCHAR[], dataset) ORDER BY 1",
+            [imposer, chosen],
+        )["provenance_id"]
+    ]
     return AverageTariffResult(
         table=pd.DataFrame(rows),
         name="average_tariff",
@@ -343,11 +353,37 @@ def average_tariffs(
         source=source_line(store, ids),
         notes=[
             f"weights: {res.source} imports in {base_year} at HS6; rates: MFN + additional "
-            "duties in force (tariff_measures), ad valorem part only"
+            "duties in force (tariff_measures), ad valorem part only",
+            ds_note,
         ],
         provenance_ids=ids,
         params={"base_year": base_year, "imposer": imposer},
     )
+
+
+def _tariff_datasets(
+    store: Store, tariffs: Any, imposer: str, datasets: Sequence[str] | None
+) -> tuple[list[str], str]:
+    """The tariff datasets to sum: as given, else the defaults of
+    :mod:`techties.indicators.tariffs` present in the store, plus the datasets with additional
+    duties when none of the defaults has any (e.g. only the USTR 301 lists were ingested)."""
+    found = store.df(
+        "SELECT dataset, bool_or(kind = 'additional') AS additional FROM tariff_measures "
+        "WHERE imposer = ? GROUP BY dataset",
+        [imposer],
+    )
+    if datasets:
+        return list(datasets), f"tariff datasets: {', '.join(datasets)}"
+    present = dict(zip(found["dataset"], found["additional"], strict=True))
+    chosen = [d for d in tariffs.DEFAULT_DATASETS.get(imposer, ()) if d in present]
+    if not any(present[d] for d in chosen):
+        chosen += [d for d, add in present.items() if add and d not in chosen]
+    if not chosen:
+        raise NoDataError(
+            f"No tariff schedule of {imposer} in the store.",
+            hint="Ingest an MFN schedule and the Section 301 lists.",
+        )
+    return chosen, f"tariff datasets: {', '.join(chosen)}"
 
 
 class AverageTariffResult(IndicatorResult):
@@ -365,6 +401,10 @@ class AverageTariffResult(IndicatorResult):
             {"trade_weighted_pct": "trade-weighted", "simple_pct": "simple"}
         )
         long["series"] = long["partner"] + ", " + long["average"]
+        # hold the last level for a quarter so the final step is visible
+        last = long[long["date"] == long["date"].max()].copy()
+        last["date"] = pd.to_datetime(last["date"]) + pd.Timedelta(days=91)
+        long = pd.concat([long, last], ignore_index=True)
         long["date"] = pd.to_datetime(long["date"]).dt.strftime("%Y-%m-%d")
         lines = (
             alt.Chart(long)
