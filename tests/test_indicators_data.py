@@ -37,6 +37,8 @@ def test_parse_cell_forms() -> None:
     assert parse_cell("['D', '&nbsp;']") == (None, "D")
     assert parse_cell("1,234.5") == (1234.5, None)
     with pytest.raises(ValueError):
+        parse_cell("2,5")
+    with pytest.raises(ValueError):
         parse_cell("12 apples")
 
 
@@ -108,7 +110,17 @@ def test_bad_value_names_row_and_column(store, tmp_path: Path) -> None:
 
 
 def test_every_spec_names_a_layout() -> None:
-    layouts = {"cells", "pairs", "measures", "wide", "wide_years", "levels", "mne"}
+    layouts = {
+        "cells",
+        "pairs",
+        "measures",
+        "wide",
+        "wide_years",
+        "levels",
+        "mne",
+        "year_measure_cols",
+        "blocks",
+    }
     assert {s["layout"] for s in SPECS.values()} <= layouts
     for key, spec in SPECS.items():
         if spec["layout"] == "cells":
@@ -241,6 +253,9 @@ def real(tmp_path_factory: pytest.TempPathFactory):
         "tech-science/ncses/5911_SINV-99",
         "tech-science/ncses/10978_SRD-1",
         "tech-science/ncses/11695_7-7",
+        "tech-science/ncses/11762_2-8",
+        "tech-gvc/ncses/6234_SKTI-20",
+        "tech-gvc/ncses/10760_SKTI-4",
     ]
     data = root.parent
     ingest_files(st, "ncses", [data / f / "data.csv" for f in folders])
@@ -329,6 +344,33 @@ def test_published_science_figures(real) -> None:
     # 23: Chinese temporary-visa holders earning US research doctorates
     v77 = "ncses:7-7:us_doctorates_temp_visa:total"
     assert [_v(real, v77, "CHN", y) for y in (2013, 2020, 2023)] == [4796, 6335, 6652]
+    stay = "ncses:2-8:us_doctorates_stay_intent"
+    assert _v(real, f"{stay}:staying", "CHN", 2023) == 77.5
+    assert _v(real, f"{stay}:number_pooled_2017_2023", "CHN", 2023) == 43902
+    assert _v(real, f"{stay}:staying_pooled_2017_2023", "CHN", 2023) == 78.5
+
+
+@pytest.mark.slow
+def test_published_gvc_figures(real) -> None:
+    """31: SKTI-20 KTI trade (US$ bn); 32: SKTI-4 US exports and value-added content (US$ m)."""
+    kti = "ncses:SKTI-20:kti_trade"
+    assert (_v(real, f"{kti}:exports", "CHN", 2002), _v(real, f"{kti}:exports", "CHN", 2018)) == (
+        125.1,
+        1228.5,
+    )
+    assert (_v(real, f"{kti}:exports", "USA", 2002), _v(real, f"{kti}:exports", "USA", 2018)) == (
+        356.1,
+        659.9,
+    )
+    assert (_v(real, f"{kti}:imports", "CHN", 2018), _v(real, f"{kti}:imports", "USA", 2018)) == (
+        921.9,
+        1210.2,
+    )
+    va = "ncses:SKTI-4:us_exports_va"
+    semi = f"{va}:u_s_gross_exports_to_all_economies_semiconductor_and_other_electronic_components_manufacturing"
+    assert (_v(real, semi, "USA", 2007), _v(real, semi, "USA", 2021)) == (49460, 38535)
+    imp = f"{va}:imported_value_added_content_of_gross_exports_all_industries"
+    assert (_v(real, imp, "USA", 2007), _v(real, imp, "USA", 2021)) == (221556, 241213)
 
 
 @pytest.mark.slow
@@ -431,3 +473,30 @@ def test_published_us_multinational_figures(real) -> None:
 def test_json_fixture_is_api_layout() -> None:
     payload = json.loads((FIX / "wdi" / "api_page1.json").read_text())
     assert payload[0]["pages"] == 2 and len(payload[1]) == 2
+
+
+def test_stacked_blocks_layout(store, tmp_path: Path) -> None:
+    folder = tmp_path / "10760_SKTI-4"
+    folder.mkdir()
+    (folder / "README.md").write_text("# Domestic and imported value-added content: 2007–08\n")
+    head = (
+        "table_id,row_id,industry_full_path,industry_level_1,industry_level_2,"
+        "industry_hierarchy_depth,field_exporting_industry_naics_code,field_2007,field_2008\n"
+    )
+    body = (
+        "10760,r001,&nbsp;,&nbsp;,,1,,U.S. gross exports to all economies,\n"
+        "10760,r002,All industries,All industries,,1,Total,100,110\n"
+        "10760,r003,&nbsp;,&nbsp;,,1,,Imported value-added content of gross exports,\n"
+        '10760,r004,All industries,All industries,,1,Total,20,"2,5"\n'
+    )
+    (folder / "data.csv").write_text(head + body)
+    with pytest.raises(SourceFormatError, match=r"'2,5' is not a number"):
+        ingest_files(store, "ncses", [folder / "data.csv"])
+    (folder / "data.csv").write_text(head + body.replace('"2,5"', "25"))
+    ingest_files(store, "ncses", [folder / "data.csv"])
+    got = _values(store, "SELECT indicator, year, value FROM indicators")
+    key = "ncses:SKTI-4:us_exports_va:imported_value_added_content_of_gross_exports_all_industries"
+    assert got[(key, 2008)] == 25
+    (folder / "data.csv").write_text(head + body.splitlines(keepends=True)[1])
+    with pytest.raises(SourceFormatError, match="before any block label"):
+        ingest_files(store, "ncses", [folder / "data.csv"])

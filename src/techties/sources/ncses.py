@@ -143,6 +143,23 @@ SPECS: dict[str, dict[str, Any]] = {
         "measures": ["total", "basic", "applied", "experimental", "other"],
         "blocks": [("ppp_usd_bn", "PPP US$ billions"), ("share_pct", "percent of GERD")],
     },
+    "2-8": {
+        "layout": "year_measure_cols",
+        "code": "us_doctorates_stay_intent",
+        "units": {"number": "doctorate recipients", "staying": "percent intending to stay"},
+    },
+    "SKTI-20": {
+        "layout": "wide",
+        "geo": "last",
+        "code": "kti_trade",
+        "unit": "US$ billions (README says millions; magnitudes are billions)",
+    },
+    "SKTI-4": {
+        "layout": "blocks",
+        "country": "United States",
+        "code": "us_exports_va",
+        "unit": "US$ millions",
+    },
     "SRD-1": {"layout": "levels", "code": "gerd", "unit": "see indicator name"},
     "MNE-RD": {
         "layout": "mne",
@@ -161,6 +178,7 @@ SPECS: dict[str, dict[str, Any]] = {
 
 _MISSING = {"", "na", "NA", "n/a", "ne", "D", "S", "-", "—", "–", "*", "X", "x"}
 _LIST_CELL = re.compile(r"^\[\s*'([^']*)'\s*,\s*'([^']*)'\s*\]$")
+_THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 _LABEL_YEAR = re.compile(r"\s*\((\d{4})\)\s*$")
 
 
@@ -175,6 +193,8 @@ def parse_cell(raw: Any) -> tuple[float | None, str | None]:
         text, flag = m.group(1).strip(), (m.group(2).replace("&nbsp;", "").strip() or None)
     if text in _MISSING:
         return None, (text or flag) or None
+    if "," in text and not _THOUSANDS.fullmatch(text):
+        raise ValueError(text)  # '2,5' is not a thousands-separated number
     try:
         return float(text.replace(",", "")), flag
     except ValueError:
@@ -389,9 +409,12 @@ def _wide(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
             if spec["measure_start"] not in parts:
                 continue  # geography header rows carry no values
             k = parts.index(spec["measure_start"])
+            geo, measure = parts[k - 1], " -> ".join(parts[k:]) or "Total"
+        elif spec.get("geo") == "last":  # "Exports -> World -> China": measure = first segment
+            geo, measure = parts[-1], parts[0]
         else:
             k = spec["geo_depth"]
-        geo, measure = parts[k - 1], " -> ".join(parts[k:]) or "Total"
+            geo, measure = parts[k - 1], " -> ".join(parts[k:]) or "Total"
         for c in ycols:
             raw = rec[c]
             if raw is None or (isinstance(raw, float) and pd.isna(raw)) or str(raw).strip() == "":
@@ -501,6 +524,73 @@ def _mne(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
             )
 
 
+_PAIR_COL = re.compile(r"field_(\d{4})(?:_(\d{2}))?_([a-z_]+)")
+
+
+def _year_measure_cols(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    """Columns ``field_<year>_<measure>`` (and pooled ``field_<y1>_<yy>_<measure>``)."""
+    pcol = _path_column(df, out.path)
+    cols = [(c, m) for c in df.columns if (m := _PAIR_COL.fullmatch(str(c)))]
+    if not cols:
+        raise SourceFormatError(
+            out.path,
+            "no 'field_<year>_<measure>' columns",
+            column="field_YYYY_x",
+            expected="e.g. field_2017_number",
+        )
+    for i, rec in df.iterrows():
+        geo = clean_label(str(rec[pcol]).split(" -> ")[-1])
+        for c, m in cols:
+            measure = m.group(3)
+            year = int(m.group(1))
+            if m.group(2):  # pooled period, e.g. 2017_23
+                year = int(m.group(1)[:2] + m.group(2))
+                measure = f"{measure}_pooled_{m.group(1)}_{year}"
+            unit = spec["units"].get(m.group(3), "")
+            out.add(
+                f"{spec['code']}:{measure}",
+                measure.replace("_", " "),
+                unit,
+                geo,
+                year,
+                rec[c],
+                file_row=int(str(i)) + 2,
+                column=str(c),
+            )
+
+
+def _blocks(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
+    """Stacked blocks: a row with an empty path names the block (text in the first year cell)."""
+    pcol = _path_column(df, out.path)
+    ycols = [c for c in df.columns if re.fullmatch(r"field_\d{4}", str(c))]
+    block = ""
+    for i, rec in df.iterrows():
+        path = clean_label(str(rec[pcol]))
+        if not path:
+            block = clean_label(str(rec[ycols[0]]))
+            continue
+        if not block:
+            raise SourceFormatError(
+                out.path,
+                "data row before any block label row",
+                row=int(str(i)) + 2,
+                column=pcol,
+                expected="a label row opening each block",
+            )
+        measure = f"{block} -> {path.split(' -> ')[-1]}"
+        for c in ycols:
+            out.add(
+                f"{spec['code']}:{_slug(measure)}",
+                measure,
+                spec["unit"],
+                spec["country"],
+                int(str(c)[-4:]),
+                rec[c],
+                file_row=int(str(i)) + 2,
+                column=str(c),
+            )
+
+
 _LAYOUTS = {
     "cells": _cells,
     "pairs": _pairs,
@@ -509,6 +599,8 @@ _LAYOUTS = {
     "wide_years": _wide_years,
     "levels": _levels,
     "mne": _mne,
+    "year_measure_cols": _year_measure_cols,
+    "blocks": _blocks,
 }
 
 
