@@ -84,7 +84,7 @@ def test_measures_blocks_and_mne(store) -> None:
 def test_unencoded_table_is_refused(store) -> None:
     with pytest.raises(SourceFormatError, match="has no encoded structure") as err:
         ingest_files(store, "ncses", [FIX / "ncses" / "11111_KTI-9" / "data.csv"])
-    assert "SPECS" in (err.value.hint or "")
+    assert "ncses_tables.yaml" in (err.value.hint or "")
 
 
 def test_group_of_wrong_size_names_row(store, tmp_path: Path) -> None:
@@ -500,3 +500,11 @@ def test_stacked_blocks_layout(store, tmp_path: Path) -> None:
     (folder / "data.csv").write_text(head + body.splitlines(keepends=True)[1])
     with pytest.raises(SourceFormatError, match="before any block label"):
         ingest_files(store, "ncses", [folder / "data.csv"])
+
+
+def test_specs_yaml_slot_ranges() -> None:
+    from techties.sources.ncses import load_specs
+
+    specs = load_specs("X-1:\n  layout: cells\n  slots: [total, 2000-2002, 2010]\n  code: c\n")
+    assert specs["X-1"]["slots"] == ["total", 2000, 2001, 2002, 2010]
+    assert len(SPECS["SPBS-2"]["slots"]) == 21 and SPECS["SINV-10"]["slots"][-1] == 2022

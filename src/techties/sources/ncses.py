@@ -4,9 +4,9 @@ Each table is a folder ``<modal_id>_<table_number>/`` with ``data.csv`` and ``RE
 units). The converter dropped the column headers of several tables and wrote one row per cell
 (``table_id,row_id,time_period,value``) with the row label in ``time_period``: the year or partner
 of each value is its **position inside the group of rows sharing a label**. That order is not in
-the file, so it is encoded here explicitly, per table, in :data:`SPECS` (from CATALOG-tech.md §3
-and the published SEI tables), and checked: every label group must have exactly the encoded
-number of cells, otherwise the read fails naming the row.
+the file, so it is encoded explicitly, per table, as data in ``ncses_tables.yaml`` (loaded into
+:data:`SPECS`; from CATALOG-tech.md §3 and the published SEI tables), and checked: every label
+group must have exactly the encoded number of cells, otherwise the read fails naming the row.
 
 Layouts (``SPECS[table]["layout"]``):
 
@@ -31,11 +31,13 @@ Hong Kong unless noted.
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import yaml
 
 from techties.errors import SourceFormatError
 from techties.sources._tech_common import clean_label, indicator_table, iso3
@@ -43,138 +45,38 @@ from techties.sources.base import Source, register
 from techties.sources.containers import read_frame, require_columns
 
 
-def _years(first: int, last: int) -> list[int | str]:
-    return list(range(first, last + 1))
+def _expand_slots(slots: list[Any]) -> list[int | str]:
+    """``['income_group', '2003-2022']`` → ``['income_group', 2003, 2004, …, 2022]``."""
+    out: list[int | str] = []
+    for s in slots:
+        m = re.fullmatch(r"(\d{4})-(\d{4})", str(s))
+        if m:
+            out.extend(range(int(m.group(1)), int(m.group(2)) + 1))
+        elif isinstance(s, int) or str(s).isdigit():
+            out.append(int(s))
+        else:
+            out.append(str(s))
+    return out
 
 
-#: Explicit structure of each supported NCSES table (see module docstring).
-SPECS: dict[str, dict[str, Any]] = {
-    "SPBS-2": {
-        "layout": "cells",
-        "slots": ["income_group", *_years(2003, 2022)],
-        "code": "articles_fractional",
-        "unit": "S&E articles (fractional count)",
-    },
-    "SPBS-17": {
-        "layout": "cells",
-        "slots": _years(2003, 2022),
-        "code": "articles_whole",
-        "unit": "S&E articles (whole count)",
-    },
-    "SPBS-54": {
-        "layout": "cells",
-        "slots": _years(2003, 2020),
-        "code": "top1pct_share",
-        "unit": "percent of the country's articles",
-    },
-    "SINV-4": {
-        "layout": "cells",
-        "slots": ["income_group", *_years(2000, 2022)],
-        "code": "uspto_patents",
-        "unit": "USPTO utility patents (fractional)",
-    },
-    "SINV-10": {
-        "layout": "cells",
-        "slots": ["income_group", *_years(1998, 2022)],
-        "code": "uspto_semiconductor_patents",
-        "unit": "USPTO utility patents (fractional)",
-    },
-    "SINV-11": {
-        "layout": "cells",
-        "slots": ["total", *_years(2000, 2022)],
-        "code": "pct_applications",
-        "unit": "PCT applications",
-    },
-    "SINV-5": {
-        "layout": "cells",
-        "slots": ["income_group", *_years(1998, 2020)],
-        "code": "patent_families",
-        "unit": "international patent families granted",
-    },
-    "SINV-17": {
-        "layout": "cells",
-        "slots": [2022],
-        "code": "ai_patents_cum_2000_22",
-        "unit": "AI utility patents granted, cumulative 2000-22",
-    },
-    "SPBS-35": {
-        "layout": "pairs",
-        "with_world": True,
-        "code": "intl_coauthored",
-        "unit": "internationally coauthored S&E articles (whole count)",
-    },
-    "SPBS-38": {
-        "layout": "pairs",
-        "with_world": False,
-        "code": "collab_index",
-        "unit": "index (observed / expected coauthorship)",
-    },
-    "SPBS-36": {
-        "layout": "wide_years",
-        "country": "United States",
-        "code": "us_intl_share",
-        "unit": "percent of US international articles",
-    },
-    "SPBS-33": {
-        "layout": "wide",
-        "measure_start": "Total articles",
-        "code": "articles",
-        "unit": "S&E articles (whole count)",
-    },
-    "SHED-12": {"layout": "wide", "geo_depth": 1, "code": "doctorates", "unit": "degrees"},
-    "S2-16": {"layout": "wide", "geo_depth": 1, "code": "doctorates", "unit": "degrees"},
-    "SHED-11": {"layout": "wide", "geo_depth": 1, "code": "first_degrees", "unit": "degrees"},
-    "7-7": {
-        "layout": "wide",
-        "geo_depth": 1,
-        "code": "us_doctorates_temp_visa",
-        "unit": "US research doctorates to temporary-visa holders",
-    },
-    "SINV-99": {
-        "layout": "wide",
-        "geo_depth": 1,
-        "code": "venture_capital",
-        "unit": "US$ millions",
-    },
-    "RD-8": {
-        "layout": "measures",
-        "code": "gerd_by_type",
-        "title": "Gross expenditures on R&D for selected countries, by type of R&D",
-        "measures": ["total", "basic", "applied", "experimental", "other"],
-        "blocks": [("ppp_usd_bn", "PPP US$ billions"), ("share_pct", "percent of GERD")],
-    },
-    "2-8": {
-        "layout": "year_measure_cols",
-        "code": "us_doctorates_stay_intent",
-        "units": {"number": "doctorate recipients", "staying": "percent intending to stay"},
-    },
-    "SKTI-20": {
-        "layout": "wide",
-        "geo": "last",
-        "code": "kti_trade",
-        "unit": "US$ billions (README says millions; magnitudes are billions)",
-    },
-    "SKTI-4": {
-        "layout": "blocks",
-        "country": "United States",
-        "code": "us_exports_va",
-        "unit": "US$ millions",
-    },
-    "SRD-1": {"layout": "levels", "code": "gerd", "unit": "see indicator name"},
-    "MNE-RD": {
-        "layout": "mne",
-        "code": "us_company_rd_abroad",
-        "unit": "US$ millions",
-        "title": "R&D paid for by the company and others and performed by the company "
-        "outside of the United States",
-    },
-    "MNE-EMP": {
-        "layout": "mne",
-        "code": "us_company_employment_abroad",
-        "unit": "thousands of employees",
-        "title": "Foreign employment and R&D employment, by location",
-    },
-}
+def load_specs(text: str | None = None) -> dict[str, dict[str, Any]]:
+    """The table structures from ``ncses_tables.yaml`` (or ``text`` in the same layout)."""
+    if text is None:
+        text = resources.files("techties.sources").joinpath("ncses_tables.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text) or {}
+    specs: dict[str, dict[str, Any]] = {}
+    for key, spec in raw.items():
+        spec = dict(spec)
+        if "slots" in spec:
+            spec["slots"] = _expand_slots(spec["slots"])
+        if "blocks" in spec:
+            spec["blocks"] = [tuple(b) for b in spec["blocks"]]
+        specs[str(key)] = spec
+    return specs
+
+
+#: Explicit structure of each supported NCSES table, as data (``ncses_tables.yaml``).
+SPECS: dict[str, dict[str, Any]] = load_specs()
 
 _MISSING = {"", "na", "NA", "n/a", "ne", "D", "S", "-", "—", "–", "*", "X", "x"}
 _LIST_CELL = re.compile(r"^\[\s*'([^']*)'\s*,\s*'([^']*)'\s*\]$")
@@ -236,7 +138,7 @@ def table_key(path: Path) -> str:
             f"NCSES table {key!r} ({title or 'no README title'}) has no encoded structure",
             expected=f"one of {', '.join(sorted(SPECS))}",
             hint="Lost-header tables need their row/column order encoded in "
-            "techties.sources.ncses.SPECS before they can be read.",
+            "techties/sources/ncses_tables.yaml before they can be read.",
         )
     return key
 
@@ -301,7 +203,7 @@ def _cells(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
                 row=int(grp.index[0]) + 2,
                 column="time_period",
                 expected=f"{len(slots)} cells per label ({slots[0]} … {slots[-1]})",
-                hint="The table layout changed; update techties.sources.ncses.SPECS.",
+                hint="The table layout changed; update techties/sources/ncses_tables.yaml.",
             )
         for (i, raw), slot in zip(grp["value"].items(), slots, strict=True):
             if isinstance(slot, int):
