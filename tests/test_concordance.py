@@ -374,3 +374,14 @@ def _report(store, a: str, b: str):
     if key not in _CACHE:
         _CACHE[key] = _cached(store, a, b).report()
     return _CACHE[key]
+
+
+def test_conversion_reader_rejects_duplicate_new_code(tmp_path: Path) -> None:
+    bad = tmp_path / "concord_hs6_2022_to_2017.csv"
+    bad.write_text("hs6_2022,hs6_2017\n854141,854140\n854141,854150\n")
+    with pytest.raises(SourceFormatError, match="converted twice") as err:
+        get_source("hs_conversion").read(bad)
+    assert (err.value.row, err.value.column) == (3, "hs6_2022")
+    bad.write_text("hs6_2022,code\n854141,854140\n")
+    with pytest.raises(SourceFormatError, match="two 'hs6_<year>' columns"):
+        get_source("hs_conversion").read(bad)

@@ -508,3 +508,19 @@ def test_specs_yaml_slot_ranges() -> None:
     specs = load_specs("X-1:\n  layout: cells\n  slots: [total, 2000-2002, 2010]\n  code: c\n")
     assert specs["X-1"]["slots"] == ["total", 2000, 2001, 2002, 2010]
     assert len(SPECS["SPBS-2"]["slots"]) == 21 and SPECS["SINV-10"]["slots"][-1] == 2022
+
+
+def test_wdi_bulk_wide_csv(store, tmp_path: Path) -> None:
+    bulk = tmp_path / "WDICSV.csv"
+    bulk.write_text(
+        "Country Name,Country Code,Indicator Name,Indicator Code,2022,2023\n"
+        "China,CHN,Research and development expenditure (% of GDP),GB.XPD.RSDV.GD.ZS,2.55,2.57729\n"
+        "China,CHN,High-technology exports (current US$),TX.VAL.TECH.CD,924393306845.58,\n"
+    )
+    ingest_files(store, "wdi", [bulk])
+    got = _values(store, "SELECT indicator, year, unit, value FROM indicators")
+    assert got == {
+        ("GB.XPD.RSDV.GD.ZS", 2022, "% of GDP"): 2.55,
+        ("GB.XPD.RSDV.GD.ZS", 2023, "% of GDP"): 2.57729,
+        ("TX.VAL.TECH.CD", 2022, "current US$"): 924393306845.58,
+    }
