@@ -79,3 +79,11 @@ def test_report_renders_every_section_and_chart_without_console_errors(
         page.screenshot(path="/tmp/techties-report-browser.png", full_page=True)
         browser.close()
     assert errors == []
+
+
+def test_pdf_export_with_headless_chromium(store: Store, tmp_path: Path) -> None:
+    _small_store(store)
+    result = build_report(store, tmp_path / "pdf", pdf=True)
+    assert result.pdf is not None
+    head = result.pdf.read_bytes()[:5]
+    assert head == b"%PDF-" and result.pdf.stat().st_size > 20_000
