@@ -241,18 +241,28 @@ def chokepoints(
 
 def chokepoint_sql(relation: str, thresholds: Sequence[float]) -> tuple[str, list[Any]]:
     """Chokepoint counts from a concentration relation (a table name or a parenthesised query
-    with the columns of :func:`concentration_sql`); parameters follow the relation's own."""
-    sql = (
-        f"WITH c AS (SELECT * FROM {relation}), th AS (SELECT unnest(?::DOUBLE[]) AS threshold) "
-        f"SELECT c.reporter, c.year, c.month, th.threshold, "
-        f"coalesce(c.top_supplier, 'ALL') AS top_supplier, "
-        f"count(*) FILTER (WHERE c.top_share > th.threshold) AS n_chokepoints, "
-        f"count(*) AS n_products, "
-        f"coalesce(sum(c.total_usd) FILTER (WHERE c.top_share > th.threshold), 0) AS value_usd "
-        f"FROM c CROSS JOIN th GROUP BY GROUPING SETS ((c.reporter, c.year, c.month, "
-        f"th.threshold), (c.reporter, c.year, c.month, th.threshold, c.top_supplier))"
+    with the columns of :func:`concentration_sql`); parameters follow the relation's own.
+
+    One pass over the relation (a FILTER per threshold), then one row per threshold.
+    """
+    ths = [float(t) for t in thresholds]
+    cols = ", ".join(
+        f"count(*) FILTER (WHERE top_share > {t!r}) AS n{i}, "
+        f"coalesce(sum(total_usd) FILTER (WHERE top_share > {t!r}), 0) AS v{i}"
+        for i, t in enumerate(ths)
     )
-    return sql, [[float(t) for t in thresholds]]
+    grouped = (
+        f"SELECT reporter, year, month, CASE WHEN grouping(top_supplier) = 1 THEN 'ALL' "
+        f"ELSE top_supplier END AS top_supplier, count(*) AS n_products, {cols} "
+        f"FROM {relation} GROUP BY GROUPING SETS ((reporter, year, month), "
+        f"(reporter, year, month, top_supplier))"
+    )
+    parts = [
+        f"SELECT reporter, year, month, {t!r}::DOUBLE AS threshold, top_supplier, "
+        f"n{i} AS n_chokepoints, n_products, v{i} AS value_usd FROM g"
+        for i, t in enumerate(ths)
+    ]
+    return f"WITH g AS ({grouped}) " + " UNION ALL ".join(parts), []
 
 
 def _period(table: pd.DataFrame) -> pd.Series:
