@@ -385,3 +385,50 @@ def test_conversion_reader_rejects_duplicate_new_code(tmp_path: Path) -> None:
     bad.write_text("hs6_2022,code\n854141,854140\n")
     with pytest.raises(SourceFormatError, match="two 'hs6_<year>' columns"):
         get_source("hs_conversion").read(bad)
+
+
+@pytest.mark.parametrize("two_row_header", [True, False])
+def test_un_conversion_workbook(store, tmp_path: Path, two_row_header: bool) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Correlation Tables"
+    ws = wb.create_sheet("Conversion HS22-HS17")
+    if two_row_header:
+        ws.append(["From", "To"])
+        ws.append(["HS 2022", "HS 2017"])
+    else:
+        ws.append(["From HS2022", "To HS2017"])
+    for row in (["854141", "854140"], ["854142", "854140"], ["010121", "010121"]):
+        ws.append(row)
+    path = tmp_path / "HS 2022 to HS 2017 ConversionAndCorrelationTables.xlsx"
+    wb.save(path)
+    ingest_files(store, "hs_conversion_un", [path])
+    conc = load_concordance(store, "HS2017", "HS2022")
+    assert conc.convert({"854140": 10.0, "010121": 1.0}).to_dict() == {
+        "854141": 5.0,
+        "854142": 5.0,
+        "010121": 1.0,
+    }
+    ws.append(["8541X3", "854140"])
+    wb.save(path)
+    with pytest.raises(SourceFormatError, match="'8541X3'") as err:
+        get_source("hs_conversion_un").read(path)
+    assert err.value.row == (6 if two_row_header else 5)  # Excel row numbers
+
+
+def test_real_un_workbooks_match_csv_copies(real) -> None:
+    root = shared("trade-concordances")
+    un = (
+        get_source("hs_conversion_un")
+        .read(
+            root / "comtrade-conversion-weights" / "HS 2012 to HS 2007 Correlation and conversion "
+            "tables (1).xls"
+        )
+        .to_pandas()
+    )
+    assert set(zip(un.from_vintage, un.to_vintage, strict=True)) == {
+        ("HS2012", "HS2007"),
+        ("HS2007", "HS2012"),
+    }
+    assert un[un.from_vintage == "HS2012"].from_code.nunique() == 5205  # catalog: 5,205 rows

@@ -13,8 +13,8 @@ so totals are preserved exactly. Weights:
 
 Multi-step conversions (HS2022 → HS2007) compose adjacent steps: W = W₁ · W₂ · … (weights
 multiply along paths and add over paths); trade weights are applied to the composed links.
-For each adjacent pair the store's links come from the ``hs_conversion`` source where it has the
-code (UN conversion tables: one old code per new code) and otherwise from ``hs_correlation``
+For each adjacent pair the store's links come from the ``hs_conversion``/``hs_conversion_un``
+sources where they have the code (UN conversion tables: one old code per new code) and otherwise from ``hs_correlation``
 (UN/WCO correlation tables), because the consolidated 2022↔2017 correlation lists every pair
 inside n:n groups.
 
@@ -201,8 +201,9 @@ def _step(store: Any, a: str, b: str) -> Concordance:
             "DATA/trade-concordances/comtrade-conversion-weights/HS_consolidated_comtrade_"
             "concordances.csv`.",
         )
-    conv = df[df["source"] == "hs_conversion"]
-    corr = df[(df["source"] != "hs_conversion") & ~df["from_code"].isin(set(conv["from_code"]))]
+    is_conv = df["source"].isin(["hs_conversion", "hs_conversion_un"])
+    conv = df[is_conv].drop_duplicates(["from_code", "to_code"])
+    corr = df[~is_conv & ~df["from_code"].isin(set(conv["from_code"]))]
     return Concordance.from_links(pd.concat([conv, corr]), a, b)
 
 

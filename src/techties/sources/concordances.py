@@ -41,7 +41,9 @@ NON_HS_STEPS = {"1992 to 1988", "1988 to 1976", "1976 to 1962"}
 _FLIP = {"1:1": "1:1", "1:n": "n:1", "n:1": "1:n", "n:n": "n:n"}
 
 
-def pad_codes(s: pd.Series, width: int, path: Path, column: str) -> pd.Series:
+def pad_codes(
+    s: pd.Series, width: int, path: Path, column: str, *, header_rows: int = 1
+) -> pd.Series:
     """Left-pad numeric-looking codes with zeros; reject anything that is not 1–width digits."""
     text = s.astype("string").str.strip()
     ok = text.str.fullmatch(rf"\d{{1,{width}}}").fillna(False).to_numpy()
@@ -50,7 +52,7 @@ def pad_codes(s: pd.Series, width: int, path: Path, column: str) -> pd.Series:
         raise SourceFormatError(
             path,
             f"code {s.iloc[i]!r} is not a {width}-digit code",
-            row=i + 2,
+            row=i + 1 + header_rows,
             column=column,
             expected=f"1–{width} digits",
         )
@@ -237,35 +239,96 @@ class HSConversion(Source):
                 expected="hs6_2022, hs6_2017",
             )
         new_col, old_col = sorted(cols, key=lambda c: -int(str(c)[-4:]))
-        new = pad_codes(df[new_col], 6, path, str(new_col))
-        old = pad_codes(df[old_col], 6, path, str(old_col))
-        dup = new.duplicated().to_numpy()
-        if dup.any():
-            i = int(np.argmax(dup))
+        return conversion_links(df[new_col], df[old_col], path, str(new_col), str(old_col))
+
+
+def conversion_links(
+    new_raw: pd.Series,
+    old_raw: pd.Series,
+    path: Path,
+    new_col: str,
+    old_col: str,
+    *,
+    header_rows: int = 1,
+) -> pa.Table:
+    """Links of a conversion table (one old code per new code), both directions."""
+    new = pad_codes(new_raw.reset_index(drop=True), 6, path, new_col, header_rows=header_rows)
+    old = pad_codes(old_raw.reset_index(drop=True), 6, path, old_col, header_rows=header_rows)
+    dup = new.duplicated().to_numpy()
+    if dup.any():
+        i = int(np.argmax(dup))
+        raise SourceFormatError(
+            path,
+            f"{new_col} code {new.iloc[i]} converted twice",
+            row=i + 1 + header_rows,
+            column=new_col,
+            expected="one row per new code",
+        )
+    n_new = old.map(old.value_counts())
+    rel_new_old = pd.Series(np.where(n_new > 1, "n:1", "1:1"))
+    nv = "HS" + re.sub(r"\D", "", new_col)[-4:]
+    ov = "HS" + re.sub(r"\D", "", old_col)[-4:]
+    out = pd.concat(
+        [_links(new, old, rel_new_old, nv, ov), _links(old, new, rel_new_old.map(_FLIP), ov, nv)],
+        ignore_index=True,
+    )
+    cols_out = [
+        "from_vintage",
+        "from_code",
+        "to_vintage",
+        "to_code",
+        "relationship",
+        "weight",
+        "weight_basis",
+    ]
+    return pa.Table.from_pandas(out[cols_out], preserve_index=False)
+
+
+@register
+class HSConversionUN(Source):
+    """The conversion sheet of a UN 'HS <new> to HS <old>' correlation/conversion workbook.
+
+    The header may span two rows ('From'/'To' above 'HS 2012'/'HS 2007') or one ('From HS2022',
+    'To HS2017'); the vintages are read from it. Written like ``hs_conversion`` (preferred over
+    correlation links for the codes it has).
+    """
+
+    name = "hs_conversion_un"
+    table = "hs_concordance"
+    title = "HS6 conversion, UN correlation/conversion workbooks (.xls/.xlsx)"
+    homepage = "https://unstats.un.org/unsd/classifications/Econ"
+    patterns = ("HS * to HS *.xls*",)
+
+    def read(self, path: Path) -> pa.Table:
+        import pandas as _pd
+
+        try:
+            sheets = _pd.ExcelFile(path, engine="calamine").sheet_names
+        except Exception as exc:
+            raise SourceFormatError(
+                path, f"not a readable workbook: {exc}", expected="the UN .xls/.xlsx workbook"
+            ) from exc
+        sheet = next((sh for sh in sheets if "conversion" in str(sh).lower()), None)
+        if sheet is None:
             raise SourceFormatError(
                 path,
-                f"{new_col} code {new.iloc[i]} converted twice",
-                row=i + 2,
-                column=str(new_col),
-                expected="one row per new code",
+                f"no conversion sheet among {sheets}",
+                expected="a sheet named like 'Conversion HS12-HS07'",
             )
-        n_new = old.map(old.value_counts())
-        rel_new_old = pd.Series(np.where(n_new > 1, "n:1", "1:1"))
-        nv, ov = "HS" + str(new_col)[-4:], "HS" + str(old_col)[-4:]
-        out = pd.concat(
-            [
-                _links(new, old, rel_new_old, nv, ov),
-                _links(old, new, rel_new_old.map(_FLIP), ov, nv),
-            ],
-            ignore_index=True,
+        df = read_frame(path, dtype_str=True, sheet=sheet)
+        grid = [[str(c) for c in df.columns], *df.head(4).astype(str).values.tolist()]
+        for k, row in enumerate(grid):
+            years = [re.search(r"(?:19|20)\d{2}", str(c)) for c in row[:2]]
+            if all(years):
+                new_col, old_col = (f"HS{y.group(0)}" for y in years if y)
+                data = df.iloc[k:, :2]  # grid row k = header (k=0) or data row k-1
+                return conversion_links(
+                    data.iloc[:, 0], data.iloc[:, 1], path, new_col, old_col, header_rows=k + 1
+                )
+        raise SourceFormatError(
+            path,
+            "no header naming the two HS vintages",
+            row=1,
+            column=str(df.columns[0]),
+            expected="headers like 'HS 2012' / 'HS 2007'",
         )
-        cols_out = [
-            "from_vintage",
-            "from_code",
-            "to_vintage",
-            "to_code",
-            "relationship",
-            "weight",
-            "weight_basis",
-        ]
-        return pa.Table.from_pandas(out[cols_out], preserve_index=False)
