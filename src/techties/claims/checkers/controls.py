@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -24,6 +26,7 @@ CHIP_BASE_YEAR = 2022
 CHIP_DROP_PP = 3.0
 #: a year whose total is below this fraction of the year before is treated as partial
 PARTIAL_YEAR_FRACTION = 0.6
+TAIWAN_FILE = "tech-semiconductors/taiwan_exports_by_country_2013_2025.csv"
 
 
 def _group(iso3: str | None) -> str:
@@ -161,6 +164,12 @@ class ChipAccess(Checker):
             f"FROM trade_flows WHERE {where} GROUP BY year ORDER BY year",
             [CHIP_HS + "%"],
         )
+        if df.empty and not _taiwan_reader():
+            raise Missing(
+                "not_yet",
+                f"no source reads the staged Taiwan customs file ({TAIWAN_FILE}) yet; Taiwan's "
+                f"HS {CHIP_HS} exports by destination are needed.",
+            )
         if df.empty or CHIP_BASE_YEAR not in set(df["year"]):
             raise Missing(
                 "no_data",
@@ -201,6 +210,20 @@ class ChipAccess(Checker):
             provenance_ids=provenance_of(store, "trade_flows", where, [CHIP_HS + "%"]),
             chart=_share_line(df),
         )
+
+
+def _taiwan_reader() -> bool:
+    """True when a registered source accepts the Taiwan customs export file."""
+    from techties.sources import all_sources
+
+    name = Path(TAIWAN_FILE).name
+    return any(
+        fnmatch.fnmatch(name, pat)
+        for src in all_sources().values()
+        if src.table == "trade_flows"
+        for pat in src.patterns
+        if pat not in ("*", "*.csv")
+    )
 
 
 def _share_line(df: pd.DataFrame) -> Any:
