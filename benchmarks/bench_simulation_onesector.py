@@ -105,7 +105,13 @@ def _wide(frame: pd.DataFrame, col: str) -> np.ndarray:
     return frame.pivot(index="exporter", columns="importer", values=col).to_numpy(dtype=float)
 
 
-def run_gegravity(frame: pd.DataFrame) -> tuple[pd.Series | None, float, str]:
+def run_gegravity(
+    frame: pd.DataFrame,
+    coef: dict[str, float] = COEF,
+    sigma: float = SIGMA,
+    exp_frame: pd.DataFrame | None = None,
+    ref: str | None = None,
+) -> tuple[pd.Series | None, float, str]:
     try:
         import gegravity as ge
     except ImportError as err:
@@ -122,14 +128,14 @@ def run_gegravity(frame: pd.DataFrame) -> tuple[pd.Series | None, float, str]:
                                        year_var_name="year", trade_var_name="trade",
                                        expend_var_name="E", output_var_name="Y")
                 coeffs = ge.CostCoeffs(
-                    estimates=pd.DataFrame({"var": list(COEF), "coeff": list(COEF.values())}),
+                    estimates=pd.DataFrame({"var": list(coef), "coeff": list(coef.values())}),
                     identifier_col="var", coeff_col="coeff",
                 )
-                model = ge.OneSectorGE(base, year="2006", reference_importer=reference(frame),
-                                       sigma=SIGMA, cost_variables=list(COEF),
+                model = ge.OneSectorGE(base, year="2006", reference_importer=ref or reference(frame),
+                                       sigma=sigma, cost_variables=list(coef),
                                        cost_coeff_values=coeffs, quiet=True)
                 model.build_baseline(omr_rescale=rescale)
-                model.define_experiment(experiment(frame))
+                model.define_experiment(experiment(frame) if exp_frame is None else exp_frame)
                 model.simulate()
             seconds = time.perf_counter() - t
         except Exception as err:  # gegravity raises bare exceptions on solver failure
@@ -161,12 +167,38 @@ def monte_carlo(frame: pd.DataFrame, n_draws: int, workers: int) -> tuple[float,
     return wall, time.process_time() - cpu
 
 
+def agtpa_borders(path: str) -> None:
+    """Advanced Guide trade without borders: techties and gegravity vs the published results."""
+    coef = {"ln_DIST": -0.7912879, "CNTG": 0.6736456, "INTL_BRDR": -2.47445}
+    d = pd.read_stata(f"{path}/trade-agtpa/1_TradeWithoutBorder.dta")
+    d = d.replace({"exporter": {"ZZZ": "DEU"}, "importer": {"ZZZ": "DEU"}})
+    d = d[["exporter", "importer", "trade", "Y", "E", *coef]].assign(year="2006")
+    book = pd.read_excel(f"{path}/trade-agtpa/results/1_TradeWithoutBorder_FULL.xls",
+                         engine="openpyxl").set_index("country")["change_rGDP_FULL"]
+    t = time.perf_counter()
+    ours = solve_from_gravity(d, coef, {"INTL_BRDR": 0}, sigma=7, baseline="fitted",
+                              reference="DEU").tidy().set_index("country")["real_gdp_pct"]
+    print(f"AGTPA trade without borders (69 countries, σ = 7): techties "
+          f"{(time.perf_counter() - t) * 1e3:.0f} ms; |techties − book| real GDP median "
+          f"{(ours - book).abs().median():.3f} pp, max {(ours - book).abs().max():.3f} pp")
+    theirs, seconds, note = run_gegravity(d, coef, 7.0, d.assign(INTL_BRDR=0.0), "DEU")
+    if theirs is None:
+        print(f"  gegravity failed: {note}")
+        return
+    gap = (theirs.reindex(book.index) - book).abs()
+    print(f"  gegravity {seconds:.1f} s ({note}); |gegravity − book| median {gap.median():.2f} pp, "
+          f"max {gap.max():.2f} pp ({gap.idxmax()}: {theirs[gap.idxmax()]:.2f} % vs "
+          f"{book[gap.idxmax()]:.2f} %)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[30, 70, 150])
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--no-gegravity", action="store_true")
+    ap.add_argument("--agtpa", metavar="DATA", help="also run the Advanced Guide border removal "
+                    "(path of the shared data folder)")
     args = ap.parse_args()
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -187,6 +219,8 @@ def main() -> None:
         print(f"  real GDP change: median |techties − gegravity| {diff.median():.4f} pp, max "
               f"{diff.max():.4f} pp ({diff.idxmax()}); techties range "
               f"{ours.min():.3f} … {ours.max():.3f} %")
+    if args.agtpa:
+        agtpa_borders(args.agtpa)
     n = max(args.sizes)
     for workers in (1, 2):
         wall, cpu = monte_carlo(synthetic_frame(n), args.draws, workers)

@@ -52,9 +52,14 @@ def pair_codes(
     df: pd.DataFrame, index: list[str], *, exporter: str, importer: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row positions ``(i, j)`` of every frame row in the N×N layout (−1 if not in ``index``)."""
-    e = pd.Categorical(df[exporter].astype(str), categories=index).codes
-    i = pd.Categorical(df[importer].astype(str), categories=index).codes
-    return np.asarray(e, dtype=np.int64), np.asarray(i, dtype=np.int64)
+    pos = {label: k for k, label in enumerate(index)}
+
+    def codes(column: pd.Series) -> np.ndarray:
+        raw, uniques = pd.factorize(column)
+        lookup = np.array([pos.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+        return lookup[raw]  # raw −1 (missing) picks the trailing −1
+
+    return codes(df[exporter]), codes(df[importer])
 
 
 def pair_matrix(codes: tuple[np.ndarray, np.ndarray], values: Any, n: int, *, fill: float) -> np.ndarray:
@@ -67,7 +72,7 @@ def pair_matrix(codes: tuple[np.ndarray, np.ndarray], values: Any, n: int, *, fi
 
 
 def _countries(df: pd.DataFrame, exporter: str, importer: str, given: Sequence[str] | None) -> list[str]:
-    found = sorted(set(df[exporter].astype(str)) | set(df[importer].astype(str)))
+    found = sorted(set(df[exporter].astype(str).unique()) | set(df[importer].astype(str).unique()))
     if given is None:
         return found
     wanted = [str(c) for c in given]
