@@ -444,8 +444,8 @@ def _duties_paid(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int], A
     last = int(chn.index.max())
     peak = int(chn["duties_bn"].idxmax())
     figs = [
-        Figure("duties_base", f"Duties paid on imports from China {BASE_YEAR}", chn.at[BASE_YEAR, "duties_bn"], "USD bn"),
         Figure("duties_peak", f"Duties paid on imports from China {peak}", chn.at[peak, "duties_bn"], "USD bn"),
+        Figure("duties_base", f"Duties paid on imports from China {BASE_YEAR}", chn.at[BASE_YEAR, "duties_bn"], "USD bn"),
         Figure("rate_base", f"Effective duty rate on China {BASE_YEAR}", 100 * chn.at[BASE_YEAR, "duty_rate"], "%"),
         Figure("rate_last", f"Effective duty rate on China {last}", 100 * chn.at[last, "duty_rate"], "%"),
     ]  # fmt: skip
