@@ -1,0 +1,280 @@
+"""Tariff incidence and pass-through (Amiti–Redding–Weinstein 2019; Fajgelbaum et al. 2020).
+
+For product ``p``, partner ``c``, period ``t`` with duty-exclusive import value ``V``, quantity
+``Q`` and unit value ``P = V/Q`` (what the foreign exporter receives), and tariff ``τ``:
+
+    ln Y_pct = β_Y · ln(1 + τ_pct) + α_pc + δ_pt + γ_ct + ε_pct,   Y ∈ {V, Q, P}
+
+(OLS on logs; PPML for ``V`` keeps zeros). Fixed effects: product × partner, product × period
+and partner × period where the panel allows (see :data:`PANEL_NOTES`); SEs clustered by
+product.
+
+Meaning of ``β_P`` (duty-exclusive price response): the duty-inclusive price is
+``P·(1+τ)``, so its elasticity to ``1+τ`` is ``1 + β_P``:
+
+- ``β_P ≈ 0``  → **full pass-through**: foreign exporters did not cut prices; the tariff is
+  paid entirely by US importers/consumers (ARW and Fajgelbaum et al. find this for 2018–19);
+- ``β_P ≈ −1`` → zero pass-through: exporters absorbed the whole tariff.
+
+``β_V`` and ``β_Q`` are the import-value and quantity responses (with full pass-through,
+``β_Q`` is the import demand elasticity times −1 … i.e. ``−σ`` in a CES setting).
+
+What each staged panel can identify is written in :data:`PANEL_NOTES` and repeated in each
+result's summary.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from techties.errors import DataWarning, ModelError
+from techties.models.fit import FitResult, check_columns, fit_fixest
+from techties.results import TIDY_COLUMNS, Result
+
+PANEL_NOTES = {
+    "comtrade_hs6_annual": (
+        "Comtrade HS6, annual, US imports from China and comparison partners with quantities: "
+        "identifies value, quantity and unit-value (duty-exclusive price) responses to the "
+        "Section 301 tariffs, hence pass-through, from variation across products within China "
+        "relative to the same products from untaxed partners (product×year and partner×year "
+        "FE). Cannot separate within-year timing (annual data; tariffs are time-weighted within "
+        "the year), unit values mix quality and composition within HS6, and quantities are "
+        "missing or change units for some lines (those rows are dropped)."
+    ),
+    "census_hs2_monthly": (
+        "Census monthly HS2 imports and calculated duties by partner (2013–2021): no "
+        "quantities, so NO unit values and NO pass-through; identifies only the response of "
+        "duty-exclusive import values to the effective tariff (duties/value) within "
+        "chapter×partner over time, net of chapter×month and partner×month shocks. The "
+        "effective rate is an import-weighted average within HS2 (composition shifts toward "
+        "untaxed lines lower it mechanically), so the elasticity is biased toward zero."
+    ),
+    "census_naics_monthly": (
+        "Census monthly NAICS3 imports and duties by partner (2013–2025, incl. the 2025 "
+        "waves): like the HS2 panel — value responses only, no prices or quantities, effective "
+        "tariff is duties/imports at NAICS3 (aggregation and composition bias)."
+    ),
+    "custom": "panel supplied by the user; identification depends on its variation.",
+}
+
+
+@dataclass
+class IncidenceResult(Result):
+    """β for each outcome (value, quantity, unit value) and its pass-through reading."""
+
+    table: pd.DataFrame
+    panel: str
+    se_type: str
+    nobs: dict[str, int]
+    fits: dict[str, FitResult] = field(default_factory=dict, repr=False)
+    title: str = "Tariff incidence"
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    @property
+    def pass_through(self) -> float | None:
+        """Elasticity of the duty-inclusive price to (1+τ): ``1 + β_P`` (None without prices)."""
+        t = self.table.set_index("outcome")
+        if "unit_value" not in t.index:
+            return None
+        return 1.0 + float(t["estimate"].to_numpy()[t.index.get_loc("unit_value")])
+
+    def summary(self) -> str:
+        lines = [self.title, f"  panel: {self.panel}; SE: {self.se_type}"]
+        for r in self.table.itertuples():
+            lines.append(
+                f"  ln {r.outcome:<11} on ln(1+τ): {r.estimate:+.3f} ({r.std_error:.3f})"
+                f"  [{r.conf_low:+.3f}, {r.conf_high:+.3f}]  N = {self.nobs[str(r.outcome)]:,}"
+            )
+        pt = self.pass_through
+        if pt is None:
+            lines.append("  pass-through: not identified (no quantities → no unit values)")
+        else:
+            lines.append(
+                f"  pass-through to duty-inclusive prices = 1 + β_P = {pt:.2f} "
+                "(1 = full: exporters did not cut duty-exclusive prices; 0 = none)"
+            )
+        lines.append(f"  identifies: {PANEL_NOTES.get(self.panel, PANEL_NOTES['custom'])}")
+        return "\n".join(lines)
+
+
+def incidence(
+    panel: pd.DataFrame,
+    *,
+    outcomes: Sequence[str] = ("value", "quantity", "unit_value"),
+    tariff: str = "tariff",
+    fixed_effects: Sequence[str] = ("product^partner", "product^period", "partner^period"),
+    cluster: str = "product",
+    estimator: str = "ols",
+    panel_name: str = "custom",
+) -> IncidenceResult:
+    """Regress each log outcome on ``ln(1 + tariff)`` (tariff as a fraction, 0.25 = 25 %).
+
+    ``fixed_effects`` are interactions ``a^b`` of panel columns (built here as string ids).
+    ``unit_value`` is computed as value/quantity when absent. ``estimator="ppml"`` fits the
+    levels (zeros kept) and is only meaningful for value and quantity.
+    """
+    check_columns(panel, ["product", "partner", "period", tariff], "panel column")
+    tau = pd.to_numeric(panel[tariff], errors="coerce")
+    if (tau <= -1).any():
+        raise ModelError(f"tariff {tariff!r} must be a fraction > −1 (0.25 = 25 %)")
+    if tau.max() > 5:
+        raise ModelError(
+            f"tariff {tariff!r} reaches {tau.max():.1f}: looks like percent, not a fraction",
+            hint="divide by 100",
+        )
+    data = panel.copy()
+    data["ln1p_tariff"] = np.log1p(tau)
+    if "unit_value" in outcomes and "unit_value" not in data.columns:
+        check_columns(data, ["value", "quantity"], "column for unit values")
+        q = pd.to_numeric(data["quantity"], errors="coerce")
+        data["unit_value"] = np.where(q > 0, data["value"] / q.where(q > 0), np.nan)
+    fes = [_fe_id(data, f) for f in fixed_effects]
+    rows, nobs, fits = [], {}, {}
+    for out in outcomes:
+        fit = _fit_outcome(data, out, fes, cluster, estimator)
+        t = fit.table[fit.table["term"] == "ln1p_tariff"].copy()
+        if t.empty:
+            raise ModelError(f"ln(1+τ) is collinear with the fixed effects for {out!r}")
+        t["outcome"] = out
+        rows.append(t)
+        nobs[out], fits[out] = fit.nobs, fit
+    table = pd.concat(rows, ignore_index=True)[["outcome", *TIDY_COLUMNS]]
+    return IncidenceResult(
+        table=table,
+        panel=panel_name,
+        se_type=next(iter(fits.values())).se_type,
+        nobs=nobs,
+        fits=fits,
+        title=f"Tariff incidence ({panel_name})",
+    )
+
+
+def _fe_id(data: pd.DataFrame, spec: str) -> str:
+    parts = spec.split("^")
+    check_columns(data, parts, "fixed-effect column")
+    name = "_fe_" + "_".join(parts)
+    data[name] = data.groupby(parts, sort=False).ngroup()
+    return name
+
+
+def _fit_outcome(
+    data: pd.DataFrame, out: str, fes: list[str], cluster: str, estimator: str
+) -> FitResult:
+    check_columns(data, [out], "outcome")
+    y = pd.to_numeric(data[out], errors="coerce")
+    if estimator == "ppml":
+        return fit_fixest(
+            data.assign(**{out: y}),
+            out,
+            ["ln1p_tariff"],
+            fes,
+            estimator="ppml",
+            se="cluster",
+            cluster=cluster,
+            separation="fe",
+        )
+    bad = int((~(y > 0)).sum())
+    if bad:
+        warnings.warn(
+            f"ln {out}: {bad:,} rows with zero/missing values dropped", DataWarning, stacklevel=3
+        )
+    sub = data[y > 0].copy()
+    sub[f"ln_{out}"] = np.log(y[y > 0])
+    return fit_fixest(
+        sub, f"ln_{out}", ["ln1p_tariff"], fes, estimator="ols", se="cluster", cluster=cluster
+    )
+
+
+# ----------------------------------------------------------------------------- panel builders
+#: Section 301 waves in Bown's HS6 file with their effective dates (changes in pp)
+BOWN_301_DATES = {
+    "TT301_a": "2018-07-06",
+    "TT301_b": "2018-08-23",
+    "TT301_c": "2018-09-24",
+    "TT301_d": "2019-05-10",
+    "TT301_e": "2019-09-01",
+    "TT301_f": "2020-02-14",
+}
+
+
+def bown_annual_tariff(path: str | Path, years: Sequence[int]) -> pd.DataFrame:
+    """Time-weighted Section 301 additional tariff on China by HS6 and year (fraction).
+
+    ``τ_p,y = Σ_w Δτ_p,w · (days of year y on/after the wave date) / (days in y)``.
+    """
+    from techties.sources.containers import read_frame
+
+    d = read_frame(Path(path))
+    out = []
+    for y in years:
+        start, end = pd.Timestamp(f"{y}-01-01"), pd.Timestamp(f"{y + 1}-01-01")
+        days = (end - start).days
+        tau = np.zeros(len(d))
+        for col, date in BOWN_301_DATES.items():
+            share = min(max((end - pd.Timestamp(date)).days, 0), days) / days
+            tau += pd.to_numeric(d[col], errors="coerce").fillna(0.0).to_numpy() * share / 100
+        out.append(
+            pd.DataFrame(
+                {"product": d["hs06"].astype(str).str.zfill(6), "period": y, "tariff": tau}
+            )
+        )
+    return pd.concat(out, ignore_index=True).drop_duplicates(["product", "period"])
+
+
+def comtrade_incidence_panel(
+    flows: pd.DataFrame, tariffs: pd.DataFrame, *, treated_partner: str = "CHN"
+) -> pd.DataFrame:
+    """Attach the China tariff to China rows (0 for other partners); keeps products with a
+    single quantity unit across years and partners (unit values comparable)."""
+    units = flows.dropna(subset=["quantity"]).groupby("product")["qty_unit"].nunique()
+    ok = units.index[units == 1]
+    p = flows[flows["product"].isin(ok)].merge(tariffs, on=["product", "period"], how="left")
+    p["tariff"] = np.where(p["partner"] == treated_partner, p["tariff"].fillna(0.0), 0.0)
+    return p
+
+
+def census_hs2_panel(folder: str | Path) -> pd.DataFrame:
+    """Monthly HS2 imports and calculated duties by partner (``<CTY>data-*.parquet``)."""
+    frames = []
+    for f in sorted(Path(folder).glob("*data-*.parquet")):
+        d = pd.read_parquet(f)
+        if "CTY_CODE" not in d.columns:  # the all-countries total
+            continue
+        frames.append(d)
+    if not frames:
+        raise ModelError(f"no '<CTY>data-*.parquet' files in {folder}")
+    d = pd.concat(frames, ignore_index=True)
+    t = pd.to_datetime(d["time"], format="%Y-%m")
+    return _monthly(d["I_COMMODITY"], d["CTY_NAME"], t, d["CON_VAL_MO"], d["CAL_DUT_MO"])
+
+
+def census_naics_panel(path: str | Path) -> pd.DataFrame:
+    """Monthly NAICS3 imports and duties by partner (drops totals and the EU/USMCA aggregates)."""
+    d = pd.read_parquet(path).reset_index()
+    drop = {"TOTAL FOR ALL COUNTRIES", "EUROPEAN UNION", "USMCA (NAFTA)"}
+    d = d[~d["CTY_NAME"].isin(drop) & (d["NAICS"] != "00")]
+    return _monthly(d["NAICS"], d["CTY_NAME"], pd.to_datetime(d["time"]), d["imports"], d["duty"])
+
+
+def _monthly(product: Any, partner: Any, t: pd.Series, value: Any, duty: Any) -> pd.DataFrame:
+    p = pd.DataFrame(
+        {
+            "product": pd.Series(product).astype(str).to_numpy(),
+            "partner": pd.Series(partner).astype(str).to_numpy(),
+            "period": (12 * t.dt.year + t.dt.month - 1).to_numpy(),
+            "value": pd.to_numeric(pd.Series(value), errors="coerce").to_numpy(),
+            "duties": pd.to_numeric(pd.Series(duty), errors="coerce").to_numpy(),
+        }
+    )
+    p = p[p["value"] > 0].copy()
+    p["tariff"] = (p["duties"] / p["value"]).clip(lower=0.0)
+    return p
