@@ -110,6 +110,27 @@ def test_a_lower_trade_cost_raises_welfare_of_both_partners_in_a_two_country_wor
     assert t.real_gdp_pct[0] == pytest.approx(100 * ((lam_ii / 0.8) ** (1 / (1 - 5.0)) - 1), rel=1e-8)
 
 
+def test_symmetric_tariff_war_matches_the_closed_form() -> None:
+    # two identical countries impose 20 % on each other: p̂ = 1 by symmetry, so
+    # P̂^(1−σ) = λ_ii + λ_ij τ^(1−σ), r' = λ'_ij (1 − 1/τ), E' = Y / (1 − r'), Ŵ = Ê / P̂
+    sigma, tau, lam_ij = 4.0, 1.2, 0.3
+    x = np.array([[1 - lam_ij, lam_ij], [lam_ij, 1 - lam_ij]]) * 100
+    dt = np.array([[0.0, tau - 1], [tau - 1, 0.0]])
+    t = solve_onesector(x, None, sigma=sigma, tariff_change=dt).tidy()  # world output numeraire
+    p_k = (1 - lam_ij) + lam_ij * tau ** (1 - sigma)
+    share = lam_ij * tau ** (1 - sigma) / p_k
+    revenue_share = share * (1 - 1 / tau)
+    p_hat = p_k ** (1 / (1 - sigma))
+    np.testing.assert_allclose(t.price_pct, 0.0, atol=1e-8)
+    np.testing.assert_allclose(t.real_gdp_pct, 100 * (1 / p_hat - 1), rtol=1e-9)
+    np.testing.assert_allclose(t.welfare_pct, 100 * (1 / (1 - revenue_share) / p_hat - 1), rtol=1e-9)
+    np.testing.assert_allclose(t.tariff_revenue_full, 100 * revenue_share / (1 - revenue_share),
+                               rtol=1e-9)
+    # imports at producer prices: λ'_ij E' / τ
+    np.testing.assert_allclose(t.imports_full_pct,
+                               100 * (share / (1 - revenue_share) / tau / lam_ij - 1), rtol=1e-9)
+
+
 def test_a_small_tariff_by_a_large_country_improves_its_terms_of_trade() -> None:
     x = np.array([[900.0, 50.0, 50.0], [50.0, 80.0, 10.0], [50.0, 10.0, 80.0]])
     dt = np.zeros((3, 3))
