@@ -117,3 +117,53 @@ def test_claims_and_check_commands(tmp_path: Path, capsys: pytest.CaptureFixture
     assert len(v["evidence"]) > 0
     code, _, err = _run(["check", "no-such-claim", "--store", str(store_path)], capsys)
     assert code == 1 and "No claim named 'no-such-claim'" in err
+
+
+def test_report_downloads_from_the_official_endpoint_when_the_store_is_empty(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --data and with an empty store the report fetches (here a MockTransport)."""
+    import techties.sources as sources_pkg
+    from techties.sources import REGISTRY, get_source
+    from techties.sources.base import Source, fetch_bytes
+
+    url = "https://example.test/bis_entity_list.json"
+    body = (DATA / "tech-export-controls" / "bis_entity_list.json").read_bytes()
+    seen: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, content=body)
+
+    class EntityListEndpoint(Source):
+        name = "fixture_bis"
+        table = "entity_list"
+        title = "BIS Entity List (test endpoint)"
+        patterns = ("*.json",)
+
+        def read(self, path: Path) -> object:  # type: ignore[override]
+            return get_source("export_lists").read(path)
+
+        def download(self, dest: Path, *, years: object = None, client: httpx.Client) -> list[Path]:  # type: ignore[override]
+            out = dest / "bis_entity_list.json"
+            out.write_bytes(fetch_bytes(client, url))
+            return [out]
+
+    monkeypatch.setitem(REGISTRY, "fixture_bis", EntityListEndpoint)
+    monkeypatch.setattr(sources_pkg, "all_sources", lambda: {"fixture_bis": EntityListEndpoint()})
+    monkeypatch.setattr(
+        cmd_report, "CLIENT_FACTORY", lambda: httpx.Client(transport=httpx.MockTransport(serve))
+    )
+    monkeypatch.delenv("TECHTIES_DATA", raising=False)
+    monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path / "cache"))
+    store_path = tmp_path / "s.duckdb"
+    code, out, _ = _run(
+        ["report", "--store", str(store_path), "--out", str(tmp_path / "r"), "--json"], capsys
+    )
+    assert code == 0 and seen == [url]
+    doc = json.loads(out)
+    assert {v["claim_id"]: v["status"] for v in doc["verdicts"]}[
+        "us-extends-rules-third-parties"
+    ] == "supported"
+    with open_store(store_path, read_only=True) as st:
+        assert st.provenance()["source"].tolist() == ["fixture_bis"]

@@ -26,6 +26,10 @@ NO_DATA_HINT = (
     "it again with network access so techties can download from the official endpoints."
 )
 
+#: years the report downloads when it fetches from the official endpoints (base year 2017 of the
+#: checkers, a pre-period, and the latest full years)
+REPORT_YEARS = range(2015, 2025)
+
 #: builds the HTTP client used for downloads (tests replace it with a MockTransport client)
 CLIENT_FACTORY: Callable[[], httpx.Client] = lambda: httpx.Client(  # noqa: E731
     timeout=60, follow_redirects=True
@@ -73,7 +77,7 @@ def download_all(store: Store, *, quiet: bool = False) -> int:
             folder = cache / src.name
             folder.mkdir(parents=True, exist_ok=True)
             try:
-                files = src.download(folder, years=None, client=client)
+                files = src.download(folder, years=list(REPORT_YEARS), client=client)
             except TechtiesError as exc:  # unreachable endpoint, missing API key …
                 failed.append(f"{src.name}: {exc.message}")
                 bar.advance(task)
