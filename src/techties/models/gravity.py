@@ -58,7 +58,6 @@ FE_KEYWORDS = (
     "importer",
     "domestic_by_country",
 )
-DOMESTIC = "__domestic__"
 
 
 @dataclass(frozen=True)
@@ -146,15 +145,13 @@ def load_coefficients(path: str | Path) -> dict[str, Any]:
 
 
 def _pair_ids(e: pd.Series, i: pd.Series, symmetric: bool) -> pd.Series:
+    """Integer pair ids; with ``symmetric`` (i, j) and (j, i) share one id."""
+    codes, _ = pd.factorize(pd.concat([e.astype(str), i.astype(str)]), sort=True)
+    ce, ci = codes[: len(e)], codes[len(e) :]
+    n = int(codes.max()) + 1 if len(codes) else 1
     if symmetric:
-        lo = np.where(e.to_numpy() <= i.to_numpy(), e, i)
-        hi = np.where(e.to_numpy() <= i.to_numpy(), i, e)
-        return (
-            pd.Series(lo, index=e.index).astype(str)
-            + "_"
-            + pd.Series(hi, index=e.index).astype(str)
-        )
-    return e.astype(str) + "_" + i.astype(str)
+        ce, ci = np.minimum(ce, ci), np.maximum(ce, ci)
+    return pd.Series(ce.astype(np.int64) * n + ci, index=e.index)
 
 
 def _shifted(df: pd.DataFrame, spec: GravitySpec, k: int) -> pd.Series:
@@ -238,26 +235,28 @@ def prepare_gravity(
     return df, regs, fes
 
 
+def _group_id(*cols: pd.Series) -> pd.Series:
+    """Integer id of each combination of ``cols`` (fast on million-row panels)."""
+    frame = pd.concat(cols, axis=1, ignore_index=True)
+    return frame.groupby(list(frame.columns), sort=False).ngroup()
+
+
 def _fe_column(df: pd.DataFrame, spec: GravitySpec, name: str, domestic: pd.Series) -> str:
-    e, i, t = (
-        df[spec.exporter].astype(str),
-        df[spec.importer].astype(str),
-        df[spec.year].astype(str),
-    )
+    e, i, t = df[spec.exporter], df[spec.importer], df[spec.year]
     col = f"_fe_{name}"
     if name == "exporter_time":
-        df[col] = e + "_" + t
+        df[col] = _group_id(e, t)
     elif name == "importer_time":
-        df[col] = i + "_" + t
+        df[col] = _group_id(i, t)
     elif name == "exporter":
-        df[col] = e
+        df[col] = _group_id(e)
     elif name == "importer":
-        df[col] = i
+        df[col] = _group_id(i)
     elif name == "pair":
         pair = _pair_ids(e, i, spec.symmetric_pair)
-        df[col] = pair.where(~domestic, DOMESTIC) if spec.pooled_domestic else pair
+        df[col] = pair.where(~domestic, -1) if spec.pooled_domestic else pair
     elif name == "domestic_by_country":
-        df[col] = e.where(domestic, "__international__")
+        df[col] = _group_id(e).where(domestic, -1)
     else:
         check_columns(df, [name], "fixed effect (or one of " + ", ".join(FE_KEYWORDS) + ")")
         return name
