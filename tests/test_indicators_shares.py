@@ -185,6 +185,12 @@ def test_charts_render(small: Store, tmp_path: Path) -> None:
     spec = res.plot().to_dict()
     assert "CHN and VNM share of USA's imports" in str(spec)
     assert "Source: test: small.csv" in str(spec)
+    stacked = res.plot(kind="stacked", products=["84"]).to_dict()
+    assert "Suppliers of USA's imports, 84" in str(stacked)
+    # the stack is CHN, VNM and "other" = 1 − listed shares (2017: 1 − 0.5 − 0.2)
+    rows = next(iter(stacked["datasets"].values()))
+    other = [r["share"] for r in rows if r["supplier"] == "other"]
+    assert other == pytest.approx([0.3, 0.4])
     out = charts.save(supplier_concentration(small, level=6).plot(), tmp_path / "c.svg")
     assert out.read_text().startswith("<svg")
 

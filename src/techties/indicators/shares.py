@@ -624,8 +624,14 @@ class ShareResult(IndicatorResult):
         products: Sequence[str] | None = None,
         partners: Sequence[str] | None = None,
         top: int = 6,
+        kind: Literal["lines", "stacked"] = "lines",
     ) -> Any:
+        """Share lines over time with the tariff-wave markers (bars for a single year), or
+        ``kind="stacked"``: stacked supplier shares of one product by period (top suppliers
+        and the rest as "other")."""
         t = self.tidy().dropna(subset=["share"])
+        if kind == "stacked":
+            return self._stacked(t, products, top)
         if products:
             t = t[t["product"].isin(products)]
         if partners:
@@ -668,6 +674,54 @@ class ShareResult(IndicatorResult):
         layer = alt.layer(lines, charts.wave_rules(start, end))
         return charts.finish(layer, title=self.title, subtitle=_subtitle(self), source=self.source)
 
+    def _stacked(self, t: pd.DataFrame, products: Sequence[str] | None, top: int) -> Any:
+        product = (products or [str(t.groupby("product")["value_usd"].sum().idxmax())])[0]
+        t = t[t["product"] == product]
+        if t.empty:
+            raise NoDataError(f"No shares of product {product!r} to plot.")
+        listed = set(t["partner"])
+        aggregates = {a for a, members in AGGREGATES.items() if a in listed and members & listed}
+        t = t[~t["partner"].isin(aggregates)]  # members are shown; the bloc would count twice
+        keep = [str(p) for p in t.groupby("partner")["value_usd"].sum().nlargest(top).index]
+        t = t[t["partner"].isin(keep)]
+        data = t.assign(supplier=t["partner"], date=t["period"].dt.strftime("%Y-%m-%d"))[
+            ["date", "supplier", "share"]
+        ]
+        rest = 1 - data.groupby("date", as_index=False)["share"].sum().set_index("date")["share"]
+        data = pd.concat(
+            [data, pd.DataFrame({"date": rest.index, "supplier": "other", "share": rest.values})],
+            ignore_index=True,
+        )
+        data["share_pct"] = data["share"] * 100
+        order = [*keep, "other"]
+        monthly = t["month"].notna().any()
+        bars = alt.Chart(data).mark_area() if monthly else alt.Chart(data).mark_bar()
+        chart = bars.encode(
+            x=alt.X(
+                "date:T" if monthly else "year(date):O",
+                title=None,
+                axis=time_axis(False) if monthly else alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y(
+                "share_pct:Q", title="share (%)", stack="zero", scale=alt.Scale(domain=[0, 100])
+            ),
+            color=alt.Color(
+                "supplier:N",
+                title=None,
+                legend=alt.Legend(orient="right"),
+                scale=alt.Scale(domain=order, range=_stack_colours(len(order) - 1)),
+            ),
+            order=alt.Order("supplier_rank:Q"),
+            tooltip=["supplier", "date:T", alt.Tooltip("share_pct:Q", format=".1f")],
+        ).transform_calculate(supplier_rank=f"indexof({order!r}, datum.supplier)")
+        return charts.finish(
+            chart,
+            title=f"Suppliers of {self.params['selection']['reporter'] or 'each reporter'}'s "
+            f"imports, {product}",
+            subtitle=_subtitle(self) + "; stacked, largest suppliers first",
+            source=self.source,
+        )
+
     def _bar(self, data: pd.DataFrame, series: str) -> Any:
         label = "partner" if series == "product" else series
         bars = (
@@ -689,6 +743,12 @@ class ShareResult(IndicatorResult):
             subtitle=_subtitle(self),
             source=self.source,
         )
+
+
+def _stack_colours(n: int) -> list[str]:
+    """House colours for ``n`` suppliers (grey kept for "other")."""
+    named = [c for c in charts.PALETTE if c != "#7f8c8d"]
+    return [*(named * (n // len(named) + 1))[:n], "#c8c8c8"]
 
 
 def _subtitle(res: IndicatorResult) -> str:
