@@ -389,7 +389,7 @@ def test_tech_dependence_reads_naics_334(store: Store) -> None:
 
 
 # -- claim 7: duties paid (effective duty rates indicator), pass-through not yet --------------
-def test_tariff_incidence_reports_duties_while_the_model_is_missing(store: Store) -> None:
+def test_tariff_incidence_reports_duties_while_the_estimate_is_missing(store: Store) -> None:
     pytest.importorskip("techties.indicators.exposure")
     rows = []
     for year, (value, duties) in {2017: (503.65e9, 13.50e9), 2019: (454.33e9, 41.38e9)}.items():
@@ -398,10 +398,9 @@ def test_tariff_incidence_reports_duties_while_the_model_is_missing(store: Store
                          "product_code": "TOTAL", "product_level": 0, "value_usd": value * f,
                          "duties_usd": duties * f})  # fmt: skip
     pid = write_rows(store, "trade_flows", flows(rows))
-    v = check_claim(store, "tariff-cost-on-us", strict=True)
-    if v.status != "unverifiable":
-        pytest.skip("the incidence model has landed; its rule is tested with the model")
-    assert v.reason == "not_yet" and "incidence" in v.missing
+    v = check_claim(store, "tariff-cost-on-us", strict=True)  # no data folder: no panel files
+    assert v.status == "unverifiable" and v.reason in {"no_data", "not_yet"}
+    assert "pass-through" in v.missing
     assert v.figure("duties_peak") == pytest.approx(41.38)
     assert v.figure("rate_last") == pytest.approx(100 * 41.38 / 454.33)
     assert v.provenance_ids == [pid] and v.chart is not None
@@ -445,3 +444,34 @@ def test_rerouting_rule(store: Store, vnm_2024: float, mirror: float | None, sta
     v = check_claim(store, "rerouting-not-decoupling", strict=True)
     assert v.status == status, v.rationale
     assert v.figure("china_share_change") < -2
+
+
+@pytest.mark.parametrize(
+    ("beta_p", "low", "high", "status"),
+    [
+        (0.301, -0.031, 0.633, "supported"),
+        (-0.9, -1.0, -0.8, "contradicted"),
+        (-0.4, -0.7, -0.1, "mixed"),
+    ],
+)
+def test_tariff_incidence_rule_reads_one_plus_beta_p(
+    monkeypatch: pytest.MonkeyPatch,
+    store: Store,
+    beta_p: float,
+    low: float,
+    high: float,
+    status: str,
+) -> None:
+    """The estimation layer's table (β_P of ln unit value on ln(1+τ)) → pass-through 1 + β_P."""
+    from techties.claims.checkers import trade
+
+    table = pd.DataFrame(
+        {"outcome": ["value", "unit_value"], "term": "ln1p_tariff", "estimate": [-2.97, beta_p],
+         "std_error": 0.1, "statistic": 0.0, "p_value": 0.0, "conf_low": [-3.5, low],
+         "conf_high": [-2.4, high]}
+    )  # fmt: skip
+    monkeypatch.setattr(trade, "_incidence_table", lambda: (table, []))
+    v = check_claim(store, "7", strict=True)
+    assert v.status == status
+    assert v.figure("pass_through") == pytest.approx(1 + beta_p)
+    assert v.figure("conf_low") == pytest.approx(1 + low)

@@ -100,3 +100,7 @@ def test_published_numbers_behind_the_verdicts(real_report: tuple) -> None:
     shift = by["us-firms-moved-production"]
     if shift.status != "unverifiable":  # Census: China 503.65 / all 2,327.15 bn in 2017 → 21.6 %
         assert shift.figure("china_base") == pytest.approx(100 * 503.65 / 2327.15, abs=0.2)
+    inc = by["tariff-cost-on-us"]
+    if inc.status != "unverifiable":  # β_P = 0.301 on the 2015–21 Comtrade HS6 panel (models test)
+        assert inc.figure("pass_through") == pytest.approx(1.301, abs=0.005)
+        assert inc.status == "supported"

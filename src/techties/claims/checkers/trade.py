@@ -14,10 +14,21 @@ import altair as alt
 import pandas as pd
 
 from techties import charts
-from techties.claims.base import Checker, Missing, layer, register, require_table, three_way
+from techties.claims.base import (
+    Checker,
+    Missing,
+    cache_file,
+    cache_key,
+    data_folder,
+    layer,
+    register,
+    require_table,
+    three_way,
+)
 from techties.claims.verdict import Figure, Verdict
 from techties.errors import TechtiesError
 from techties.store import Store
+from techties.store.core import file_sha256
 
 BASE_YEAR = 2017
 SHIFT_SUPPORT_PP, SHIFT_CONTRA_PP = 3.0, 1.0
@@ -361,9 +372,11 @@ class TariffIncidence(Checker):
     name = "tariff_incidence"
     claim_id = "tariff-cost-on-us"
     method = (
-        "Estimates the pass-through of the 2018–19 tariffs to US tariff-inclusive import prices "
-        "with the incidence model of the estimation layer, and reports the calculated duties US "
-        "importers paid on goods from China (effective duty rates indicator, Census). Supported at "
+        "Fits the estimation layer's incidence model (ln unit value on ln(1 + Section 301 tariff), "
+        "product×partner, product×year and partner×year fixed effects, SEs clustered by product) "
+        "on 2015–2021 Comtrade HS6 US imports from China, Vietnam and Mexico; pass-through to "
+        "duty-inclusive prices is 1 + β_P. Duties paid on imports from China come from the "
+        "effective duty rates indicator (Census). Supported at "
         f"pass-through ≥ {PASS_HIGH} with the 95 % interval above {PASS_CI_BOUND}; contradicted at "
         f"≤ {PASS_LOW}."
     )
@@ -371,9 +384,7 @@ class TariffIncidence(Checker):
     def evaluate(self, store: Store) -> Verdict:
         duties = _duties_paid(store)
         try:
-            fit = layer(
-                "techties.models.incidence", "fit_incidence", needed_for="tariff pass-through"
-            )
+            t, files = _incidence_table()
         except Missing as m:
             if duties is None:
                 raise
@@ -382,31 +393,91 @@ class TariffIncidence(Checker):
             )
             v.figures, v.evidence, v.provenance_ids, v.chart = duties
             return v
-        res = fit(store)
-        t = res.tidy()
-        row = t[t["term"].str.contains("tariff")].iloc[0]
-        est, lo, hi = float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"])
+        hit = t[t["outcome"] == "unit_value"]
+        if hit.empty:
+            raise Missing("no_data", "the incidence panel identifies no unit-value response.")
+        row: dict[Any, Any] = hit.iloc[0].to_dict()
+        # duty-inclusive price elasticity to (1 + τ) = 1 + β_P (models.incidence docstring)
+        est, lo, hi = (1 + float(row[k]) for k in ("estimate", "conf_low", "conf_high"))
         status = three_way(est >= PASS_HIGH and lo > PASS_CI_BOUND, est <= PASS_LOW)
         figs = [
-            Figure("pass_through", "Pass-through to tariff-inclusive prices", est, "share", 2),
+            Figure(
+                "pass_through", "Pass-through to duty-inclusive prices (1 + β_P)", est, "share", 2
+            ),
             Figure("conf_low", "95 % interval, low", lo, "share", 2),
             Figure("conf_high", "95 % interval, high", hi, "share", 2),
         ]
-        ids = list(getattr(res, "provenance_ids", []))
+        ids: list[int] = []
         chart = None
         if duties is not None:
             figs += duties[0]
-            ids = sorted({*ids, *duties[2]})
-            chart = duties[3]
+            ids, chart = duties[2], duties[3]
         return Verdict(
             self.claim_id,
             status,  # type: ignore[arg-type]
-            rationale=f"Estimated pass-through {est:.2f} (95 % interval {lo:.2f} to {hi:.2f}).",
+            rationale=(
+                f"Tariff-inclusive prices of US imports from China rose by {est:.2f} per unit of "
+                f"tariff (95 % interval {lo:.2f} to {hi:.2f}; 1 = full pass-through), from "
+                f"{INCIDENCE_YEARS[0]}–{INCIDENCE_YEARS[-1]} HS6 unit values."
+            ),
             figures=figs,
             evidence=t,
             provenance_ids=ids,
+            files=files,
             chart=chart,
         )
+
+
+#: Comtrade HS6 US imports from China and two untaxed comparison partners (quantities kept)
+INCIDENCE_FLOWS = (
+    "us_china.rds", "us_china_2022_24.rds", "us_vietnam_1521.rds", "us_vietnam_2225.rds",
+    "us_mexico_1521.rds", "us_mexico_2225.rds",
+)  # fmt: skip
+INCIDENCE_FOLDER = ("trade-flows", "us-comtrade-hs6-2015-2025")
+BOWN_FILE = ("trade-tariffs", "bown", "TrumpTariffs-CHN-hs6.dta")
+INCIDENCE_YEARS = range(2015, 2022)
+
+
+def _incidence_table() -> tuple[pd.DataFrame, list[dict[str, str]]]:
+    """The estimation layer's incidence fit on the Comtrade HS6 panel (cached by input hashes)."""
+    inc = layer("techties.models.incidence", "incidence", needed_for="tariff pass-through")
+    panels = layer("techties.models.panels", "comtrade_flows", needed_for="incidence panel")
+    data = data_folder()
+    paths = [] if data is None else [data.joinpath(*INCIDENCE_FOLDER, f) for f in INCIDENCE_FLOWS]
+    paths += [] if data is None else [data.joinpath(*BOWN_FILE)]
+    if data is None or not all(p.is_file() for p in paths):
+        raise Missing(
+            "no_data",
+            "the pass-through estimate needs the Comtrade HS6 files of US imports from China, "
+            "Vietnam and Mexico and Bown's TrumpTariffs-CHN-hs6.dta in the data folder "
+            "(pass --data DIR).",
+        )
+    files = [
+        {"source": "incidence panel", "location": str(p), "sha256": file_sha256(p)} for p in paths
+    ]
+    key = cache_key(
+        "incidence",
+        [f["sha256"] for f in files],
+        ["techties.models.incidence", "techties.models.panels"],
+    )
+    cached = cache_file("incidence", key)
+    if cached.is_file():
+        return pd.read_parquet(cached), files
+    import importlib
+    import warnings
+
+    mod = importlib.import_module("techties.models.incidence")
+    pan = importlib.import_module("techties.models.panels")
+    fl = panels(paths[:-1])
+    fl = fl[fl["period"] <= INCIDENCE_YEARS[-1]]
+    tar = mod.bown_annual_tariff(paths[-1], INCIDENCE_YEARS)
+    panel = mod.comtrade_incidence_panel(pan.stable_codes(fl), tar)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = inc(panel, panel_name="comtrade_hs6_annual").tidy()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    t.to_parquet(cached)
+    return t, files
 
 
 _DUTY_NOTE = " The duties paid on imports from China are shown; they say how much was collected, not who bore it."
