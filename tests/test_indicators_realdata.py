@@ -16,7 +16,7 @@ from techties.indicators.concentration import chokepoints
 from techties.indicators.decoupling import decoupling
 from techties.indicators.exposure import effective_duty_rates, tariff_wave_coverage
 from techties.indicators.rerouting import mirror_gaps, rerouting
-from techties.indicators.shares import partner_shares
+from techties.indicators.shares import Selection, partner_shares
 
 pytestmark = pytest.mark.realdata
 BN = 1e9
@@ -194,6 +194,25 @@ def test_coverage_and_decoupling_hs6(shared_data: Path) -> None:
     assert cov.loc["any", "total_usd"] / BN == pytest.approx(525.76, abs=0.01)  # catalog 525.8
     dec = decoupling(store, source="comtrade", level=6, denominator="partners", years=(2017, 2024))
     assert dec.change(2024, "on 301 lists 1–4A") == pytest.approx(-18.18, abs=0.01)
+
+
+@pytest.mark.slow
+def test_hs_vintages_harmonised_through_the_concordance(shared_data: Path) -> None:
+    # 2024 Comtrade rows are HS2022; mapped to HS2017 through the UN correlation table (equal
+    # weights in n:n groups) the exposure classes keep their products: 319 → 325 HS6 codes
+    # outside the lists, instead of 620 when codes are compared as written (new HS2022 codes
+    # match no 2018 HTS line).
+    store = real_store(shared_data, "comtrade_hs6", "section301", "hs_correlation")
+    sel = Selection(source="comtrade", level=6, years=(2017, 2024), hs_vintage="HS2017")
+    dec = decoupling(store, sel, denominator="partners")
+    t = dec.tidy().set_index(["exposure", "year"])
+    assert t.loc[("not on the lists", 2024), "products"] == 325
+    assert dec.change(2024, "on 301 lists 1–4A") == pytest.approx(-18.70, abs=0.01)
+    assert any("harmonised to HS2017" in n for n in dec.notes)
+    rer = rerouting(store, sel, denominator="partners").tidy().set_index("partner")
+    assert rer.loc["CHN", "change_pp"] == pytest.approx(-22.78, abs=0.01)
+    assert rer.loc["VNM", "change_pp"] == pytest.approx(7.98, abs=0.01)
+    assert rer.loc["MEX", "change_pp"] == pytest.approx(14.80, abs=0.01)
 
 
 @pytest.mark.slow
