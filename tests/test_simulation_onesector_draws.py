@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from techties.errors import ConfigError, ModelError
-from techties.simulation import solve_onesector
+from techties.simulation import fitted_flows, solve_onesector
 from techties.simulation.uncertainty import draw_onesector
 
 
@@ -93,3 +93,21 @@ def test_bad_draw_requests_name_the_problem(kwargs: dict, error: type, match: st
     args.update(kwargs)
     with pytest.raises(error, match=match):
         draw_onesector(**args)
+
+
+def test_levels_rebuild_the_fitted_baseline_in_every_draw() -> None:
+    x, cov, coef = inputs()
+    n = x.shape[0]
+    ldist = np.log1p(np.add.outer(np.arange(n), np.arange(n)) % 5)
+    levels = {"ldist": ldist, "rta": cov["rta"] * 0}  # baseline has no RTA
+    frozen = {**coef, "vcov": [[0.0, 0.0], [0.0, 0.0]]}
+    res = draw_onesector(x, cov, frozen, n_draws=2, sigma=5.0, seed=0, levels=levels,
+                         reference=0)
+    assert res.terms == ["rta", "ldist"]
+    fitted = fitted_flows(x, np.exp(-0.9 * ldist))
+    point = solve_onesector(fitted, np.exp(0.5 * cov["rta"]), sigma=5.0, reference=0).tidy()
+    np.testing.assert_allclose(res.real_gdp_pct[0], point.real_gdp_pct, atol=1e-8)
+    # with uncertainty, the distance draws move the baseline and hence the results
+    moving = draw_onesector(x, cov, coef, n_draws=20, sigma=5.0, seed=0, levels=levels)
+    fixed = draw_onesector(fitted, cov, coef, n_draws=20, sigma=5.0, seed=0)
+    assert not np.allclose(moving.real_gdp_pct, fixed.real_gdp_pct)

@@ -11,7 +11,8 @@ parallel by a process pool (``workers > 1``); each chunk solves its draws one af
 A draw that fails to converge raises :class:`~techties.errors.SolverError` naming the draw.
 
 The baseline flows are held fixed across draws (observed flows, or a fitted baseline built
-once from the point estimates).
+once from the point estimates), unless ``levels`` are given: then each draw rebuilds the fitted
+baseline at its own coefficients, as the Advanced Guide's procedure would.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from techties.simulation.onesector import (
     _reference,
     build_economy,
     equilibrium,
+    fitted_flows,
 )
 from techties.simulation.options import SolverOptions
 
@@ -115,9 +117,12 @@ class OneSectorDraws(Result):
 
 
 def _coefficients(
-    coefficients: Any, vcov: Any, covariates: Any
-) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """Align estimates, covariance and covariate changes on the changed terms."""
+    coefficients: Any, vcov: Any, covariates: Any, levels: Any = None
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Align estimates, covariance, covariate changes (and levels) on the drawn terms.
+
+    The drawn terms are the changed ones followed by any further terms in ``levels``.
+    """
     if isinstance(coefficients, Mapping) and "terms" in coefficients:
         all_terms = [str(t) for t in coefficients["terms"]]
         est = dict(zip(all_terms, np.asarray(coefficients["estimate"], dtype=float), strict=True))
@@ -133,15 +138,30 @@ def _coefficients(
     v_all = np.asarray(vcov, dtype=float)
     if v_all.shape != (len(all_terms), len(all_terms)):
         raise ModelError(f"vcov is {v_all.shape} but there are {len(all_terms)} coefficients")
-    if not isinstance(covariates, Mapping):
-        raise ModelError("covariates must map each changed term to its N×N change Δx")
-    terms = [str(t) for t in covariates]
+    if not isinstance(covariates, Mapping) or (levels is not None and not isinstance(levels, Mapping)):
+        raise ModelError("covariates (and levels) must map each term to an N×N array")
+    terms = list(dict.fromkeys([str(t) for t in covariates] + [str(t) for t in levels or {}]))
     missing = [t for t in terms if t not in est]
     if missing:
         raise ModelError(f"covariate {missing[0]!r} has no coefficient. " + did_you_mean(missing[0], est))
     idx = [all_terms.index(t) for t in terms]
-    dx = np.stack([np.asarray(covariates[t], dtype=float) for t in terms])
-    return terms, np.array([est[t] for t in terms]), v_all[np.ix_(idx, idx)], dx
+    shape = np.shape(next(iter(covariates.values()))) if covariates else (0, 0)
+
+    def stack(source: Mapping[str, Any]) -> np.ndarray:
+        return np.stack([np.asarray(source[t], dtype=float) if t in source else np.zeros(shape)
+                         for t in terms])
+
+    dx = stack({str(k): v for k, v in covariates.items()})
+    lx = None if levels is None else stack({str(k): v for k, v in levels.items()})
+    return terms, np.array([est[t] for t in terms]), v_all[np.ix_(idx, idx)], dx, lx
+
+
+def _linear(beta: np.ndarray, arrays: np.ndarray) -> np.ndarray:
+    """``Σ_k β_k A_k`` for a stack of N×N arrays (elementwise; no BLAS threads)."""
+    out = beta[0] * arrays[0]
+    for k in range(1, arrays.shape[0]):
+        out += beta[k] * arrays[k]
+    return out
 
 
 def _sigma_draws(sigma: float | Sequence[float], n: int, rng: np.random.Generator) -> tuple[
@@ -174,11 +194,12 @@ def _solve_chunk(
     out_wel = np.empty_like(out_gdp)
     its = np.empty(len(sigma), dtype=int)
     for k in range(len(sigma)):
-        log_chat = beta[k, 0] * dx[0]
-        for j in range(1, dx.shape[0]):
-            log_chat += beta[k, j] * dx[j]
-        chat = np.exp(log_chat)
-        eco = build_economy(st["trade"], chat, sigma=sigma[k], tariff=st["tariff"],
+        chat = np.exp(_linear(beta[k], dx))
+        trade = st["trade"]
+        if st["levels"] is not None:  # the Advanced Guide's baseline: fitted flows at β_d
+            trade = fitted_flows(trade, np.exp(_linear(beta[k], st["levels"])),
+                                 options=st["options"])
+        eco = build_economy(trade, chat, sigma=sigma[k], tariff=st["tariff"],
                             tariff_change=st["tariff_change"], imbalance=st["imbalance"],
                             reference=st["reference"])
         try:
@@ -211,6 +232,7 @@ def draw_onesector(
     reference: int | str | None = None,
     countries: Sequence[str] | None = None,
     options: SolverOptions | None = None,
+    levels: Mapping[str, Any] | None = None,
 ) -> OneSectorDraws:
     """Distribution of every country's welfare change over coefficient (and σ) draws.
 
@@ -218,11 +240,14 @@ def draw_onesector(
     baseline); ``coefficients`` is ``{term: estimate}`` or the estimation dict (``terms``,
     ``estimate``, ``vcov``); ``vcov`` is the covariance of all its terms (the block of the
     changed terms is used). ``sigma``: a number, or a ``(low, high)`` range drawn uniformly.
-    ``workers``: processes (``None`` = all cores; 1 = in this process).
+    ``workers``: processes (``None`` = all cores; 1 = in this process). ``levels``: the N×N
+    baseline levels of every pair term of the gravity model; when given, each draw rebuilds the
+    baseline as the fitted flows ``a_i b_j exp(Σ_k β_dk x_kij)`` with the margins of ``trade``
+    (the Advanced Guide's procedure, see :func:`fitted_flows`) instead of holding it fixed.
     """
     if isinstance(n_draws, bool) or not isinstance(n_draws, int) or n_draws < 1:
         raise ConfigError(f"n_draws must be a positive integer, got {n_draws!r}")
-    terms, beta_hat, cov, dx = _coefficients(coefficients, vcov, covariates)
+    terms, beta_hat, cov, dx, lx = _coefficients(coefficients, vcov, covariates, levels)
     x = np.asarray(trade, dtype=float)
     if dx.shape[1:] != x.shape:
         raise ModelError(f"covariate changes are {dx.shape[1:]} but trade is {x.shape}")
@@ -234,7 +259,7 @@ def draw_onesector(
     build_economy(x, None, sigma=sig_range[0], tariff=tariff, tariff_change=tariff_change,
                   imbalance=imbalance)  # validate once, before any process starts
     state = {
-        "trade": x, "dx": dx, "options": opts, "imbalance": imbalance,
+        "trade": x, "dx": dx, "levels": lx, "options": opts, "imbalance": imbalance,
         "tariff": None if tariff is None else np.asarray(tariff, dtype=float),
         "tariff_change": None if tariff_change is None else np.asarray(tariff_change, dtype=float),
         "reference": _reference(reference if reference is not None else opts.reference, labels),
