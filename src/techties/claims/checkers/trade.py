@@ -416,8 +416,8 @@ class TariffIncidence(Checker):
             self.claim_id,
             status,  # type: ignore[arg-type]
             rationale=(
-                f"Tariff-inclusive prices of US imports from China rose by {est:.2f} per unit of "
-                f"tariff (95 % interval {lo:.2f} to {hi:.2f}; 1 = full pass-through), from "
+                f"A 1 % Section 301 tariff raised the tariff-inclusive price of US imports from China "
+                f"by {est:.2f} % (95 % interval {lo:.2f} to {hi:.2f}; 1 = full pass-through), from "
                 f"{INCIDENCE_YEARS[0]}–{INCIDENCE_YEARS[-1]} HS6 unit values."
             ),
             figures=figs,
