@@ -463,14 +463,14 @@ def test_tariff_incidence_rule_reads_one_plus_beta_p(
     status: str,
 ) -> None:
     """The estimation layer's table (β_P of ln unit value on ln(1+τ)) → pass-through 1 + β_P."""
-    from techties.claims.checkers import trade
+    from techties.claims.checkers import tariffs
 
     table = pd.DataFrame(
         {"outcome": ["value", "unit_value"], "term": "ln1p_tariff", "estimate": [-2.97, beta_p],
          "std_error": 0.1, "statistic": 0.0, "p_value": 0.0, "conf_low": [-3.5, low],
          "conf_high": [-2.4, high]}
     )  # fmt: skip
-    monkeypatch.setattr(trade, "_incidence_table", lambda: (table, []))
+    monkeypatch.setattr(tariffs, "_incidence_table", lambda: (table, []))
     v = check_claim(store, "7", strict=True)
     assert v.status == status
     assert v.figure("pass_through") == pytest.approx(1 + beta_p)
