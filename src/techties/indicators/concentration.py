@@ -55,7 +55,7 @@ def concentration_sql(
     agg = (
         f"SELECT {KEYS}, count(*) AS n_suppliers, sum(v) AS suppliers_usd, "
         f"sum(v * v) AS sum_v2, max(v) AS top_usd, "
-        f"max(struct_pack(v := v, p := partner)).p AS top_supplier FROM v GROUP BY ALL"
+        f"arg_max(partner, (v, partner)) AS top_supplier FROM v GROUP BY ALL"
     )
     all_params: list[Any] = [*params, excluded]
     if denominator == "partners":
@@ -88,6 +88,7 @@ def materialise_panel(
     thresholds: Sequence[float] = (0.5, 0.7),
     prefix: str = "panel_",
     unique_rows: bool = False,
+    shares: bool = True,
 ) -> dict[str, int]:
     """Shares, concentration and chokepoints of a whole panel as temporary tables in the store.
 
@@ -130,22 +131,23 @@ def materialise_panel(
         f"nullif(mkey, 0)::TINYINT AS month, count(*) FILTER (WHERE value_usd > 0) AS n_suppliers, "
         f"sum(value_usd) AS total_usd, sum(value_usd * value_usd) / (sum(value_usd) ^ 2) AS hhi, "
         f"max(value_usd) / sum(value_usd) AS top_share, "
-        f"max(struct_pack(v := value_usd, p := partner)).p AS top_supplier "
+        f"arg_max(partner, (value_usd, partner)) AS top_supplier "
         f"FROM {prefix}v GROUP BY ALL HAVING sum(value_usd) > 0"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {prefix}shares AS SELECT v.source, v.reporter, v.year, "
-        f"nullif(v.mkey, 0)::TINYINT AS month, v.product, v.partner, v.value_usd, c.total_usd, "
-        f"v.value_usd / c.total_usd AS share FROM {prefix}v v "
-        f"JOIN {prefix}concentration c USING ({keys})"
-    )
+    if shares:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {prefix}shares AS SELECT v.source, v.reporter, v.year, "
+            f"nullif(v.mkey, 0)::TINYINT AS month, v.product, v.partner, v.value_usd, c.total_usd, "
+            f"v.value_usd / c.total_usd AS share FROM {prefix}v v "
+            f"JOIN {prefix}concentration c USING ({keys})"
+        )
     choke, choke_params = chokepoint_sql(f"{prefix}concentration", thresholds)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}chokepoints AS {choke}", choke_params)
     con.execute(f"DROP {kind} {prefix}v")
-    return {
-        name: int(store.scalar(f"SELECT count(*) FROM {prefix}{name}") or 0)
-        for name in ("shares", "concentration", "chokepoints")
-    }
+    names = (
+        ("shares", "concentration", "chokepoints") if shares else ("concentration", "chokepoints")
+    )
+    return {name: int(store.scalar(f"SELECT count(*) FROM {prefix}{name}") or 0) for name in names}
 
 
 def _inline(sql: str, params: Sequence[Any]) -> str:
