@@ -13,7 +13,7 @@ import pytest
 from fixtures.indicators.real import real_store
 from techties.errors import NoDataError
 from techties.indicators.concentration import chokepoints
-from techties.indicators.decoupling import decoupling
+from techties.indicators.decoupling import decoupling, share_of_total_imports
 from techties.indicators.exposure import effective_duty_rates, tariff_wave_coverage
 from techties.indicators.rerouting import mirror_gaps, rerouting
 from techties.indicators.shares import Selection, partner_shares
@@ -213,6 +213,19 @@ def test_hs_vintages_harmonised_through_the_concordance(shared_data: Path) -> No
     assert rer.loc["CHN", "change_pp"] == pytest.approx(-22.78, abs=0.01)
     assert rer.loc["VNM", "change_pp"] == pytest.approx(7.98, abs=0.01)
     assert rer.loc["MEX", "change_pp"] == pytest.approx(14.80, abs=0.01)
+
+
+def test_us_share_of_china_imports(shared_data: Path) -> None:
+    # China-reported imports from the US (Comtrade totals: 154.44 bn in 2017, 165.16 bn in
+    # 2023) over China's merchandise imports (WDI TM.VAL.MRCH.CD.WT: 1,843.79 bn and
+    # 2,556.94 bn), divided by hand: 8.38 % → 6.46 %.
+    store = real_store(shared_data, "comtrade_totals", "wdi_imports")
+    res = share_of_total_imports(store, reporter="CHN", partner="USA")
+    t = res.tidy().set_index("year")
+    assert t.loc[2017, "share"] == pytest.approx(154.44 / 1843.79, abs=5e-5)
+    assert t.loc[2023, "share"] == pytest.approx(165.16 / 2556.94, abs=5e-5)
+    assert t.loc[2023, "change_pp"] == pytest.approx(-1.92, abs=0.01)
+    assert "TradeData_China_USA.csv" in res.source
 
 
 @pytest.mark.slow

@@ -26,7 +26,8 @@ from techties.cli.output import console, emit_json, print_frame
 from techties.errors import ConfigError, did_you_mean
 
 KINDS = (
-    "share", "duty-rate", "concentration", "chokepoints", "decoupling", "rerouting", "coverage",
+    "share", "duty-rate", "concentration", "chokepoints", "decoupling", "us-share-of-china",
+    "rerouting", "coverage",
     "mirror", "coauthorship", "entity-list", "rd_intensity", "ip_payments", "ip_receipts",
     "doctorates",
 )  # fmt: skip
@@ -80,6 +81,8 @@ def compute(kind: str, store: Any, opts: dict[str, Any]) -> Any:
             store, sel, partner=(partners or ["CHN"])[0], base_year=opts["base_year"],
             denominator=denom, by_product=opts["by_product"],
         )  # fmt: skip
+    if kind == "us-share-of-china":
+        return decoupling.share_of_total_imports(store, base_year=opts["base_year"])
     if kind == "rerouting":
         return rerouting.rerouting(
             store, sel, base_year=opts["base_year"], end_year=opts["end_year"],

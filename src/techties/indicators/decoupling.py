@@ -26,7 +26,7 @@ import pandas as pd
 from techties import charts
 from techties.errors import NoDataError
 from techties.indicators.exposure import WAVES_301, covered_codes
-from techties.indicators.result import IndicatorResult
+from techties.indicators.result import IndicatorResult, has_table, source_line
 from techties.indicators.shares import Denominator, Selection, partner_shares
 from techties.store import Store
 
@@ -198,3 +198,60 @@ class DecouplingResult(IndicatorResult):
             subtitle="Share of imports, % (label: change since the base year, pp)",
             source=self.source,
         )
+
+
+def share_of_total_imports(
+    store: Store, *, reporter: str = "CHN", partner: str = "USA", base_year: int = 2017
+) -> DecouplingResult:
+    """The partner's share of the reporter's total merchandise imports, all goods.
+
+    ``share[t] = M[reporter ← partner, t] / M_WDI[reporter, t]``: the reporter's own imports
+    from the partner (trade_flows, all goods, annual; where a flow is in several files the latest
+    ingested is used) over its merchandise imports from the world (WDI ``TM.VAL.MRCH.CD.WT``).
+    This is the US share of China's imports with the defaults; by product it needs China's
+    imports by product, which the staged files do not have.
+    """
+    if not has_table(store, "indicators"):
+        raise NoDataError("The store has no indicators table (WDI).")
+    num = store.df(
+        "SELECT year, arg_max(v, provenance_id) AS partner_usd, max(provenance_id) AS pid FROM "
+        "(SELECT year, provenance_id, sum(value_usd) AS v FROM trade_flows WHERE reporter = ? "
+        "AND partner = ? AND flow = 'import' AND product_level = 0 AND month IS NULL "
+        "GROUP BY ALL) GROUP BY year",
+        [reporter, partner],
+    )
+    den = store.df(
+        "SELECT year, value AS total_usd, provenance_id AS did FROM indicators "
+        "WHERE indicator = 'TM.VAL.MRCH.CD.WT' AND country = ? AND value IS NOT NULL",
+        [reporter],
+    )
+    if num.empty or den.empty:
+        which = (
+            f"{reporter}-reported imports from {partner}"
+            if num.empty
+            else (f"WDI merchandise imports of {reporter} (TM.VAL.MRCH.CD.WT)")
+        )
+        raise NoDataError(
+            f"No {which} in the store.",
+            hint="Ingest comtrade-totals and tech-wdi/tm.val.mrch.cd.wt.",
+        )
+    t = num.merge(den, on="year").sort_values("year").reset_index(drop=True)
+    ids = sorted({int(i) for i in (*t.pop("pid"), *t.pop("did"))})
+    t["share"] = t["partner_usd"] / t["total_usd"]
+    base = t.loc[t["year"] == base_year, "share"]
+    t["change_pp"] = 100 * (t["share"] - (base.iloc[0] if len(base) else float("nan")))
+    t.insert(0, "exposure", "all products")
+    t.insert(0, "product_group", "all goods")
+    return DecouplingResult(
+        table=t,
+        name="share_of_total_imports",
+        units="share (0–1); change in pp",
+        formula="share = M[reporter ← partner] / WDI merchandise imports of the reporter",
+        title=f"{partner} share of {reporter}'s merchandise imports (base {base_year})",
+        source=source_line(store, ids),
+        notes=[
+            f"numerator {reporter}-reported (CIF), denominator WDI (current US$); all goods only"
+        ],
+        provenance_ids=ids,
+        params={"reporter": reporter, "partner": partner},
+    )
