@@ -68,11 +68,16 @@ def test_report_renders_every_section_and_chart_without_console_errors(
             section = page.locator(f"section.claim#{claim.id}")
             assert section.count() == 1, claim.id
             assert claim.paraphrase in section.inner_text()
-        for claim_id in with_chart:
-            svg = page.locator(f"figure[data-chart='{claim_id}'] svg")
-            assert svg.count() == 1, claim_id
-            box = svg.bounding_box()
-            assert box is not None and 300 < box["width"] <= 1200, (claim_id, box)
+        for v in result.verdicts:  # a chart where the verdict has one, a note where it has none
+            fig = page.locator(f"figure[data-chart='{v.claim_id}']")
+            if v.claim_id in with_chart:
+                svg = fig.locator("svg")
+                assert svg.count() == 1, v.claim_id
+                box = svg.bounding_box()
+                assert box is not None and 300 < box["width"] <= 1200, (v.claim_id, box)
+                assert "Source:" in (svg.text_content() or "")
+            else:
+                assert "No chart" in fig.inner_text(), v.claim_id
         assert page.locator("table.summary tbody tr").count() == len(load_catalog())
         # nothing wider than the viewport (no horizontal overflow)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1200
