@@ -24,7 +24,13 @@ import pandas as pd
 
 from techties import charts
 from techties.errors import ConfigError
-from techties.indicators.result import IndicatorResult, provenance_ids, source_line, time_axis
+from techties.indicators.result import (
+    IndicatorResult,
+    provenance_ids,
+    source_line,
+    time_axis,
+    wave_markers,
+)
 from techties.indicators.shares import (
     WORLD,
     Denominator,
@@ -344,7 +350,7 @@ class ConcentrationResult(IndicatorResult):
                 color=alt.Color("product:N", legend=alt.Legend(orient="right")),
             )
         )
-        layer = alt.layer(lines, charts.wave_rules(data["date"].min(), data["date"].max()))
+        layer = alt.layer(lines, wave_markers(data["date"].min(), data["date"].max()))
         return charts.finish(
             layer,
             title=self.title,

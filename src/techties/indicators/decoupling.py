@@ -26,7 +26,7 @@ import pandas as pd
 from techties import charts
 from techties.errors import NoDataError
 from techties.indicators.exposure import WAVES_301, covered_codes
-from techties.indicators.result import IndicatorResult, has_table, source_line
+from techties.indicators.result import IndicatorResult, has_table, source_line, wave_markers
 from techties.indicators.shares import Denominator, Selection, partner_shares
 from techties.store import Store
 
@@ -191,7 +191,7 @@ class DecouplingResult(IndicatorResult):
                 color=alt.Color("series:N", legend=None),
             )
         )
-        layer = alt.layer(lines, labels, charts.wave_rules(data["year"].min(), data["year"].max()))
+        layer = alt.layer(lines, labels, wave_markers(data["year"].min(), data["year"].max()))
         return charts.finish(
             layer,
             title=self.title,

@@ -32,7 +32,14 @@ import pandas as pd
 
 from techties import charts
 from techties.errors import ConfigError, NoDataError
-from techties.indicators.result import IndicatorResult, has_table, provenance_ids, source_line
+from techties.indicators.result import (
+    IndicatorResult,
+    has_table,
+    provenance_ids,
+    source_line,
+    time_axis,
+    wave_markers,
+)
 from techties.indicators.shares import Selection, resolve, selection_sql
 from techties.store import Store
 
@@ -143,12 +150,12 @@ class DutyRateResult(IndicatorResult):
             alt.Chart(data)
             .mark_line(strokeWidth=2, interpolate="step-after")
             .encode(
-                x=alt.X("date:T", title=None),
+                x=alt.X("date:T", title=None, axis=time_axis(False)),
                 y=alt.Y("rate_pct:Q", title="duties / imports (%)"),
                 color=alt.Color("partner:N", legend=alt.Legend(orient="right")),
             )
         )
-        layer = alt.layer(lines, charts.wave_rules(data["date"].min(), data["date"].max()))
+        layer = alt.layer(lines, wave_markers(data["date"].min(), data["date"].max()))
         return charts.finish(
             layer,
             title=self.title,
@@ -415,7 +422,7 @@ class AverageTariffResult(IndicatorResult):
                 color=alt.Color("series:N", title=None, legend=alt.Legend(orient="right")),
             )
         )
-        layer = alt.layer(lines, charts.wave_rules(long["date"].min(), long["date"].max()))
+        layer = alt.layer(lines, wave_markers(long["date"].min(), long["date"].max()))
         return charts.finish(
             layer,
             title=self.title,

@@ -108,3 +108,48 @@ def time_axis(annual: bool) -> Any:
     if annual:
         return alt.Axis(format="%Y", tickCount="year", labelAngle=0)
     return alt.Axis(format="%Y", labelAngle=0)
+
+
+def wave_markers(start: str | None = None, end: str | None = None) -> Any:
+    """Tariff-wave rules like :func:`techties.charts.wave_rules`, with the labels of waves that
+    fall close together on long charts merged ("301 List 1–3") so they stay legible."""
+    from techties import charts
+
+    waves = [
+        (d, k)
+        for k, d in charts.TARIFF_WAVES.items()
+        if (start is None or d >= start) and (end is None or d <= end)
+    ]
+    if not waves:
+        return alt.Chart(alt.Data(values=[{}])).mark_point(opacity=0)
+    span = (pd.Timestamp(end or waves[-1][0]) - pd.Timestamp(start or waves[0][0])).days
+    gap = max(30, span // 40)  # about one label width
+    groups: list[list[tuple[str, str]]] = []
+    for d, k in waves:
+        if groups and (pd.Timestamp(d) - pd.Timestamp(groups[-1][0][0])).days < gap:
+            groups[-1].append((d, k))
+        else:
+            groups.append([(d, k)])
+    labels = [{"date": g[0][0], "label": _merge_labels([k for _, k in g])} for g in groups]
+    rules = (
+        alt.Chart(alt.Data(values=[{"date": d} for d, _ in waves]))
+        .mark_rule(strokeDash=[4, 3], color="#888")
+        .encode(x="date:T")
+    )
+    text = (
+        alt.Chart(alt.Data(values=labels))
+        .mark_text(
+            angle=270, align="right", baseline="bottom", dx=-4, fontSize=9, color="#555", y=4
+        )
+        .encode(x="date:T", text="label:N")
+    )
+    return rules + text
+
+
+def _merge_labels(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    lists = [n.removeprefix("301 List ") for n in names if n.startswith("301 List ")]
+    if len(lists) == len(names):
+        return f"301 Lists {lists[0]}–{lists[-1]}"
+    return " / ".join(names)

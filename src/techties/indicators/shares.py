@@ -38,6 +38,7 @@ from techties.indicators.result import (
     provenance_ids,
     source_line,
     time_axis,
+    wave_markers,
 )
 from techties.store import Store
 
@@ -671,7 +672,7 @@ class ShareResult(IndicatorResult):
                 strokeDash=alt.StrokeDash("product:N", legend=alt.Legend(orient="right"))
             )
         start, end = data["date"].min(), data["date"].max()
-        layer = alt.layer(lines, charts.wave_rules(start, end))
+        layer = alt.layer(lines, wave_markers(start, end))
         return charts.finish(layer, title=self.title, subtitle=_subtitle(self), source=self.source)
 
     def _stacked(self, t: pd.DataFrame, products: Sequence[str] | None, top: int) -> Any:
