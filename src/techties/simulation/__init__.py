@@ -7,6 +7,7 @@ from techties.simulation.caliendo_parro import (
     calibrate_baseline,
     solve_caliendo_parro,
 )
+from techties.simulation.geppml import solve_geppml
 from techties.simulation.mc_multisector import ScenarioResult
 from techties.simulation.onesector import OneSectorResult, fitted_flows, solve_onesector
 from techties.simulation.onesector_gravity import solve_from_gravity
@@ -28,5 +29,6 @@ __all__ = [
     "fitted_flows",
     "solve_caliendo_parro",
     "solve_from_gravity",
+    "solve_geppml",
     "solve_onesector",
 ]

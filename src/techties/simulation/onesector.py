@@ -68,6 +68,9 @@ SLOPE_FLOOR = 0.1
 #: iterations of the fast (Anderson) attempt before the damped plain iteration takes over
 FAST_BUDGET = 300
 Imbalance = Literal["multiplicative", "additive"]
+#: ``exact``: the exact equilibrium; ``geppml_book``: the Advanced Guide's loop (geppml.py)
+METHODS = ("exact", "geppml_book")
+Method = Literal["exact", "geppml_book"]
 
 
 # --------------------------------------------------------------------------- the economy
@@ -367,6 +370,7 @@ def solve_onesector(
     countries: Sequence[str] | None = None,
     options: SolverOptions | None = None,
     conditional: bool = True,
+    method: Method = "exact",
 ) -> OneSectorResult:
     """Counterfactual of a change in trade costs and/or tariffs in one-sector structural gravity.
 
@@ -378,7 +382,17 @@ def solve_onesector(
     (``E = φY``, Advanced Guide) or ``"additive"`` (``E = Y + D``, ``D`` fixed). ``reference``:
     index or label of the country whose price index is the numeraire (None: world output).
     ``conditional=False`` skips the CDL stage. See the module docstring for the equations.
+    ``method="geppml_book"`` runs the Advanced Guide's own iterative GEPPML loop instead of the
+    exact solver (:func:`techties.simulation.geppml.solve_geppml`: multiplicative imbalance, no
+    tariffs, a reference country; it stops at the book's loose price tolerance).
     """
+    if method not in METHODS:
+        raise ConfigError(f"method {method!r} is not known. " + did_you_mean(str(method), METHODS))
+    if method == "geppml_book":
+        return _solve_book(trade, cost_change, sigma=sigma, tariff_change=tariff_change,
+                           tariff=tariff, imbalance=imbalance, countries=countries,
+                           reference=reference if reference is not None else
+                           (options.reference if options else None))
     opts = options or SolverOptions()
     labels = _labels(countries, np.shape(trade)[0] if np.ndim(trade) == 2 else 0)
     ref = _reference(reference if reference is not None else opts.reference, labels)
@@ -405,6 +419,32 @@ def solve_onesector(
         reference=None if ref is None else labels[ref],
         options=opts,
     )
+
+
+def _solve_book(
+    trade: Any,
+    cost_change: Any,
+    *,
+    sigma: float,
+    tariff_change: Any,
+    tariff: Any,
+    imbalance: str,
+    countries: Sequence[str] | None,
+    reference: int | str | None,
+) -> OneSectorResult:
+    from techties.simulation.geppml import solve_geppml
+
+    if tariff is not None or tariff_change is not None or imbalance != "multiplicative":
+        raise ConfigError(
+            "method='geppml_book' (the Advanced Guide's loop) has no tariffs and only "
+            "multiplicative imbalance",
+            hint="use method='exact' for tariffs or additive imbalance",
+        )
+    if reference is None:
+        raise ConfigError("method='geppml_book' needs a reference country",
+                          hint="the Advanced Guide uses reference='DEU'")
+    return solve_geppml(trade, cost_change, sigma=sigma, reference=reference,
+                        countries=countries)
 
 
 def _labels(countries: Sequence[str] | None, n: int) -> list[str]:
@@ -471,6 +511,7 @@ class OneSectorResult(Result):
     reference: str | None
     options: SolverOptions = field(default_factory=SolverOptions)
     title: str = "One-sector general-equilibrium counterfactual"
+    method: str = "exact"
 
     # -- derived quantities (all from the stored equilibria)
     @property
@@ -538,8 +579,12 @@ class OneSectorResult(Result):
         lines = [
             f"{self.title}: {len(self.countries)} countries, σ = {self.sigma:g}, "
             f"{self.imbalance} imbalance, numeraire {ref}",
-            f"FULL solved in {self.full.iterations} iterations, max relative excess demand "
-            f"{self.full.residual:.1e} (tol {self.options.tol:.0e})",
+            (f"FULL solved in {self.full.iterations} iterations, max relative excess demand "
+             f"{self.full.residual:.1e} (tol {self.options.tol:.0e})")
+            if self.method == "exact" else
+            (f"FULL: Advanced Guide loop stopped after {self.full.iterations} rounds (price "
+             f"tolerance {self.options.tol:g}); max relative excess demand left "
+             f"{self.full.residual:.1e} — not an exact equilibrium"),
             "real GDP change (Advanced Guide Ŷ/P̂), %: "
             f"median {t.real_gdp_pct.median():.2f}, "
             f"min {t.real_gdp_pct.iloc[0]:.2f} ({t.country.iloc[0]}), "
@@ -551,6 +596,7 @@ class OneSectorResult(Result):
         out = super().to_dict()
         out.update(
             sigma=self.sigma,
+            method=self.method,
             imbalance=self.imbalance,
             reference=self.reference,
             welfare_definitions={
