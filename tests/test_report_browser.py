@@ -82,6 +82,8 @@ def test_report_renders_every_section_and_chart_without_console_errors(
         # nothing wider than the viewport (no horizontal overflow)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1200
         page.screenshot(path="/tmp/techties-report-browser.png", full_page=True)
+        page.set_viewport_size({"width": 420, "height": 900})  # a phone: still no sideways scroll
+        assert page.evaluate("document.documentElement.scrollWidth") <= 420
         browser.close()
     assert errors == []
 
