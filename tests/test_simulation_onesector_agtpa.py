@@ -18,12 +18,13 @@ Two answers, side by side (full-endowment real GDP, 69 countries, |ours − book
     2e-5 pp — so the issue's thresholds (median ≤ 0.05, max ≤ 0.6 pp) are asserted on (b).
 
 Why (a) differs: the book's loop stops at a loose tolerance, and its final flows
-``Y E t / (Π P)`` then miss output by up to 0.59 % (HKG) and spending by up to 5 %; world
-spending exceeds world output by 0.42 %, which biases every price index by a near-common factor
-— (a)'s real GDP changes are 1.00057× the book's at the median; removing that common factor
-leaves a median difference of 0.012 pp. Run to convergence (tol 1e-9, 63 rounds) the book's
-loop settles 0.027 pp (median) from its published numbers and still 0.069 pp from (a): without
-κ its expenditures E = φY do not add up to world output.
+``Y E t / (Π P)`` then miss output by up to 0.59 % (HKG) and spending by up to 5 %; without κ
+its expenditures φY add up to 0.39 % less than world output, and the purchases its flows imply
+exceed them by 0.42 %, which biases every price index by a near-common factor — (a)'s real GDP
+changes are 1.00057× the book's at the median; removing that common factor leaves a median
+difference of 0.012 pp. Run to convergence (tol 1e-9, 63 rounds) the book's loop settles
+0.027 pp (median) from its published numbers and still 0.069 pp from (a): its PPML keeps
+whatever column sums the updated flows have, so purchases are never tied to expenditure.
 """
 
 from __future__ import annotations
@@ -157,6 +158,9 @@ def test_book_loop_reproduces_the_published_full_results(
     assert looped.real_gdp_pct["HKG"] == pytest.approx(16.572, abs=1e-3)
     # not an equilibrium: the final round leaves 0.59 % excess demand (HKG)
     assert loop.full.residual == pytest.approx(0.00593, abs=5e-5)
+    f = loop.full
+    assert f.spending.sum() / f.output.sum() == pytest.approx(0.99614, abs=5e-5)  # no κ
+    assert np.abs(f.trade.sum(axis=0) / f.spending - 1).max() == pytest.approx(0.0525, abs=5e-4)
     assert "not an exact equilibrium" in loop.summary()
 
 
