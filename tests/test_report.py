@@ -26,6 +26,13 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return int(exc.value.code or 0), out.out, out.err
 
 
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No data folder from the environment (GE would run) and caches in tmp."""
+    monkeypatch.delenv("TECHTIES_DATA", raising=False)
+    monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture()
 def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No network: every request fails as an unreachable host would."""

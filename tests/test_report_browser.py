@@ -24,6 +24,13 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No data folder from the environment (GE would run) and caches in tmp."""
+    monkeypatch.delenv("TECHTIES_DATA", raising=False)
+    monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
 def _small_store(store: Store) -> None:
     rows = []
     for year, china in {2021: 60e9, 2022: 58e9, 2023: 52e9, 2024: 51e9}.items():
