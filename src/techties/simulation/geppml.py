@@ -240,6 +240,31 @@ def solve_geppml(
     )
 
 
+def solve_as_onesector(
+    trade: Any,
+    cost_change: Any,
+    *,
+    sigma: float,
+    tariff_change: Any,
+    tariff: Any,
+    imbalance: str,
+    countries: Sequence[str] | None,
+    reference: int | str | None,
+) -> OneSectorResult:
+    """``solve_onesector(..., method="geppml_book")``: check what the book's loop models."""
+    if tariff is not None or tariff_change is not None or imbalance != "multiplicative":
+        raise ConfigError(
+            "method='geppml_book' (the Advanced Guide's loop) has no tariffs and only "
+            "multiplicative imbalance",
+            hint="use method='exact' for tariffs or additive imbalance",
+        )
+    if reference is None:
+        raise ConfigError("method='geppml_book' needs a reference country",
+                          hint="the Advanced Guide uses reference='DEU'")
+    return solve_geppml(trade, cost_change, sigma=sigma, reference=reference,
+                        countries=countries)
+
+
 def _equilibrium(
     x: np.ndarray, chat: np.ndarray, sig: float, fit: FixedEffects, y0: np.ndarray,
     e0: np.ndarray, *, iterations: int

@@ -389,10 +389,12 @@ def solve_onesector(
     if method not in METHODS:
         raise ConfigError(f"method {method!r} is not known. " + did_you_mean(str(method), METHODS))
     if method == "geppml_book":
-        return _solve_book(trade, cost_change, sigma=sigma, tariff_change=tariff_change,
-                           tariff=tariff, imbalance=imbalance, countries=countries,
-                           reference=reference if reference is not None else
-                           (options.reference if options else None))
+        from techties.simulation.geppml import solve_as_onesector
+
+        ref_book = reference if reference is not None else (options.reference if options else None)
+        return solve_as_onesector(trade, cost_change, sigma=sigma, tariff_change=tariff_change,
+                                  tariff=tariff, imbalance=imbalance, countries=countries,
+                                  reference=ref_book)
     opts = options or SolverOptions()
     labels = _labels(countries, np.shape(trade)[0] if np.ndim(trade) == 2 else 0)
     ref = _reference(reference if reference is not None else opts.reference, labels)
@@ -419,32 +421,6 @@ def solve_onesector(
         reference=None if ref is None else labels[ref],
         options=opts,
     )
-
-
-def _solve_book(
-    trade: Any,
-    cost_change: Any,
-    *,
-    sigma: float,
-    tariff_change: Any,
-    tariff: Any,
-    imbalance: str,
-    countries: Sequence[str] | None,
-    reference: int | str | None,
-) -> OneSectorResult:
-    from techties.simulation.geppml import solve_geppml
-
-    if tariff is not None or tariff_change is not None or imbalance != "multiplicative":
-        raise ConfigError(
-            "method='geppml_book' (the Advanced Guide's loop) has no tariffs and only "
-            "multiplicative imbalance",
-            hint="use method='exact' for tariffs or additive imbalance",
-        )
-    if reference is None:
-        raise ConfigError("method='geppml_book' needs a reference country",
-                          hint="the Advanced Guide uses reference='DEU'")
-    return solve_geppml(trade, cost_change, sigma=sigma, reference=reference,
-                        countries=countries)
 
 
 def _labels(countries: Sequence[str] | None, n: int) -> list[str]:
