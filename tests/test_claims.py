@@ -475,3 +475,24 @@ def test_tariff_incidence_rule_reads_one_plus_beta_p(
     assert v.status == status
     assert v.figure("pass_through") == pytest.approx(1 + beta_p)
     assert v.figure("conf_low") == pytest.approx(1 + low)
+
+
+def test_import_reliance_stays_unverifiable_but_shows_the_us_share(store: Store) -> None:
+    pytest.importorskip("techties.indicators.decoupling")
+    need_table(store, "indicators")
+    rows = [
+        {"reporter": "CHN", "partner": "USA", "flow": "import", "year": y, "product_code": "TOTAL",
+         "product_level": 0, "value_usd": v}
+        for y, v in ((2017, 154.44e9), (2023, 165.16e9))
+    ]  # fmt: skip
+    write_rows(store, "trade_flows", flows(rows))
+    write_rows(
+        store,
+        "indicators",
+        indicators("TM.VAL.MRCH.CD.WT", {("CHN", 2017): 1843.79e9, ("CHN", 2023): 2556.94e9}),
+    )
+    v = check_claim(store, "china-hightech-relies-on-imports", strict=True)
+    assert v.status == "unverifiable"  # the foreign value-added share is still missing
+    assert v.figure("us_share_base") == pytest.approx(8.376, abs=0.001)
+    assert v.figure("us_share_last") == pytest.approx(6.459, abs=0.001)
+    assert len(v.provenance_ids) == 2

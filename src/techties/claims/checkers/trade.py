@@ -23,6 +23,7 @@ from techties.claims.base import (
     three_way,
 )
 from techties.claims.verdict import Figure, Verdict
+from techties.errors import TechtiesError
 from techties.store import Store
 
 BASE_YEAR = 2017
@@ -309,13 +310,16 @@ class ChinaImportReliance(Checker):
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        fva = layer(
-            "techties.indicators.exposure",
-            "foreign_value_added_share",
-            needed_for="the foreign value-added share of China's exports; no source reads "
-            "tech-gvc/dva_gtrade.dta (WIOD) or the OECD TiVA extract yet, and China's imports of "
-            "HS 8541/8542 by partner are not staged",
-        )
+        try:
+            fva = layer(
+                "techties.indicators.exposure",
+                "foreign_value_added_share",
+                needed_for="the foreign value-added share of China's exports; no source reads "
+                "tech-gvc/dva_gtrade.dta (WIOD) or the OECD TiVA extract yet, and China's imports "
+                "of HS 8541/8542 by partner are not staged",
+            )
+        except Missing as m:
+            return self._context_only(store, m)
         partner_shares = layer(
             "techties.indicators.shares",
             "partner_shares",
@@ -357,3 +361,30 @@ class ChinaImportReliance(Checker):
             evidence=f,
             chart=None,
         )
+
+    def _context_only(self, store: Store, m: Missing) -> Verdict:
+        """Unverifiable, with the US share of China's total imports as context where stored."""
+        v = Verdict.unverifiable(self.claim_id, m.reason, m.what, method=self.method)
+        try:
+            total = layer("techties.indicators.decoupling", "share_of_total_imports", needed_for="")
+            res = total(store, reporter="CHN", partner="USA", base_year=BASE_YEAR)
+        except (Missing, TechtiesError):
+            return v
+        t = res.tidy().sort_values("year")
+        last = t.iloc[-1]
+        base = t[t["year"] == BASE_YEAR]
+        if not base.empty:
+            v.figures.append(
+                Figure("us_share_base", f"US share of China's imports, all goods {BASE_YEAR}",
+                       100 * float(base["share"].iloc[0]), "%")
+            )  # fmt: skip
+        v.figures.append(
+            Figure("us_share_last", f"US share of China's imports, all goods {int(last['year'])}",
+                   100 * float(last["share"]), "%")
+        )  # fmt: skip
+        v.missing += (
+            " Shown for context: the US share of all of China's imports, which is not the "
+            "component share the rule needs."
+        )
+        v.evidence, v.provenance_ids = t, list(res.provenance_ids)
+        return v
