@@ -10,20 +10,24 @@ Each release zip holds ``BACI_HS17_Y2017_V202201.csv``-style files next to
 Canonical rows: reporter = exporter ``i``, partner = importer ``j``, flow = ``export``,
 value_usd = 1000·v, quantity = q with unit ``t``, value_basis ``FOB``.
 
-Large files (10M+ rows) are loaded by the store's CSV plan (:meth:`Baci.csv_plan`); ``read``
-streams the same file in blocks and is what reports bad rows by file, row and column.
+Large files (10M+ rows) are loaded by the store's CSV plan (:meth:`Baci.csv_plan`): Polars'
+streaming CSV reader maps and checks every row and writes one Parquet part per file, which the
+store keeps beside its database file (see :mod:`techties.store.parts`). ``read`` streams the same
+file in blocks and is what reports bad rows by file, row and column.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -105,13 +109,6 @@ def _check_header(path: Path) -> None:
             column=missing[0] if missing else None,
             expected="the BACI header t,i,j,k,v,q",
         )
-
-
-def _padded_na(path: Path) -> bool:
-    """True if the file pads ``NA`` quantities with spaces (some releases write ``   NA``)."""
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    return re.search(rb",[ \t]+NA[ \t]*\r?$", head, re.MULTILINE) is not None
 
 
 def _products(k: pd.Series, path: Path, header: int) -> pd.Series:
@@ -271,55 +268,116 @@ class Baci(Source):
         return _unpack(archive, dest, years)
 
     def csv_plan(self, path: Path) -> CsvPlan:
-        """Direct load by the store: the same mapping as :func:`iter_batches`, in SQL."""
+        """Direct load by the store: the same mapping as :func:`iter_batches`, as a Parquet part.
+
+        Per row the part keeps reporter, partner (ISO3, dictionary-encoded), year, product_code,
+        value_usd (= 1000·v) and quantity; the columns that are the same for the whole file
+        (source, flow, classification, vintage, product_level, units, basis) are constants of the
+        part. Unknown country codes, non-numeric values, product codes outside 0–999999 and
+        missing t/i/j/k/v reject the load (the reader then names the row).
+        """
         _check_header(path)
         codes_file = country_codes_file(path)
-        table = country_table(codes_file)
-        lookup = pa.table(
-            {
-                "code": pa.array([int(c) for c in table], pa.int32()),
-                "iso3": pa.array(list(table.values()), pa.string()),
-            }
-        )
         vintage, _ = release(path)
-        padded = _padded_na(path)
-        q = "trim(src.q)"
-        quantity = (
-            f"CASE WHEN {q} = 'NA' OR {q} = '' THEN NULL ELSE CAST({q} AS DOUBLE) END"
-            if padded
-            else "src.q"
-        )
         return CsvPlan(
             path=path,
-            columns={
-                "t": "SMALLINT",
-                "i": "INTEGER",
-                "j": "INTEGER",
-                "k": "INTEGER",
-                "v": "DOUBLE",
-                "q": "VARCHAR" if padded else "DOUBLE",
-            },
-            select={
+            write=_part_writer(path, country_table(codes_file), padded=_padded(path)),
+            columns=PART_COLUMNS,
+            constants={
                 "source": "'baci'",
-                "reporter": "coalesce(ci.iso3, error('unknown exporter code'))",
-                "partner": "coalesce(cj.iso3, error('unknown importer code'))",
                 "flow": "'export'",
-                "year": "src.t",
                 "month": "NULL",
                 "classification": "'HS'",
                 "vintage": "NULL" if vintage is None else f"'{vintage}'",
-                "product_code": "CASE WHEN src.k BETWEEN 0 AND 999999 "
-                "THEN lpad(CAST(src.k AS VARCHAR), 6, '0') ELSE error('bad product code') END",
                 "product_level": "6",
-                "value_usd": "coalesce(src.v, error('missing value')) * 1000.0",
-                "quantity": quantity,
                 "quantity_unit": "'t'",
                 "duties_usd": "NULL",
                 "value_basis": "'FOB'",
             },
-            joins="LEFT JOIN baci_codes AS ci ON ci.code = src.i "
-            "LEFT JOIN baci_codes AS cj ON cj.code = src.j",
-            lookups={"baci_codes": lookup},
-            nullstr=("", "NA"),
+            not_null=("reporter", "partner", "year", "product_code", "value_usd"),
+            batches=lambda: iter_batches(path),
             details={"country_codes": codes_file.name},
         )
+
+
+#: columns a BACI part stores per row (canonical name → canonical SQL type)
+PART_COLUMNS = {
+    "reporter": "VARCHAR",
+    "partner": "VARCHAR",
+    "year": "SMALLINT",
+    "product_code": "VARCHAR",
+    "value_usd": "DOUBLE",
+    "quantity": "DOUBLE",
+}
+#: CSV types of the direct load; unsigned codes so a sign is a parse error, not an index
+_TYPES = {"t": pl.Int16, "i": pl.UInt32, "j": pl.UInt32, "k": pl.UInt32, "v": pl.Float64}
+
+
+def _padded(path: Path) -> bool:
+    """True if fields carry blanks (some releases pad numbers and ``NA`` with spaces)."""
+    with open(path, "rb") as fh:
+        fh.readline()
+        head = fh.read(1 << 16)
+    return re.search(rb"[ \t]", head) is not None
+
+
+def _complete_tail(path: Path) -> bool:
+    """True if the last line has all six fields (a cut-off download fails this)."""
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 4096))
+        lines = fh.read().rstrip(b"\r\n").splitlines()
+    return bool(lines) and lines[-1].count(b",") == len(COLUMNS) - 1
+
+
+@lru_cache(maxsize=1)
+def _hs6_codes() -> pl.Series:
+    """``"000000"`` … ``"999999"``: position k holds product k as 6 digits (leading zeros)."""
+    return pl.int_range(1_000_000, 2_000_000, eager=True).cast(pl.String).str.slice(1)
+
+
+def _country_slots(codes: dict[str, str]) -> pl.Series:
+    """Position c holds the ISO3 of BACI code c (an Enum); codes not in the list hold null."""
+    iso = pl.Enum(sorted(set(codes.values())))
+    slots: list[str | None] = [None] * (max(int(c) for c in codes) + 1)
+    for code, name in codes.items():
+        slots[int(code)] = name
+    return pl.Series("iso3", slots, dtype=iso)
+
+
+def _part_writer(path: Path, codes: dict[str, str], *, padded: bool) -> Callable[[Path], None]:
+    """CSV → canonical Parquet columns with Polars' streaming engine (memory flat in rows).
+
+    Codes become positions: ``reporter = slots[i]`` (null for a code missing from the list,
+    out-of-range raises), ``product_code = hs6[k]`` (k above 999999 raises). Nulls are then
+    caught by the store's ``not_null`` check on the Parquet statistics.
+    """
+
+    def write(target: Path) -> None:
+        if not _complete_tail(path):
+            raise SourceFormatError(path, "the last line does not have six fields")
+        slots, hs6 = pl.lit(_country_slots(codes)), pl.lit(_hs6_codes())
+        if padded:  # read text, strip blanks, then convert strictly
+            col = {c: pl.col(c).str.strip_chars() for c in COLUMNS}
+            num = {c: col[c].cast(t, strict=True) for c, t in _TYPES.items()}
+            blank = col["q"].is_in(["NA", ""])
+            num["q"] = pl.when(blank).then(None).otherwise(col["q"]).cast(pl.Float64, strict=True)
+            schema: dict[str, pl.DataType | type[pl.DataType]] = dict.fromkeys(COLUMNS, pl.String)
+        else:
+            num = {c: pl.col(c) for c in COLUMNS}
+            schema = {**_TYPES, "q": pl.Float64}
+        frame = pl.scan_csv(path, schema=schema, null_values=["", "NA"], quote_char='"')
+        try:
+            frame.select(
+                slots.gather(num["i"]).alias("reporter"),
+                slots.gather(num["j"]).alias("partner"),
+                num["t"].alias("year"),
+                hs6.gather(num["k"]).alias("product_code"),
+                (num["v"] * 1000.0).alias("value_usd"),
+                num["q"].alias("quantity"),
+            ).sink_parquet(target, compression="lz4", statistics=True)
+        except pl.exceptions.PolarsError as exc:
+            raise SourceFormatError(
+                path, f"the direct load rejected a value: {str(exc).splitlines()[0]}"
+            ) from exc
+
+    return write

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,19 +249,23 @@ def require_no_blanks(s: pd.Series, path: Path, column: str, *, header_rows: int
 # -- direct CSV loading (large files) ---------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class CsvPlan:
-    """How the store may load a large CSV with its own parallel reader instead of ``read``.
+    """How the store may load a large CSV as one Parquet *part* instead of inserting rows.
 
-    The store runs ``INSERT INTO <table> SELECT <select> FROM read_csv(path) AS src <joins>``
-    with ``lookups`` registered as relations, then evaluates every ``checks`` condition (SQL over
-    the canonical columns, true = bad row) on the rows it wrote. If the load or any check fails,
-    the store calls the source's ``read`` on the file, which names file, row and column.
+    ``write(target)`` converts the whole file (streaming, memory flat in rows) into a Parquet file
+    at ``target`` holding the per-row canonical ``columns`` (name → canonical SQL type); it raises
+    on any value it cannot convert or map. Columns that are the same for every row of the file
+    (source, flow, vintage…) are not written per row: ``constants`` gives their SQL literal and the
+    store's view adds them. ``not_null`` columns are checked from the part's Parquet statistics.
+    If the conversion or a check fails, the store writes the part from ``batches`` instead (the
+    source's validating reader, streamed: canonical tables, block by block), which raises the
+    error naming file, row and column — or accepts what the fast path could not (blank lines).
+    Without ``batches`` the store calls the source's ``read`` to name the bad row.
     """
 
     path: Path
-    columns: dict[str, str]  # CSV columns in file order → SQL type
-    select: dict[str, str]  # canonical column → SQL expression over `src` and the lookups
-    joins: str = ""
-    lookups: dict[str, pa.Table] = field(default_factory=dict)
-    checks: dict[str, str] = field(default_factory=dict)
-    nullstr: tuple[str, ...] = ("",)
+    write: Callable[[Path], None]
+    columns: dict[str, str]  # part column → canonical SQL type
+    constants: dict[str, str] = field(default_factory=dict)  # canonical column → SQL literal
+    not_null: tuple[str, ...] = ()
+    batches: Callable[[], Iterator[pa.Table]] | None = None
     details: dict[str, object] = field(default_factory=dict)

@@ -87,11 +87,12 @@ def ingest_files(
 
 
 def _ingest_plan(store: Store, source: Source, path: Path, *, replace: bool) -> IngestResult:
-    """Direct CSV load for large files (the source offers ``csv_plan``).
+    """Direct CSV load for large files (the source offers ``csv_plan``): one Parquet part.
 
     A file can only repeat an earlier ingest if its size matches one; otherwise it is hashed on
-    a second thread while DuckDB parses it. A rejected load is diagnosed by ``source.read``,
-    which raises the file/row/column error (the transaction then rolls back).
+    a second thread while the plan converts it. A rejected load is diagnosed by the plan's
+    streamed reader (or ``source.read``), which raises the file/row/column error (the
+    transaction then rolls back and the part is deleted).
     """
     nbytes = path.stat().st_size
     same_size = store.scalar(
