@@ -187,6 +187,35 @@ def test_table2_distance_puzzle(app1: pd.DataFrame) -> None:
     assert 100 * change == pytest.approx(-2.75, abs=0.05)
 
 
+@pytest.mark.slow
+def test_table2_intra_national_distance(app1: pd.DataFrame) -> None:
+    d = app1.copy()
+    intl = d["exporter"] != d["importer"]
+    d["ln_DIST_INTL"] = np.log(d["DIST"]) * intl
+    d["ln_DIST_INTRA"] = np.log(d["DIST"]) * ~intl
+    d["SMCTRY"] = (~intl).astype(float)
+    base = dict(by_year=("ln_DIST_INTL",), years=YEARS, separation="fe")
+    c3 = fit(d, regressors=("CNTG", "LANG", "CLNY", "ln_DIST_INTRA"), **base)
+    close(c3, "ln_DIST_INTRA", -0.488)
+    close(c3, "ln_DIST_INTL_1986", -0.980)
+    close(c3, "ln_DIST_INTL_2006", -0.872)
+    c4 = fit(d, regressors=("CNTG", "LANG", "CLNY", "ln_DIST_INTRA", "SMCTRY"), **base)
+    close(c4, "ln_DIST_INTRA", -0.602)
+    close(c4, "SMCTRY", 1.689)
+    close(c4, "ln_DIST_INTL_1986", -0.857)
+    close(c4, "ln_DIST_INTL_2006", -0.754)
+    c5 = fit(
+        d,
+        regressors=("CNTG", "LANG", "CLNY"),
+        fixed_effects=("exporter_time", "importer_time", "domestic_by_country"),
+        **base,
+    )
+    for y, pub in zip(YEARS, [-0.910, -0.879, -0.860, -0.833, -0.829, -0.811], strict=True):
+        close(c5, f"ln_DIST_INTL_{y}", pub)
+    for term, pub in [("CNTG", 0.442), ("LANG", 0.241), ("CLNY", -0.220)]:
+        close(c5, term, pub)
+
+
 # ---------------------------------------------------------------- Table 3 (RTA effects)
 @pytest.mark.slow
 def test_table3_rta_without_pair_fe(app3: pd.DataFrame) -> None:
