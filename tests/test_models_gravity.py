@@ -24,7 +24,12 @@ import pytest
 
 from conftest import shared
 from techties.errors import ModelError
-from techties.models.gravity import GravitySpec, fit_gravity, load_coefficients
+from techties.models.gravity import (
+    GravitySpec,
+    add_size_and_remoteness,
+    fit_gravity,
+    load_coefficients,
+)
 
 YEARS = tuple(range(1986, 2007, 4))
 GRAV = ("ln_dist", "cntg", "lang", "clny")
@@ -46,9 +51,7 @@ def fit(data: pd.DataFrame, **kw) -> object:
 @pytest.fixture(scope="module")
 def app1() -> pd.DataFrame:
     d = pd.read_stata(shared("trade-agtpa", "Chapter1Application1.dta"))
-    d["ln_Y"] = np.log(d.groupby(["exporter", "year"])["trade"].transform("sum"))
-    d["ln_E"] = np.log(d.groupby(["importer", "year"])["trade"].transform("sum"))
-    return d
+    return add_size_and_remoteness(d)
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +158,20 @@ def test_table1_traditional_gravity(app1: pd.DataFrame) -> None:
         close(ols1, term, pub, 1e-5)
     # clustered SE (pair) vs the 2022 replication's 0.027340 (Stata cluster convention)
     assert ols1.se("ln_DIST") == pytest.approx(0.027340, abs=2e-4)
+    rem = ("ln_Y", "ln_E", "ln_REM_EXP", "ln_REM_IMP")
+    ols2 = fit(app1, regressors=(*regs, *rem), estimator="ols", fixed_effects=(), **base)
+    for term, pub in [
+        ("ln_DIST", -1.185),
+        ("CNTG", 0.247),
+        ("LANG", 0.739),
+        ("CLNY", 0.842),
+        ("ln_Y", 1.164),
+        ("ln_E", 0.903),
+        ("ln_REM_EXP", 0.972),
+        ("ln_REM_IMP", 0.274),
+        ("Intercept", -35.219),
+    ]:
+        close(ols2, term, pub)
     ols3 = fit(app1, regressors=regs, estimator="ols", **base)
     for term, pub in [("ln_DIST", -1.216), ("CNTG", 0.223), ("LANG", 0.661), ("CLNY", 0.670)]:
         close(ols3, term, pub)

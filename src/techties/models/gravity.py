@@ -44,6 +44,7 @@ from techties.results import compare, json_safe
 __all__ = [
     "GravityResult",
     "GravitySpec",
+    "add_size_and_remoteness",
     "compare",
     "fit_gravity",
     "load_coefficients",
@@ -261,6 +262,36 @@ def _fe_column(df: pd.DataFrame, spec: GravitySpec, name: str, domestic: pd.Seri
         check_columns(df, [name], "fixed effect (or one of " + ", ".join(FE_KEYWORDS) + ")")
         return name
     return col
+
+
+def add_size_and_remoteness(
+    data: pd.DataFrame,
+    *,
+    distance: str = "DIST",
+    exporter: str = "exporter",
+    importer: str = "importer",
+    year: str = "year",
+    outcome: str = "trade",
+) -> pd.DataFrame:
+    """Add ``ln_Y``, ``ln_E``, ``ln_REM_EXP``, ``ln_REM_IMP`` (Advanced Guide ch. 1, Table 1).
+
+    ``Y_it = Σ_j X_ijt`` and ``E_jt = Σ_i X_ijt`` over all flows incl. domestic;
+    ``REM_EXP_it = Σ_j DIST_ij / (E_jt / E_t)`` and ``REM_IMP_jt = Σ_i DIST_ij / (Y_it / Y_t)``
+    with world totals ``E_t = Σ_j E_jt``, ``Y_t = Σ_i Y_it``. Call on the full panel (domestic
+    flows included) before filtering.
+    """
+    check_columns(data, [distance, exporter, importer, year, outcome], "column")
+    d = data.copy()
+    d["_Y"] = d.groupby([exporter, year])[outcome].transform("sum")
+    d["_E"] = d.groupby([importer, year])[outcome].transform("sum")
+    e_world = d.drop_duplicates([importer, year]).groupby(year)["_E"].sum()
+    y_world = d.drop_duplicates([exporter, year]).groupby(year)["_Y"].sum()
+    re = d[distance] / (d["_E"] / d[year].map(e_world))
+    ri = d[distance] / (d["_Y"] / d[year].map(y_world))
+    d["ln_Y"], d["ln_E"] = np.log(d["_Y"]), np.log(d["_E"])
+    d["ln_REM_EXP"] = np.log(re.groupby([d[exporter], d[year]]).transform("sum"))
+    d["ln_REM_IMP"] = np.log(ri.groupby([d[importer], d[year]]).transform("sum"))
+    return d.drop(columns=["_Y", "_E"])
 
 
 def fit_gravity(data: pd.DataFrame, spec: GravitySpec) -> GravityResult:
