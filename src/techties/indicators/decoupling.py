@@ -195,7 +195,12 @@ class DecouplingResult(IndicatorResult):
         return charts.finish(
             layer,
             title=self.title,
-            subtitle="Share of imports, % (label: change since the base year, pp)",
+            subtitle=(
+                "Share of the listed partners' total (not world), %"
+                if self.params.get("denominator") == "partners"
+                else "Share of imports, %"
+            )
+            + "; label: change since the base year, pp",
             source=self.source,
         )
 

@@ -123,7 +123,7 @@ def wave_markers(start: str | None = None, end: str | None = None) -> Any:
     if not waves:
         return alt.Chart(alt.Data(values=[{}])).mark_point(opacity=0)
     span = (pd.Timestamp(end or waves[-1][0]) - pd.Timestamp(start or waves[0][0])).days
-    gap = max(30, span // 40)  # about one label width
+    gap = max(30, span // 28)  # about one label width
     groups: list[list[tuple[str, str]]] = []
     for d, k in waves:
         if groups and (pd.Timestamp(d) - pd.Timestamp(groups[-1][0][0])).days < gap:
