@@ -101,8 +101,9 @@ def materialise_panel(
     For panels too large for a DataFrame (BACI scale): one aggregation to the partner grain
     (``{prefix}v``, dropped at the end), then from it ``{prefix}concentration`` (the totals,
     HHI and top-supplier share of each reporter × product × period), ``{prefix}shares`` (every
-    partner's share of that total: the "partners" denominator; the world total and members of
-    a listed aggregate are left out) and ``{prefix}chokepoints``. Same formulas as
+    partner's value and share of that total, the "partners" denominator; the source and the
+    total are in the concentration table; the world total and members of a listed aggregate
+    are left out) and ``{prefix}chokepoints``. Same formulas as
     :func:`supplier_concentration`, :func:`chokepoints` and
     :func:`techties.indicators.shares.partner_shares`. Returns the row count of each table.
     """
@@ -142,8 +143,8 @@ def materialise_panel(
     )
     if shares:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {prefix}shares AS SELECT v.source, v.reporter, v.year, "
-            f"nullif(v.mkey, 0)::TINYINT AS month, v.product, v.partner, v.value_usd, c.total_usd, "
+            f"CREATE OR REPLACE TEMP TABLE {prefix}shares AS SELECT v.reporter, v.year, "
+            f"nullif(v.mkey, 0)::TINYINT AS month, v.product, v.partner, v.value_usd, "
             f"v.value_usd / c.total_usd AS share FROM {prefix}v v "
             f"JOIN {prefix}concentration c USING ({keys})"
         )
