@@ -116,7 +116,8 @@ def test_trade_without_borders_first_stage(tmp_path: Path) -> None:
     assert json.dumps(r.to_dict())  # JSON-safe
     assert "INTL_BRDR" in r.summary() and "N = 4,761" in r.summary()
     chart = r.plot().to_dict()
-    assert "vconcat" in chart or "layer" in chart or "title" in chart
+    assert len(chart["layer"]) == 3  # CI rules, points, zero line
+    assert len(chart["datasets"][next(iter(chart["datasets"]))]) == 3  # one row per term
 
 
 def test_load_coefficients_rejects_bad_file(tmp_path: Path) -> None:

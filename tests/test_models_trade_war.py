@@ -54,7 +54,9 @@ def test_event_study_recovers_known_effect() -> None:
     assert t.loc[[0, 1, 2, 3], "estimate"].between(-0.5, -0.3).all()
     assert t.loc[[-3, -2], "estimate"].abs().max() < 0.1
     assert (t["conf_low"] < t["estimate"]).all() and "k=+2" in r.summary()
-    assert "layer" in r.plot().to_dict()["vconcat"][0] if "vconcat" in r.plot().to_dict() else True
+    chart = r.plot().to_dict()
+    assert len(chart["layer"]) == 4  # band, line, zero rule, treatment-start rule
+    assert chart["title"]["text"] == "Event study of imports around the tariff dates"
 
 
 def test_event_study_ols_and_saturated_agree_on_synthetic() -> None:
