@@ -10,35 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from techties import __version__, config
+from techties.cli.app import CsvOpt, JsonOpt, StoreOpt, app
+from techties.cli.app import fmt as _fmt
+from techties.cli.app import open_store_cli as _open
 from techties.cli.output import console, emit_json, fail, print_frame
 from techties.errors import ConfigError, TechtiesError
-
-app = typer.Typer(
-    name="techties",
-    help="Evidence and simulation engine for US–China technology and trade ties.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--store", help=config.SETTINGS["store"].help, envvar="TECHTIES_STORE", show_default=False
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
-CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV output.")]
-
-
-def _fmt(json_: bool, csv: bool = False) -> str:
-    return "json" if json_ else "csv" if csv else "table"
-
-
-def _open(store: Path | None, *, read_only: bool = False) -> Any:
-    from techties.store import open_store
-
-    return open_store(store, read_only=read_only)
 
 
 @app.callback(invoke_without_command=True)
@@ -211,11 +187,6 @@ def _register_command_modules() -> None:
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("cmd_"):
             importlib.import_module(f"techties.cli.{info.name}")
-    from techties.cli.app import app as area_app  # cmd_* modules decorate this Typer
-
-    for cmd in area_app.registered_commands:
-        if cmd not in app.registered_commands:
-            app.registered_commands.append(cmd)
 
 
 _register_command_modules()
