@@ -227,3 +227,19 @@ def test_padded_numbers_and_cut_last_line(store: Store, tmp_path: Path) -> None:
         ingest_files(store, "baci", [cut])
     assert err.value.path == str(cut) and "Expected 6 columns, got 5" in str(err.value)
     assert store.count("trade_flows") == 4 and len(_files(store)) == 1
+
+
+def test_cli_ingest_sql_and_export_over_parts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from techties.cli.main import app
+
+    runner, db, out = CliRunner(), str(tmp_path / "s.duckdb"), tmp_path / "flows.parquet"
+    res = runner.invoke(app, ["ingest", "baci", str(BACI), "--store", db])
+    assert res.exit_code == 0, res.output
+    q = "SELECT reporter, value_usd FROM trade_flows WHERE partner = 'USA' ORDER BY value_usd"
+    res = runner.invoke(app, ["sql", q, "--store", db, "--csv"])
+    assert res.stdout.splitlines() == ["reporter,value_usd", "CHN,12500.0", "FRA,900125.0", "S19,5000000.0"]
+    res = runner.invoke(app, ["export", "trade_flows", "--parquet", str(out), "--store", db])
+    assert res.exit_code == 0, res.output
+    assert pq.read_table(out).num_rows == 4
