@@ -95,6 +95,17 @@ def download_all(store: Store, *, quiet: bool = False) -> int:
     return done
 
 
+def data_folder(store: Store, data: Path | None) -> Path | None:
+    """The data folder to read model inputs from: the one given, else the one the store was
+    last built from (``techties report --data``), if it still exists."""
+    if data is not None:
+        return data
+    remembered = store.get_meta("data_folder")
+    if remembered and Path(remembered).is_dir():
+        return Path(remembered)
+    return None
+
+
 @app.command()
 def report(
     data: DataOpt = None,
@@ -114,10 +125,12 @@ def report(
     with open_store_cli(store) as st:
         if data is not None:
             new = ingest_data_folder(st, data, quiet=json_)
+            st.set_meta("data_folder", str(data.resolve()))
             if not json_:
                 console.print(f"{new} new file(s) ingested from {data}")
         elif not store_has_data(st):
             new = download_all(st, quiet=json_)
+        data = data_folder(st, data)
         if not store_has_data(st):
             raise ConfigError(
                 f"The store {st.path} holds no data to check claims with.", hint=NO_DATA_HINT
@@ -145,7 +158,7 @@ def claims(store: StoreOpt = None, data: DataOpt = None, json_: JsonOpt = False)
     from techties.report.build import verdict_frame
 
     with open_store_cli(store) as st:
-        verdicts = check_all(st, data=data)
+        verdicts = check_all(st, data=data_folder(st, data))
     if json_:
         emit_json(
             [
@@ -168,7 +181,7 @@ def check(
     from techties.claims import check_claim
 
     with open_store_cli(store) as st:
-        verdict = check_claim(st, claim_id, data=data)
+        verdict = check_claim(st, claim_id, data=data_folder(st, data))
         prov = st.provenance(verdict.provenance_ids) if verdict.provenance_ids else None
     if json_:
         d = verdict.to_dict()

@@ -136,6 +136,19 @@ class Store:
             rows.append({"table": name, "kind": "view" if view else "table", "rows": int(n or 0)})
         return pd.DataFrame(rows, columns=["table", "kind", "rows"])
 
+    def get_meta(self, key: str) -> str | None:
+        """A fact recorded about this store (``store_meta``), or None."""
+        value = self.scalar("SELECT value FROM store_meta WHERE key = ?", [key])
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about this store (e.g. ``data_folder``)."""
+        self._check_writable()
+        self.con.execute(
+            "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
+            [key, value],
+        )
+
     def has_table(self, name: str) -> bool:
         return name in set(self.tables()["table"])
 
