@@ -37,6 +37,10 @@ REROUTE_SHARE_DROP_PP = 2.0
 REROUTE_GROWTH_PCT = 20.0
 REROUTE_END = 2024
 FVA_MIN_PCT, US_COMPONENT_MIN_PCT = 15.0, 10.0
+#: exporters shown beside China in the value-added chart
+FVA_PEERS = ("CHN", "USA", "JPN", "KOR", "TWN")
+WIOD_LOAD = "ingest tech-gvc/dva_gtrade.dta (source wiod_dva) with `techties report --data DIR`"
+COMPONENTS = ("8541", "8542")
 LOAD_FLOWS = "ingest US import flows (trade-flows/) with `techties report --data DIR`"
 
 
@@ -303,88 +307,140 @@ class ChinaImportReliance(Checker):
     name = "china_import_reliance"
     claim_id = "china-hightech-relies-on-imports"
     method = (
-        "Reads the foreign value-added share of China's gross exports (WIOD via the exposure "
-        "indicator) and the US share of China's imports of HS 8541/8542 components (shares "
-        f"indicator). Supported when the first is ≥ {FVA_MIN_PCT:.0f} % and the second ≥ "
-        f"{US_COMPONENT_MIN_PCT:.0f} %; contradicted when the first is below {FVA_MIN_PCT:.0f} %."
+        "Computes the foreign value-added share of China's gross exports, 1 − ΣDVA / Σgross "
+        "exports over partners (WIOD 2016 via icio, indicators.gvc.foreign_value_added_share), "
+        "and the US share of China's imports of HS 8541/8542 components where China-reported "
+        f"imports by partner are stored. Supported when the first is ≥ {FVA_MIN_PCT:.0f} % and "
+        f"the second ≥ {US_COMPONENT_MIN_PCT:.0f} %; contradicted when the first is below "
+        f"{FVA_MIN_PCT:.0f} %; mixed otherwise, including when the US share is not in the data."
     )
 
     def evaluate(self, store: Store) -> Verdict:
+        fva = layer(
+            "techties.indicators.gvc",
+            "foreign_value_added_share",
+            needed_for="the foreign value-added share of China's exports",
+        )
         try:
-            fva = layer(
-                "techties.indicators.exposure",
-                "foreign_value_added_share",
-                needed_for="the foreign value-added share of China's exports; no source reads "
-                "tech-gvc/dva_gtrade.dta (WIOD) or the OECD TiVA extract yet, and China's imports "
-                "of HS 8541/8542 by partner are not staged",
+            res = fva(store, exporter=[*FVA_PEERS])
+        except TechtiesError as exc:
+            return self._context_only(store, Missing("no_data", f"{exc} {WIOD_LOAD}"))
+        t = res.tidy()
+        chn = t[t["exporter"] == "CHN"].sort_values("year")
+        if chn.empty:
+            return self._context_only(
+                store, Missing("no_data", f"no WIOD value-added rows for China; {WIOD_LOAD}.")
             )
-        except Missing as m:
-            return self._context_only(store, m)
-        partner_shares = layer(
-            "techties.indicators.shares",
-            "partner_shares",
-            needed_for="US share of China's component imports",
-        )
-        f = fva(store, exporter="CHN").tidy()
-        fva_last = f.sort_values("year").iloc[-1]
-        s = partner_shares(
-            store,
-            reporter="CHN",
-            flow="import",
-            products=("8541", "8542"),
-            level=0,
-            partners=["USA"],
-        ).tidy()
-        s_last = s.sort_values("year").iloc[-1]
-        fva_pct, us_pct = 100 * float(fva_last["share"]), 100 * float(s_last["share"])
+        last = chn.iloc[-1]
+        year, fva_pct = int(last["year"]), float(last["share_pct"])
+        us_pct, us_year, us_ids = _us_component_share(store)
         status = three_way(
-            fva_pct >= FVA_MIN_PCT and us_pct >= US_COMPONENT_MIN_PCT, fva_pct < FVA_MIN_PCT
+            fva_pct >= FVA_MIN_PCT and us_pct is not None and us_pct >= US_COMPONENT_MIN_PCT,
+            fva_pct < FVA_MIN_PCT,
         )
+        first = chn.iloc[0]
+        figures = [
+            Figure("fva_pct", f"Foreign VA share of China's gross exports {year}", fva_pct, "%"),
+            Figure("fva_first_pct", f"Foreign VA share of China's gross exports "
+                   f"{int(first['year'])}", float(first["share_pct"]), "%"),
+            Figure("fva_usd_bn", f"Foreign VA in China's gross exports {year}",
+                   float(last["fva_usd_mn"]) / 1e3, "USD bn"),
+        ]  # fmt: skip
+        if us_pct is None:
+            us_text = (
+                "China-reported imports of HS 8541/8542 by partner are not in the store, so the "
+                "US part of these inputs cannot be measured and the claim's second half is "
+                "unverified"
+            )
+            ctx, _t, ctx_ids = _total_import_context(store)
+            figures += ctx
+            us_ids = ctx_ids
+            if ctx:
+                us_text += (
+                    f" (for context only: the US supplied {ctx[-1].value:.1f} % of all of "
+                    f"China's imports in {ctx[-1].label.split()[-2]})"
+                )
+        else:
+            figures.append(
+                Figure("us_component_pct", f"US share of China's HS 8541/8542 imports {us_year}",
+                       us_pct, "%")
+            )  # fmt: skip
+            us_text = f"the US supplied {us_pct:.1f} % of China's HS 8541/8542 imports in {us_year}"
         return Verdict(
             self.claim_id,
             status,  # type: ignore[arg-type]
-            rationale=f"Foreign value added is {fva_pct:.1f} % of China's exports ({int(fva_last['year'])}); the US supplies {us_pct:.1f} % of China's chip imports ({int(s_last['year'])}).",
-            figures=[
-                Figure(
-                    "fva_pct",
-                    f"Foreign VA share of China's exports {int(fva_last['year'])}",
-                    fva_pct,
-                    "%",
-                ),
-                Figure(
-                    "us_component_pct",
-                    f"US share of China's HS 8541/8542 imports {int(s_last['year'])}",
-                    us_pct,
-                    "%",
-                ),
-            ],
-            evidence=f,
-            chart=None,
+            rationale=(
+                f"Foreign value added was {fva_pct:.1f} % of China's gross exports in {year} "
+                f"({float(first['share_pct']):.1f} % in {int(first['year'])}; WIOD 2016, all "
+                f"goods and services, not high-tech only); {us_text}."
+            ),
+            figures=figures,
+            evidence=t,
+            provenance_ids=sorted(set(res.provenance_ids) | set(us_ids)),
+            chart=res.plot(),
         )
 
     def _context_only(self, store: Store, m: Missing) -> Verdict:
         """Unverifiable, with the US share of China's total imports as context where stored."""
         v = Verdict.unverifiable(self.claim_id, m.reason, m.what, method=self.method)
-        try:
-            total = layer("techties.indicators.decoupling", "share_of_total_imports", needed_for="")
-            res = total(store, reporter="CHN", partner="USA", base_year=BASE_YEAR)
-        except (Missing, TechtiesError):
+        figs, t, ids = _total_import_context(store)
+        if not figs:
             return v
-        t = res.tidy().sort_values("year")
-        last = t.iloc[-1]
-        base = t[t["year"] == BASE_YEAR]
-        if not base.empty:
-            v.figures.append(
-                Figure("us_share_base", f"US share of China's imports, all goods {BASE_YEAR}",
-                       100 * float(base["share"].iloc[0]), "%")
-            )  # fmt: skip
-        v.figures.append(
-            Figure("us_share_last", f"US share of China's imports, all goods {int(last['year'])}",
-                   100 * float(last["share"]), "%")
-        )  # fmt: skip
+        v.figures.extend(figs)
         v.missing += (
             " Shown for context: the US share of all of China's imports, which is not the "
             "component share the rule needs."
         )
-        v.evidence, v.provenance_ids = t, list(res.provenance_ids)
+        v.evidence, v.provenance_ids = t, ids
         return v
+
+
+def _total_import_context(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int]]:
+    """The US share of China's total imports (decoupling indicator), labelled as context."""
+    try:
+        total = layer("techties.indicators.decoupling", "share_of_total_imports", needed_for="")
+        res = total(store, reporter="CHN", partner="USA", base_year=BASE_YEAR)
+    except (Missing, TechtiesError):
+        return [], pd.DataFrame(), []
+    t = res.tidy().sort_values("year")
+    last = t.iloc[-1]
+    base = t[t["year"] == BASE_YEAR]
+    figs = []
+    if not base.empty:
+        figs.append(
+            Figure("us_share_base", f"US share of China's imports, all goods {BASE_YEAR} (context)",
+                   100 * float(base["share"].iloc[0]), "%")
+        )  # fmt: skip
+    figs.append(
+        Figure("us_share_last", f"US share of China's imports, all goods {int(last['year'])} "
+               "(context)", 100 * float(last["share"]), "%")
+    )  # fmt: skip
+    return figs, t, list(res.provenance_ids)
+
+
+def _us_component_share(store: Store) -> tuple[float | None, int | None, list[int]]:
+    """US share (%) of China-reported imports of HS 8541/8542 in the latest year with a world
+    total: ``100 · V[CHN ← USA] / V[CHN ← WLD]``; ``(None, None, [])`` when not stored."""
+    if not store.has_table("trade_flows"):
+        return None, None, []
+    where = (
+        "reporter = 'CHN' AND flow = 'import' AND classification = 'HS' AND month IS NULL "
+        "AND product_level = 4 AND product_code IN (SELECT unnest(?)) AND partner IN ('USA', 'WLD')"
+    )
+    params: list[object] = [list(COMPONENTS)]
+    df = store.df(
+        "SELECT year, sum(value_usd) FILTER (WHERE partner = 'USA') AS us, "
+        "sum(value_usd) FILTER (WHERE partner = 'WLD') AS world "
+        f"FROM trade_flows WHERE {where} GROUP BY year HAVING world > 0 ORDER BY year",
+        params,
+    )
+    if df.empty:
+        return None, None, []
+    last = df.iloc[-1]
+    ids = store.df(f"SELECT DISTINCT provenance_id FROM trade_flows WHERE {where}", params)
+    us = 0.0 if pd.isna(last["us"]) else float(last["us"])
+    return (
+        100 * us / float(last["world"]),
+        int(last["year"]),
+        [int(i) for i in ids["provenance_id"]],
+    )
