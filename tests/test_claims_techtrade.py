@@ -120,3 +120,34 @@ def test_claim13_contradicted_and_partial_year_left_out(store: Store, tmp_path: 
 
 def test_taiwan_source_is_seen_by_the_checker() -> None:
     assert controls._taiwan_reader()
+
+
+# -- claim 8: observed context beside the GE rule ---------------------------------------------
+def test_claim8_context_is_the_allies_chip_exports_to_the_world(store: Store) -> None:
+    from techties.claims.checkers import ge
+
+    rows = [
+        {"source": "comtrade", "reporter": c, "partner": "WLD", "flow": "export", "year": y,
+         "product_code": "8542", "value_usd": v}
+        for c, base, last in (("JPN", 100.0, 90.0), ("KOR", 100.0, 120.0), ("NLD", 50.0, 25.0))
+        for y, v in ((2022, base), (2024, last))
+    ]  # fmt: skip
+    rows.append({"source": "comtrade", "reporter": "JPN", "partner": "WLD", "flow": "export",
+                 "year": 2025, "product_code": "8542", "value_usd": 1.0})  # fmt: skip
+    pid = write_rows(store, "trade_flows", flows(rows))
+    figs, ids, note = ge._ally_chip_exports(store)
+    got = {f.key: f.value for f in figs}
+    assert got == pytest.approx(
+        {
+            "JPN_chip_exports_world_change": -10.0,
+            "KOR_chip_exports_world_change": 20.0,
+            "NLD_chip_exports_world_change": -50.0,
+        }
+    )  # fmt: skip  (2025 has only Japan, so 2024 is the last year all three report)
+    assert ids == [pid] and "not part of the rule" in note and "2022 to 2024" in note
+
+
+def test_claim8_context_absent_without_2022(store: Store) -> None:
+    from techties.claims.checkers import ge
+
+    assert ge._ally_chip_exports(store) == ([], [], "")

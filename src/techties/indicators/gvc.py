@@ -109,7 +109,12 @@ def foreign_value_added_share(
         name="wiod_fva_share",
         units="fraction of gross exports (share); % (share_pct); US$ million (values)",
         formula=FVA_FORMULA,
-        title=f"Foreign value added in {who}'s exports" + (f" to {partner}" if partner else ""),
+        title=(
+            f"Foreign value added in {who}'s exports"
+            if len(exporters) == 1
+            else f"Foreign value added in gross exports: {who}"
+        )
+        + (f" (to {partner})" if partner else ""),
         source=source_line(store, ids) or "WIOD 2016 via icio",
         notes=[
             "Borin–Mancini DVA from the WIOD 2016 release; FVA here is gross exports minus DVA "

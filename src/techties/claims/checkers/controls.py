@@ -236,16 +236,19 @@ def _taiwan_reader() -> bool:
 
 def _share_line(df: pd.DataFrame) -> Any:
     data = df.assign(date=pd.to_datetime(df["year"].astype(str) + "-07-01"))
-    line = (
-        alt.Chart(data)
-        .mark_line(point=True, color=charts.PALETTE[0])
-        .encode(
-            x=alt.X("date:T", title="Year"),
-            y=alt.Y(
-                "share_pct:Q", title="Share of Taiwan's IC exports (%)", scale=alt.Scale(zero=False)
-            ),
-            tooltip=["year", alt.Tooltip("share_pct:Q", format=".1f"), "partial"],
-        )
+    base = alt.Chart(data).encode(
+        x=alt.X("date:T", title="Year"),
+        y=alt.Y(
+            "share_pct:Q", title="Share of Taiwan's IC exports (%)", scale=alt.Scale(zero=False)
+        ),
+        tooltip=["year", alt.Tooltip("share_pct:Q", format=".1f"), "partial"],
+    )
+    # a partial year is drawn as a hollow point
+    line = base.mark_line(color=charts.PALETTE[0]) + base.mark_point(
+        color=charts.PALETTE[0], size=40
+    ).encode(
+        fill=alt.condition("datum.partial", alt.value("white"), alt.value(charts.PALETTE[0])),
+        opacity=alt.value(1),
     )
     rule = alt.Chart(alt.Data(values=[{"date": "2022-10-07", "label": "Oct 2022 controls"}]))
     marks = rule.mark_rule(strokeDash=[4, 3], color="#888").encode(x="date:T") + rule.mark_text(
@@ -254,6 +257,11 @@ def _share_line(df: pd.DataFrame) -> Any:
     return charts.finish(
         line + marks,
         title="Mainland China + Hong Kong share of Taiwan's integrated-circuit exports",
-        subtitle="% of HS 8542 exports by value (last year may be partial)",
+        subtitle="% of HS 8542 exports by value"
+        + (
+            f"; {', '.join(str(y) for y in df.loc[df['partial'], 'year'])} is a partial year"
+            if "partial" in df and df["partial"].any()
+            else " (last year may be partial)"
+        ),
         source="Taiwan customs (ROC Ministry of Finance), HS 8542",
     )

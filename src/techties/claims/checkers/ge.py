@@ -31,6 +31,8 @@ WELFARE_EPS_PCT = 0.01
 #: draws for the uncertainty band of claim 11 (90 % equal-tailed band = 5th–95th percentile)
 DRAWS = 16
 ALLIES = ("JPN", "KOR", "NLD")
+#: context for claim 8: the allies' chip exports to the world since the October 2022 controls
+ALLY_BASE_YEAR = 2022
 #: reader-facing names of the scenarios
 LABELS = {
     TARIFF_SCENARIO: "2018–19 tariff escalation",
@@ -201,24 +203,63 @@ class ChipControlsAllies(Checker):
         f"Runs the simulation layer's scenario {CHIP_SCENARIO!r} (Caliendo–Parro GE, Eora26 2017) "
         "and reads the change in real income of Japan, Korea and the Netherlands. Bilateral "
         "chip-equipment exports to China by year were not found in the staged data, so the rule "
-        "uses the model only."
+        "uses the model only; their HS 8542 exports to the world (Comtrade) are shown as context."
     )
 
     def evaluate(self, store: Store) -> Verdict:
         df, files, _ = run_scenario(CHIP_SCENARIO)
         vals = {c: _welfare(df, c) for c in ALLIES}
         status = three_way(all(v < 0 for v in vals.values()), all(v >= 0 for v in vals.values()))
+        context, ids, note = _ally_chip_exports(store)
         return Verdict(
             self.claim_id,
             status,  # type: ignore[arg-type]
-            rationale="; ".join(f"{c} {v:+.3f} %" for c, v in vals.items()),
+            rationale="; ".join(f"{c} {v:+.3f} %" for c, v in vals.items()) + note,
             figures=[
                 Figure(c, f"{c} change in real income", v, "% change", 3) for c, v in vals.items()
-            ],
+            ]
+            + context,
             evidence=df,
             files=files,
+            provenance_ids=ids,
             chart=_bars(df, "Real-income effects of the chip export controls"),
         )
+
+
+def _ally_chip_exports(store: Store) -> tuple[list[Figure], list[int], str]:
+    """Context, not part of the rule: HS 8542 exports to the WORLD of Japan, Korea and the
+    Netherlands, change from 2022 (the controls' year) to the latest year all three report
+    (``100 · (X[c, t1] / X[c, 2022] − 1)``, UN Comtrade, current US$)."""
+    if not store.has_table("trade_flows"):
+        return [], [], ""
+    where = (
+        "source = 'comtrade' AND flow = 'export' AND partner = 'WLD' AND product_code = '8542' "
+        "AND month IS NULL AND reporter IN (SELECT unnest(?))"
+    )
+    params: list[object] = [list(ALLIES)]
+    x = store.df(
+        f"SELECT reporter, year, sum(value_usd) AS v FROM trade_flows WHERE {where} GROUP BY ALL",
+        params,
+    )
+    full = x.groupby("year")["reporter"].nunique()
+    years = [int(y) for y in full[full == len(ALLIES)].index if y >= ALLY_BASE_YEAR]
+    if ALLY_BASE_YEAR not in years or max(years) == ALLY_BASE_YEAR:
+        return [], [], ""
+    last = max(years)
+    v = x.set_index(["reporter", "year"])["v"]
+    figs = [
+        Figure(f"{c}_chip_exports_world_change",
+               f"{c} HS 8542 exports to the world, {ALLY_BASE_YEAR}–{last} (context)",
+               100 * (float(v[(c, last)]) / float(v[(c, ALLY_BASE_YEAR)]) - 1), "% change")
+        for c in ALLIES
+    ]  # fmt: skip
+    ids = store.df(f"SELECT DISTINCT provenance_id FROM trade_flows WHERE {where}", params)
+    note = (
+        ". Context, not part of the rule: HS 8542 exports to the world changed "
+        + ", ".join(f"{f.label.split()[0]} {f.value:+.1f} %" for f in figs)
+        + f" from {ALLY_BASE_YEAR} to {last} (Comtrade; exports to China are not staged)."
+    )
+    return figs, sorted(int(i) for i in ids["provenance_id"]), note
 
 
 @register
