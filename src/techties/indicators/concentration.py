@@ -17,7 +17,8 @@ exact only if the top supplier is listed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
@@ -87,6 +88,9 @@ def concentration_sql(
     return final, all_params, ids, res.source
 
 
+SharesOutput = Literal["table", "view", "parquet"]
+
+
 def materialise_panel(
     store: Store,
     selection: Selection,
@@ -94,43 +98,55 @@ def materialise_panel(
     thresholds: Sequence[float] = (0.5, 0.7),
     prefix: str = "panel_",
     unique_rows: bool = False,
-    shares: bool = True,
+    shares: bool | SharesOutput = True,
+    shares_path: str | Path | None = None,
 ) -> dict[str, int]:
-    """Shares, concentration and chokepoints of a whole panel as temporary tables in the store.
+    """Shares, concentration and chokepoints of a whole panel, computed inside the store.
 
-    For panels too large for a DataFrame (BACI scale): one aggregation to the partner grain
-    (``{prefix}v``, dropped at the end), then from it ``{prefix}concentration`` (the totals,
-    HHI and top-supplier share of each reporter × product × period), ``{prefix}shares`` (every
-    partner's value and share of that total, the "partners" denominator; the source and the
-    total are in the concentration table; the world total and members of a listed aggregate
-    are left out) and ``{prefix}chokepoints``. Same formulas as
-    :func:`supplier_concentration`, :func:`chokepoints` and
-    :func:`techties.indicators.shares.partner_shares`. Returns the row count of each table.
+    For panels too large for a DataFrame (BACI scale). The partner-grain rows ``{prefix}v``
+    (reporter × partner × product × period; the world total and members of a listed aggregate
+    left out) are either one aggregation of the selected rows (the general path, a temporary
+    table) or, with ``unique_rows=True`` (the caller guarantees one row per reporter × partner
+    × product × period, as in BACI), the selected rows themselves (a view: no aggregation to
+    the partner grain). From them, in one grouped aggregation per reporter × product × period,
+    ``{prefix}concentration``::
+
+        total_usd = Σ_p v_p    n_suppliers = #{p : v_p > 0}    hhi = Σ_p v_p² / total_usd²
+        top_share = max_p v_p / total_usd   (top_supplier: arg max, ties → larger code)
+
+    then ``{prefix}chokepoints`` (products with top_share > θ, per reporter and period), and
+    the partner shares ``share = v_p / total_usd`` (the "partners" denominator of
+    :func:`techties.indicators.shares.partner_shares`), written as ``shares``:
+
+    - ``True`` / ``"table"``: a temporary table ``{prefix}shares``;
+    - ``"view"``: a temporary view ``{prefix}shares`` (computed when read; lazy);
+    - ``"parquet"``: streamed to ``shares_path`` with ``COPY … TO`` (never held in memory);
+    - ``False``: not computed.
+
+    Same formulas as :func:`supplier_concentration`, :func:`chokepoints` and ``partner_shares``.
+    Returns the row count of each table written (the view is not counted: that would compute
+    it). With ``unique_rows=True`` on rows that do repeat, n_suppliers, HHI and top share are
+    wrong (partners counted per row, not per partner): use it only when the source guarantees it.
     """
     if not prefix.replace("_", "").isalnum():
         raise ConfigError(f"Bad table prefix {prefix!r}.", hint="Use letters, digits and _.")
+    mode = _shares_mode(shares, shares_path)
     res = resolve(store, selection)
     rows_sql, params = selection_sql(res)
     excluded = excluded_members(store, rows_sql, params)
     keys = "source, reporter, year, mkey, product"
     con = store.con
-    if unique_rows:
-        body = (
-            f"SELECT source, reporter, year, coalesce(month, 0)::TINYINT AS mkey, product, "
-            f"partner, value_usd FROM ({rows_sql}) WHERE partner <> '{WORLD}' "
-            f"AND NOT list_contains(?::VARCHAR[], partner)"
+    value = "value_usd" if unique_rows else "sum(value_usd) AS value_usd"
+    body = (
+        f"SELECT source, reporter, year, coalesce(month, 0)::TINYINT AS mkey, product, "
+        f"partner, {value} FROM ({rows_sql}) WHERE partner <> '{WORLD}' "
+        f"AND NOT list_contains(?::VARCHAR[], partner)" + ("" if unique_rows else " GROUP BY ALL")
+    )
+    kind = "VIEW" if unique_rows else "TABLE"
+    if unique_rows:  # a view cannot take parameters: inline the (quoted) literals
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {prefix}v AS {_inline(body, [*params, excluded])}"
         )
-        kind = "VIEW"
-    else:
-        body = (
-            f"SELECT source, reporter, year, coalesce(month, 0)::TINYINT AS mkey, product, "
-            f"partner, sum(value_usd) AS value_usd FROM ({rows_sql}) WHERE partner <> '{WORLD}' "
-            f"AND NOT list_contains(?::VARCHAR[], partner) GROUP BY ALL"
-        )
-        kind = "TABLE"
-    if kind == "VIEW":  # a view cannot take parameters: inline the (quoted) literals
-        body = _inline(body, [*params, excluded])
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}v AS {body}")
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}v AS {body}", [*params, excluded])
     con.execute(
@@ -141,20 +157,59 @@ def materialise_panel(
         f"arg_max(partner, (value_usd, partner)) AS top_supplier "
         f"FROM {prefix}v GROUP BY ALL HAVING sum(value_usd) > 0"
     )
-    if shares:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {prefix}shares AS SELECT v.reporter, v.year, "
-            f"nullif(v.mkey, 0)::TINYINT AS month, v.product, v.partner, v.value_usd, "
-            f"v.value_usd / c.total_usd AS share FROM {prefix}v v "
-            f"JOIN {prefix}concentration c USING ({keys})"
-        )
     choke, choke_params = chokepoint_sql(f"{prefix}concentration", thresholds)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}chokepoints AS {choke}", choke_params)
-    con.execute(f"DROP {kind} {prefix}v")
-    names = (
-        ("shares", "concentration", "chokepoints") if shares else ("concentration", "chokepoints")
+    counts: dict[str, int] = {}
+    share_rows = (
+        f"SELECT v.reporter, v.year, nullif(v.mkey, 0)::TINYINT AS month, v.product, v.partner, "
+        f"v.value_usd, v.value_usd / c.total_usd AS share FROM {prefix}v v "
+        f"JOIN {prefix}concentration c USING ({keys})"
     )
-    return {name: int(store.scalar(f"SELECT count(*) FROM {prefix}{name}") or 0) for name in names}
+    if mode == "table":
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}shares AS {share_rows}")
+    elif mode == "view":
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}shares AS {share_rows}")
+    elif mode == "parquet":
+        out = Path(str(shares_path))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        row = con.execute(
+            f"COPY ({share_rows}) TO '{sql_literal(str(out))}' (FORMAT parquet)"
+        ).fetchone()
+        counts["shares"] = int(row[0]) if row else 0
+    if mode != "view":
+        con.execute(f"DROP {kind} {prefix}v")
+    names = (
+        ("shares", "concentration", "chokepoints")
+        if mode == "table"
+        else (
+            "concentration",
+            "chokepoints",
+        )
+    )
+    for name in names:
+        counts[name] = int(store.scalar(f"SELECT count(*) FROM {prefix}{name}") or 0)
+    return {k: counts[k] for k in ("shares", "concentration", "chokepoints") if k in counts}
+
+
+def _shares_mode(shares: bool | str, shares_path: str | Path | None) -> str | None:
+    """Normalise the ``shares`` argument of :func:`materialise_panel` (None: no shares)."""
+    mode = "table" if shares is True else None if shares is False else shares
+    if mode not in (None, "table", "view", "parquet"):
+        raise ConfigError(
+            f"Unknown shares output {shares!r}.",
+            hint="Use True, False, 'table', 'view' or 'parquet'.",
+        )
+    if (mode == "parquet") != (shares_path is not None):
+        raise ConfigError(
+            "shares_path goes with shares='parquet' (and only with it).",
+            hint="Pass shares='parquet', shares_path='…/shares.parquet'.",
+        )
+    return mode
+
+
+def sql_literal(text: str) -> str:
+    """``text`` with single quotes doubled, for a quoted SQL string literal."""
+    return text.replace("'", "''")
 
 
 def _inline(sql: str, params: Sequence[Any]) -> str:

@@ -1,0 +1,169 @@
+"""The panel path (:func:`materialise_panel`) against the indicator functions.
+
+A small generated panel (4 importers × 12 exporters × 25 HS6 products × 2 years, seeded) is
+written once with one row per importer × exporter × product × year (as BACI) and once with
+some of those rows split into two rows of the same key (integer values split into integer
+parts, so the partner sums are exact). Checked: the unique-rows path equals the general path;
+both equal ``supplier_concentration``, ``chokepoints`` and ``partner_shares`` (partners
+denominator); the share outputs (table, view, Parquet) are identical; split rows give the same
+indicators on the general path, and the unique-rows shortcut would be wrong on them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fixtures.indicators.flows import write_flows
+from techties.errors import ConfigError
+from techties.indicators.concentration import chokepoints, materialise_panel, supplier_concentration
+from techties.indicators.shares import Selection, partner_shares
+from techties.store import Store
+
+SEL = Selection(reporter=None, level=6)
+CONC_KEYS = ["reporter", "year", "product"]
+SHARE_KEYS = ["reporter", "year", "product", "partner"]
+
+
+def _panel(seed: int = 3) -> pd.DataFrame:
+    """Unique rows: each importer × year buys a random subset of exporter × product cells."""
+    rng = np.random.default_rng(seed)
+    importers = ["USA", "CHN", "DEU", "JPN"]
+    exporters = [f"P{i:02d}" for i in range(12)]
+    products = [f"{850000 + 37 * i:06d}" for i in range(25)]
+    rows = []
+    for year in (2019, 2023):
+        for imp in importers:
+            cells = rng.choice(len(exporters) * len(products), 150, replace=False)
+            for c in cells:
+                exp, prod = exporters[c // len(products)], products[c % len(products)]
+                rows.append((imp, exp, year, prod, float(rng.integers(0, 40))))
+    frame = pd.DataFrame(rows, columns=["reporter", "partner", "year", "product_code", "value_usd"])
+    # a tie for the top supplier (ties go to the larger partner code) in one product
+    tie = frame[(frame["reporter"] == "USA") & (frame["year"] == 2019)]
+    prod = tie["product_code"].value_counts().index[0]
+    mask = (frame["reporter"] == "USA") & (frame["year"] == 2019) & (frame["product_code"] == prod)
+    frame.loc[mask, "value_usd"] = 50.0
+    return frame
+
+
+def _split(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every third row with a value ≥ 2 becomes two rows of the same key (values add up)."""
+    big = frame[(frame.index % 3 == 0) & (frame["value_usd"] >= 2)]
+    first = big.assign(value_usd=(big["value_usd"] // 2))
+    second = big.assign(value_usd=big["value_usd"] - first["value_usd"])
+    return pd.concat([frame.drop(big.index), first, second], ignore_index=True)
+
+
+def _store(store: Store, frame: pd.DataFrame) -> Store:
+    write_flows(store, frame.to_dict("records"), location="panel.csv")
+    return store
+
+
+def _tables(store: Store, unique: bool, tmp: Path) -> dict[str, pd.DataFrame]:
+    pre = "u_" if unique else "g_"
+    counts = materialise_panel(store, SEL, prefix=pre, unique_rows=unique)
+    out = {
+        "concentration": store.df(f"SELECT * FROM {pre}concentration ORDER BY ALL"),
+        "chokepoints": store.df(f"SELECT * FROM {pre}chokepoints ORDER BY ALL"),
+        "shares": store.df(f"SELECT * FROM {pre}shares ORDER BY ALL"),
+    }
+    assert counts == {k: len(v) for k, v in out.items()}
+    return out
+
+
+def _reference(store: Store) -> dict[str, pd.DataFrame]:
+    conc = supplier_concentration(store, SEL).tidy()
+    shares = partner_shares(store, SEL, denominator="partners").tidy()
+    choke = chokepoints(store, SEL).tidy()
+    return {"concentration": conc, "shares": shares, "chokepoints": choke}
+
+
+def _same_as_functions(got: dict[str, pd.DataFrame], ref: dict[str, pd.DataFrame]) -> None:
+    c = got["concentration"].sort_values(CONC_KEYS).reset_index(drop=True)
+    r = ref["concentration"].sort_values(CONC_KEYS).reset_index(drop=True)
+    cols = ["reporter", "year", "product", "n_suppliers", "total_usd", "hhi", "top_share"]
+    pd.testing.assert_frame_equal(c[cols], r[cols], check_dtype=False, rtol=1e-12)
+    assert c["top_supplier"].tolist() == r["top_supplier"].tolist()
+    s = got["shares"].sort_values(SHARE_KEYS).reset_index(drop=True)
+    t = ref["shares"].sort_values(SHARE_KEYS).reset_index(drop=True)
+    cols = [*SHARE_KEYS, "value_usd", "share"]
+    pd.testing.assert_frame_equal(s[cols], t[cols], check_dtype=False, rtol=1e-12)
+    k = ["reporter", "year", "threshold", "top_supplier"]
+    a = got["chokepoints"].sort_values(k).reset_index(drop=True)
+    b = ref["chokepoints"].sort_values(k).reset_index(drop=True)
+    cols = [*k, "n_chokepoints", "n_products", "value_usd"]
+    pd.testing.assert_frame_equal(a[cols], b[cols], check_dtype=False, rtol=1e-12)
+
+
+def test_unique_rows_path_equals_general_path_and_functions(store: Store, tmp_path: Path) -> None:
+    frame = _panel()
+    _store(store, frame)
+    fast = _tables(store, True, tmp_path)
+    general = _tables(store, False, tmp_path)
+    for name in fast:
+        pd.testing.assert_frame_equal(fast[name], general[name])
+    _same_as_functions(fast, _reference(store))
+    # the planted tie: three or more suppliers at 50, the larger code wins
+    conc = fast["concentration"]
+    tied = conc[(conc["reporter"] == "USA") & (conc["year"] == 2019) & (conc["top_share"] < 0.5)]
+    usa = frame[(frame["reporter"] == "USA") & (frame["year"] == 2019)]
+    top = usa[usa["value_usd"] == 50.0]
+    assert tied.loc[tied["product"] == top["product_code"].iloc[0], "top_supplier"].item() == max(
+        top["partner"]
+    )
+    # every share of every product and period sums to 1 over the partners
+    sums = fast["shares"].groupby(CONC_KEYS)["share"].sum()
+    assert np.allclose(sums, 1.0, rtol=1e-12)
+    assert len(fast["shares"]) == len(frame)
+
+
+def test_share_outputs_table_view_parquet_identical(store: Store, tmp_path: Path) -> None:
+    _store(store, _panel(5))
+    materialise_panel(store, SEL, prefix="t_", unique_rows=True)
+    table = store.df("SELECT * FROM t_shares ORDER BY ALL")
+    counts = materialise_panel(store, SEL, prefix="v_", unique_rows=True, shares="view")
+    assert "shares" not in counts  # a view is not counted (that would compute it)
+    view = store.df("SELECT * FROM v_shares ORDER BY ALL")
+    target = tmp_path / "out" / "shares.parquet"
+    counts = materialise_panel(
+        store, SEL, prefix="p_", unique_rows=False, shares="parquet", shares_path=target
+    )
+    written = store.df("SELECT * FROM read_parquet(?) ORDER BY ALL", [str(target)])
+    assert counts["shares"] == len(table) == len(written)
+    pd.testing.assert_frame_equal(table, view)
+    pd.testing.assert_frame_equal(table, written, check_dtype=False)
+    # the partner-grain view of the unique path is kept only for the lazy share view
+    views = set(store.df("SELECT view_name FROM duckdb_views() WHERE temporary")["view_name"])
+    assert {"v_v", "v_shares"} <= views and "t_v" not in views
+
+
+def test_split_rows_general_path_matches_unique_panel(store: Store, tmp_path: Path) -> None:
+    frame = _panel(11)
+    split = _split(frame)
+    assert len(split) > len(frame)
+    _store(store, split)
+    general = _tables(store, False, tmp_path)
+    _same_as_functions(general, _reference(store))
+    # same partner sums → same indicators as the unique panel (values are exact integers)
+    assert general["concentration"]["total_usd"].sum() == frame["value_usd"].sum()
+    assert len(general["shares"]) == len(frame)
+    # the unique-rows shortcut counts the split rows as separate suppliers: wrong here
+    fast = _tables(store, True, tmp_path)
+    assert (
+        fast["concentration"]["n_suppliers"].sum() > general["concentration"]["n_suppliers"].sum()
+    )
+    assert not np.allclose(fast["concentration"]["hhi"], general["concentration"]["hhi"])
+
+
+def test_bad_share_output_is_refused(store: Store, tmp_path: Path) -> None:
+    _store(store, _panel())
+    with pytest.raises(ConfigError, match="Unknown shares output"):
+        materialise_panel(store, SEL, shares="csv")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="shares_path goes with"):
+        materialise_panel(store, SEL, shares="parquet")
+    with pytest.raises(ConfigError, match="shares_path goes with"):
+        materialise_panel(store, SEL, shares_path=tmp_path / "x.parquet")
