@@ -59,7 +59,7 @@ def _split(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _store(store: Store, frame: pd.DataFrame) -> Store:
-    write_flows(store, frame.to_dict("records"), location="panel.csv")
+    write_flows(store, frame, location="panel.csv")
     return store
 
 
