@@ -127,7 +127,7 @@ def test_claim8_context_is_the_allies_chip_exports_to_the_world(store: Store) ->
     from techties.claims.checkers import ge
 
     rows = [
-        {"source": "comtrade", "reporter": c, "partner": "WLD", "flow": "export", "year": y,
+        {"source": "comtrade_latin1", "reporter": c, "partner": "WLD", "flow": "export", "year": y,
          "product_code": "8542", "value_usd": v}
         for c, base, last in (("JPN", 100.0, 90.0), ("KOR", 100.0, 120.0), ("NLD", 50.0, 25.0))
         for y, v in ((2022, base), (2024, last))

@@ -62,6 +62,7 @@ def test_comtrade_legacy_reader() -> None:
     assert list(t["flow"]) == ["export", "export", "re-export"]
     assert list(t["vintage"]) == ["HS2017", "HS2017", "HS2012"]
     assert set(t["partner"]) == {"WLD"} and t["value_usd"].sum() == pytest.approx(1570)
+    assert set(t["source"]) == {"comtrade_legacy"}
 
 
 def test_tiva_reader_and_bad_unit(tmp_path: Path) -> None:

@@ -10,6 +10,10 @@ classification ``CCC`` (Taiwan's 11-digit extension of HS), product level 11, FO
 ``comtrade_latin1``: UN Comtrade API v2 ("plus") CSV extracts saved in Latin-1 (e.g. the HS 8542
 exports to World of every reporter); parsed by the Comtrade reader after decoding.
 
+Both Comtrade readers write their own ``source`` value (``comtrade_latin1``, ``comtrade_legacy``)
+so these partner-World extracts never mix with the US-reported ``comtrade`` series in queries
+that pick one source.
+
 ``comtrade_legacy``: the UN Comtrade legacy (pre-2021 website) CSV layout — ``Classification,
 Year, Period, …, Trade Flow, Reporter ISO, Partner ISO, Commodity Code, Trade Value (US$)``.
 """
@@ -170,7 +174,7 @@ class ComtradeLatin1(Source):
             raise SourceFormatError(
                 path, f"cannot read as CSV: {exc}", expected="a UN Comtrade API v2 CSV"
             ) from exc
-        return read_comtrade(path, df, "comtrade", 1)
+        return read_comtrade(path, df, self.name, 1)
 
 
 def read_legacy(path: Path) -> pa.Table:
@@ -199,7 +203,7 @@ def read_legacy(path: Path) -> pa.Table:
     value = to_number(df["Trade Value (US$)"], path, "Trade Value (US$)", allow_missing=False)
     basis = np.where(flow.isin(["import", "re-import"]).to_numpy(), "CIF", "FOB")
     return flows_table(
-        len(df), source="comtrade", reporter=reporter.str.strip(),
+        len(df), source="comtrade_legacy", reporter=reporter.str.strip(),
         partner=df["Partner ISO"].str.strip(), flow=flow, year=years, month=None,
         classification="HS", vintage=vintage, product_code=code,
         product_level=code.str.len().astype("int64").to_numpy(), value_usd=value, quantity=None,

@@ -233,8 +233,8 @@ def _ally_chip_exports(store: Store) -> tuple[list[Figure], list[int], str]:
     if not store.has_table("trade_flows"):
         return [], [], ""
     where = (
-        "source = 'comtrade' AND flow = 'export' AND partner = 'WLD' AND product_code = '8542' "
-        "AND month IS NULL AND reporter IN (SELECT unnest(?))"
+        "source IN ('comtrade', 'comtrade_latin1') AND flow = 'export' AND partner = 'WLD' "
+        "AND product_code = '8542' AND month IS NULL AND reporter IN (SELECT unnest(?))"
     )
     params: list[object] = [list(ALLIES)]
     x = store.df(
