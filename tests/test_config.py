@@ -27,3 +27,29 @@ def test_unknown_setting_suggests() -> None:
 
     with pytest.raises(UnknownNameError, match="Did you mean 'store'"):
         config.get("stor")
+
+
+def test_every_source_is_documented() -> None:
+    from techties.sources import all_sources
+
+    doc = (ROOT / "docs" / "data.md").read_text()
+    missing = [name for name in all_sources() if f"| `{name}` |" not in doc]
+    assert missing == [], f"add these sources to docs/data.md: {missing}"
+
+
+def test_every_command_module_registers_on_the_main_app() -> None:
+    from techties.cli.main import app
+
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    for expected in (
+        "report",
+        "claims",
+        "check",
+        "simulate",
+        "tariff",
+        "entities",
+        "gravity",
+        "indicator",
+        "sql",
+    ):
+        assert expected in names
