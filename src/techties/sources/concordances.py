@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from techties.errors import SourceFormatError, UnknownCodeError
 from techties.sources.base import Source, register
-from techties.sources.containers import read_frame, require_columns, require_no_blanks
+from techties.sources.containers import map_codes, read_frame, require_columns, require_no_blanks
 
 HS_STEPS = {
     "2022 to 2017": ("HS2022", "HS2017"),
@@ -39,6 +39,16 @@ HS_STEPS = {
 }
 NON_HS_STEPS = {"1992 to 1988", "1988 to 1976", "1976 to 1962"}
 _FLIP = {"1:1": "1:1", "1:n": "n:1", "n:1": "1:n", "n:n": "n:n"}
+#: columns of the ``hs_concordance`` table, in order
+LINK_COLUMNS = [
+    "from_vintage",
+    "from_code",
+    "to_vintage",
+    "to_code",
+    "relationship",
+    "weight",
+    "weight_basis",
+]
 
 
 def pad_codes(
@@ -100,17 +110,10 @@ class HSCorrelation(Source):
         require_columns(df, cols, path, what="consolidated HS correlation")
         for c in cols:
             require_no_blanks(df[c], path, c)
-        steps = df["adjustment"].str.strip()
-        unknown = ~steps.isin(list(HS_STEPS) + list(NON_HS_STEPS))
-        if unknown.any():
-            counts = steps[unknown].value_counts().to_dict()
-            raise UnknownCodeError(
-                path,
-                "adjustment",
-                {str(k): int(v) for k, v in counts.items()},
-                first_row=int(np.argmax(unknown.to_numpy())) + 2,
-                expected=f"one of {', '.join(HS_STEPS)}",
-            )
+        known = {step: step for step in [*HS_STEPS, *NON_HS_STEPS]}
+        steps = map_codes(
+            df["adjustment"], known, path, "adjustment", expected=f"one of {', '.join(HS_STEPS)}"
+        )
         hs = df[steps.isin(list(HS_STEPS))].reset_index(drop=True)
         after = pad_codes(hs["code.after"], 6, path, "code.after")
         before = pad_codes(hs["code.before"], 6, path, "code.before")
@@ -123,16 +126,7 @@ class HSCorrelation(Source):
             parts.append(_links(after[m], before[m], rel[m], new, old))
             parts.append(_links(before[m], after[m], rel[m].map(_FLIP), old, new))
         out = pd.concat(parts, ignore_index=True)
-        cols_out = [
-            "from_vintage",
-            "from_code",
-            "to_vintage",
-            "to_code",
-            "relationship",
-            "weight",
-            "weight_basis",
-        ]
-        return pa.Table.from_pandas(out[cols_out], preserve_index=False)
+        return pa.Table.from_pandas(out[LINK_COLUMNS], preserve_index=False)
 
     def version(self, path: Path) -> str | None:
         return "UN/WCO HS correlation tables 1992–2022 (consolidated); SITC steps not loaded"
@@ -272,16 +266,7 @@ def conversion_links(
         [_links(new, old, rel_new_old, nv, ov), _links(old, new, rel_new_old.map(_FLIP), ov, nv)],
         ignore_index=True,
     )
-    cols_out = [
-        "from_vintage",
-        "from_code",
-        "to_vintage",
-        "to_code",
-        "relationship",
-        "weight",
-        "weight_basis",
-    ]
-    return pa.Table.from_pandas(out[cols_out], preserve_index=False)
+    return pa.Table.from_pandas(out[LINK_COLUMNS], preserve_index=False)
 
 
 @register
