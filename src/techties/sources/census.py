@@ -32,7 +32,13 @@ from techties import config
 from techties.errors import SourceFormatError
 from techties.sources._flows import concat, flows_table, hs_vintage
 from techties.sources.base import Source, fetch_bytes, register
-from techties.sources.containers import map_codes, read_frame, require_columns, to_number
+from techties.sources.containers import (
+    map_codes,
+    read_frame,
+    require_columns,
+    require_pattern,
+    to_number,
+)
 from techties.sources.countries import CENSUS_NAMES, CENSUS_TO_ISO3
 
 API = "https://api.census.gov/data/timeseries/intltrade"
@@ -298,19 +304,11 @@ class CensusNaicsMonthly(Source):
 
 
 def _check_naics(codes: pd.Series, path: Path, column: str, header: int, total: str = "") -> None:
-    ok = (
-        codes.str.fullmatch(r"\d{3}").fillna(False).to_numpy()
-        | (codes == total).fillna(False).to_numpy()
-    )
-    if not ok.all():
-        i = int(np.argmax(~ok))
-        raise SourceFormatError(
-            path,
-            f"NAICS code {codes.iloc[i]!r} is not a 3-digit code",
-            row=i + 1 + header,
-            column=column,
-            expected="a 3-digit NAICS code",
-        )
+    # ``total`` "" admits empty cells, as the pattern r"\d{3}|" does
+    require_pattern(
+        codes, rf"\d{{3}}|{re.escape(total)}", path, column, label="NAICS code",
+        kind="a 3-digit code", expected="a 3-digit NAICS code", header_rows=header,
+    )  # fmt: skip
 
 
 @register

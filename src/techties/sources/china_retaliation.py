@@ -31,7 +31,7 @@ import pyarrow as pa
 from techties.errors import SourceFormatError
 from techties.sources._tariff_common import check_digit_codes, read_sheet_raw, to_table
 from techties.sources.base import Source, register
-from techties.sources.containers import read_frame, require_columns, to_number
+from techties.sources.containers import read_frame, require_columns, require_pattern, to_number
 
 HOMEPAGE = "http://gss.mof.gov.cn/zhengwuxinxi/zhengcefabu/"
 CTC = "Customs Tariff Commission of the State Council"
@@ -169,14 +169,10 @@ def read_bjz(path: Path) -> pa.Table:
             )
     if len(cols) != len(BJZ_HEADERS):
         raise SourceFormatError(path, f"{len(cols)} rate columns", expected="11 rate columns")
-    codes = df["hs10"].astype("string").str.strip()
-    ok = codes.str.fullmatch(r"\d{10}[A-Z]?").fillna(False)
-    if not bool(ok.all()):
-        i = int(np.argmax(~ok.to_numpy()))
-        raise SourceFormatError(
-            path, f"code {codes.iloc[i]!r} is not a 10-digit tariff line", row=i + 2,
-            column="hs10", expected="10 digits (optionally a letter suffix)",
-        )
+    codes = require_pattern(
+        df["hs10"].astype("string").str.strip(), r"\d{10}[A-Z]?", path, "hs10", label="code",
+        kind="a 10-digit tariff line", expected="10 digits (optionally a letter suffix)",
+    )  # fmt: skip
     ch = np.column_stack(
         [to_number(df[c], path, str(c)[:40]) for c in cols]
     )  # changes; NaN = not reported

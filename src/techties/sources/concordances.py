@@ -27,7 +27,13 @@ import pyarrow as pa
 
 from techties.errors import SourceFormatError, UnknownCodeError
 from techties.sources.base import Source, register
-from techties.sources.containers import map_codes, read_frame, require_columns, require_no_blanks
+from techties.sources.containers import (
+    map_codes,
+    read_frame,
+    require_columns,
+    require_no_blanks,
+    require_pattern,
+)
 
 HS_STEPS = {
     "2022 to 2017": ("HS2022", "HS2017"),
@@ -55,17 +61,10 @@ def pad_codes(
     s: pd.Series, width: int, path: Path, column: str, *, header_rows: int = 1
 ) -> pd.Series:
     """Left-pad numeric-looking codes with zeros; reject anything that is not 1–width digits."""
-    text = s.astype("string").str.strip()
-    ok = text.str.fullmatch(rf"\d{{1,{width}}}").fillna(False).to_numpy()
-    if not ok.all():
-        i = int(np.argmax(~ok))
-        raise SourceFormatError(
-            path,
-            f"code {s.iloc[i]!r} is not a {width}-digit code",
-            row=i + 1 + header_rows,
-            column=column,
-            expected=f"1–{width} digits",
-        )
+    text = require_pattern(
+        s, rf"\d{{1,{width}}}", path, column, label="code", kind=f"a {width}-digit code",
+        expected=f"1–{width} digits", header_rows=header_rows,
+    )  # fmt: skip
     return text.str.zfill(width)
 
 

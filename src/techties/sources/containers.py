@@ -237,6 +237,36 @@ def map_codes(
     return mapped.astype("string")
 
 
+def require_pattern(
+    s: pd.Series,
+    pattern: str,
+    path: Path,
+    column: str,
+    *,
+    label: str,
+    kind: str,
+    expected: str,
+    header_rows: int = 1,
+) -> pd.Series:
+    """The stripped text of ``s``; raise at the first cell that does not fully match ``pattern``.
+
+    Blank (NA) cells do not match. The error reads ``"<label> <cell>!r is not <kind>"`` with the
+    cell as it is in ``s`` and its 1-based file row (``header_rows`` lines before the data).
+    """
+    text = s.astype("string").str.strip()
+    ok = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    if not ok.all():
+        i = int(np.argmax(~ok))
+        raise SourceFormatError(
+            path,
+            f"{label} {s.iloc[i]!r} is not {kind}",
+            row=i + 1 + header_rows,
+            column=column,
+            expected=expected,
+        )
+    return text
+
+
 def require_no_blanks(s: pd.Series, path: Path, column: str, *, header_rows: int = 1) -> None:
     blank = s.isna() | (s.astype("string").str.strip() == "")
     if blank.any():

@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pyarrow as pa
 import pycountry
 
 from techties.errors import SourceFormatError
 from techties.sources._tech_common import dates_in, iso3, iso3_from_iso2, parse_date
 from techties.sources.base import Source, fetch_bytes, register
-from techties.sources.containers import read_frame, require_columns
+from techties.sources.containers import read_frame, require_columns, require_pattern
 
 #: list_id → display name used in ``entity_list.list``
 LIST_NAMES: dict[str, str] = {
@@ -452,16 +451,10 @@ class OfacSDN(Source):
         if len(df) and str(df["ent_num"].iloc[-1]).strip() == "\x1a":
             df = df.iloc[:-1]  # OFAC ends the legacy file with a DOS end-of-file mark (Ctrl-Z)
         df = df.apply(lambda c: c.str.strip().replace("-0-", ""))
-        ok = df["ent_num"].str.fullmatch(r"\d+").fillna(False).to_numpy()
-        if not ok.all():
-            i = int(np.argmax(~ok))
-            raise SourceFormatError(
-                path,
-                f"ent_num {df['ent_num'].iloc[i]!r} is not a number",
-                row=i + 1,
-                column="ent_num",
-                expected="an integer entry number (file has no header)",
-            )
+        require_pattern(
+            df["ent_num"], r"\d+", path, "ent_num", label="ent_num", kind="a number",
+            expected="an integer entry number (file has no header)", header_rows=0,
+        )  # fmt: skip
         snap = (
             parse_date(path.parent.name)
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", path.parent.name)

@@ -16,6 +16,7 @@ are multiplied by 10**UNIT_MULT.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,7 +28,13 @@ import pyarrow as pa
 from techties.errors import SourceFormatError
 from techties.sources._tech_common import INDICATOR_SCHEMA
 from techties.sources.base import Source, fetch_bytes, register
-from techties.sources.containers import read_frame, require_columns, require_no_blanks, to_number
+from techties.sources.containers import (
+    read_frame,
+    require_columns,
+    require_no_blanks,
+    require_pattern,
+    to_number,
+)
 
 WIOD_COLUMNS = ("exporter", "importer", "year", "gtrade", "dva")
 WIOD_UNIT = "USD million"
@@ -64,14 +71,10 @@ def _frame(rows: dict[str, object], n: int) -> pa.Table:
 def _iso3_codes(s: pd.Series, path: Path, column: str, *, allow: Sequence[str] = ()) -> pd.Series:
     text = s.astype("string").str.strip()
     require_no_blanks(text, path, column)
-    bad = ~(text.str.fullmatch(r"[A-Z]{3}").fillna(False) | text.isin(list(allow)))
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        raise SourceFormatError(
-            path, f"code {text.iloc[i]!r} is not an ISO 3166 alpha-3 code", row=i + 2,
-            column=column, expected="three capital letters (e.g. CHN, ROW)",
-        )  # fmt: skip
-    return text
+    return require_pattern(
+        text, "|".join([r"[A-Z]{3}", *map(re.escape, allow)]), path, column, label="code",
+        kind="an ISO 3166 alpha-3 code", expected="three capital letters (e.g. CHN, ROW)",
+    )  # fmt: skip
 
 
 def read_wiod_dva(path: Path) -> pa.Table:

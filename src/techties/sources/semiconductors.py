@@ -35,6 +35,7 @@ from techties.sources.containers import (
     read_frame,
     require_columns,
     require_no_blanks,
+    require_pattern,
     to_number,
 )
 
@@ -117,14 +118,10 @@ def read_taiwan(path: Path) -> pa.Table:
         hint="Add the name to techties.sources.semiconductors.TAIWAN_COUNTRIES.",
     )  # fmt: skip
     require_no_blanks(df["HS Code"], path, "HS Code")
-    code = df["HS Code"].astype("string").str.strip()
-    bad = ~code.str.fullmatch(r"\d{11}").fillna(False)
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        raise SourceFormatError(
-            path, f"code {code.iloc[i]!r} is not an 11-digit CCC code", row=i + 2,
-            column="HS Code", expected="11 digits, e.g. 85423100002",
-        )  # fmt: skip
+    code = require_pattern(
+        df["HS Code"].astype("string").str.strip(), r"\d{11}", path, "HS Code", label="code",
+        kind="an 11-digit CCC code", expected="11 digits, e.g. 85423100002",
+    )  # fmt: skip
     value = to_number(df["Export Value (USD)"], path, "Export Value (USD)", allow_missing=False)
     if (value < 0).any():
         i = int(np.argmax(value < 0))
