@@ -25,7 +25,11 @@ import numpy as np
 import pandas as pd
 
 from techties.errors import ConfigError, SourceFormatError
-from techties.simulation.caliendo_parro import MultiSectorBaseline, calibrate_baseline
+from techties.simulation.caliendo_parro import (
+    MultiSectorBaseline,
+    calibrate_baseline,
+    country_index,
+)
 
 CP2015_REGIONS = (
     "ARG",
@@ -289,15 +293,7 @@ class OneSectorBaseline:
     notes: tuple[str, ...] = ()
 
     def index_of(self, country: str) -> int:
-        from techties.errors import UnknownNameError, did_you_mean
-
-        try:
-            return self.countries.index(country)
-        except ValueError:
-            raise UnknownNameError(
-                f"No country {country!r} in baseline {self.name!r}.",
-                hint=did_you_mean(country, self.countries),
-            ) from None
+        return country_index(self.countries, country, self.name)
 
 
 def load_wiod2014_onesector(path: Path, *, year: int = 2014) -> OneSectorBaseline:

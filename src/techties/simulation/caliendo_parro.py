@@ -52,12 +52,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from techties.errors import ConfigError, SolverError
+from techties.errors import ConfigError, SolverError, UnknownNameError, did_you_mean
 from techties.results import Result
 from techties.simulation._cp_numerics import INNER_FACTOR, INNER_TOL, Anderson, Kernel
 from techties.simulation.options import SolverOptions
 
 FloatArray = np.ndarray
+
+
+def country_index(countries: Sequence[str], country: str, baseline: str) -> int:
+    """Position of ``country`` in a baseline's ``countries``; unknown → UnknownNameError."""
+    try:
+        return list(countries).index(country)
+    except ValueError:
+        raise UnknownNameError(
+            f"No country {country!r} in baseline {baseline!r}.",
+            hint=did_you_mean(country, countries),
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -131,15 +142,7 @@ class MultiSectorBaseline:
         return self.value_added + revenue + self.deficit
 
     def index_of(self, country: str) -> int:
-        from techties.errors import UnknownNameError, did_you_mean
-
-        try:
-            return self.countries.index(country)
-        except ValueError:
-            raise UnknownNameError(
-                f"No country {country!r} in baseline {self.name!r}.",
-                hint=did_you_mean(country, self.countries),
-            ) from None
+        return country_index(self.countries, country, self.name)
 
     def with_(self, **changes: Any) -> MultiSectorBaseline:
         return replace(self, **changes)
