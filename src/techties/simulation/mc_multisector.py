@@ -468,6 +468,7 @@ class ScenarioResult(Result):
         import altair as alt
 
         from techties.charts import finish
+        from techties.simulation.onesector import change_bars
 
         key = measure or self.measures[0]
         if key not in self.measures:
@@ -475,16 +476,7 @@ class ScenarioResult(Result):
                 f"unknown measure {key!r}.", hint=did_you_mean(key, self.measures)
             )
         t = self.tidy().rename(columns={key: "change"})
-        bars = (
-            alt.Chart(t)
-            .mark_bar()
-            .encode(
-                x=alt.X("country:N", sort="-y", title=None),
-                y=alt.Y("change:Q", title="% change"),
-                color=alt.condition("datum.change < 0", alt.value("#c0392b"), alt.value("#2c7fb8")),
-                tooltip=["country", alt.Tooltip("change:Q", format=".3f")],
-            )
-        )
+        bars = change_bars(t, value_format=".3f")
         layers: Any = bars
         if self.draws is not None:
             rules = (

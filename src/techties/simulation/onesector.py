@@ -589,21 +589,10 @@ class OneSectorResult(Result):
 
     def plot(self, measure: str = "real_gdp_pct") -> Any:
         """Bar chart of welfare changes by country (``real_gdp_pct`` or ``welfare_pct``)."""
-        import altair as alt
-
         from techties.charts import finish
 
         data = self.tidy()[["country", measure]].rename(columns={measure: "change"})
-        chart = (
-            alt.Chart(data)
-            .mark_bar()
-            .encode(
-                x=alt.X("country:N", sort="-y", title=None),
-                y=alt.Y("change:Q", title="% change"),
-                color=alt.condition("datum.change < 0", alt.value("#c0392b"), alt.value("#2c7fb8")),
-                tooltip=["country", alt.Tooltip("change:Q", format=".2f")],
-            )
-        )
+        chart = change_bars(data, value_format=".2f")
         label = "real GDP (Ŷ/P̂)" if measure == "real_gdp_pct" else "welfare (Ê/P̂)"
         return finish(
             chart,
@@ -611,3 +600,19 @@ class OneSectorResult(Result):
             subtitle=f"percent, full-endowment GE, σ = {self.sigma:g}",
             source="techties one-sector structural gravity",
         )
+
+
+def change_bars(data: pd.DataFrame, *, value_format: str) -> Any:
+    """Bars of ``change`` (percent) by ``country``, largest first; falls red, rises blue."""
+    import altair as alt
+
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("country:N", sort="-y", title=None),
+            y=alt.Y("change:Q", title="% change"),
+            color=alt.condition("datum.change < 0", alt.value("#c0392b"), alt.value("#2c7fb8")),
+            tooltip=["country", alt.Tooltip("change:Q", format=value_format)],
+        )
+    )
