@@ -209,6 +209,35 @@ def to_number(
     return out
 
 
+def to_year(
+    s: pd.Series,
+    path: Path,
+    column: str,
+    *,
+    first: int,
+    last: int,
+    expected: str,
+    header_rows: int = 1,
+) -> np.ndarray:
+    """Convert a year column (no blanks) to float64; whole numbers ``first``–``last`` only.
+
+    A non-number is reported as by :func:`to_number`; the first year out of range or not whole
+    raises ``"year <cell>!r is out of range"`` naming its file row.
+    """
+    years = to_number(s, path, column, header_rows=header_rows, allow_missing=False)
+    bad = (years < first) | (years > last) | (years != np.round(years))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SourceFormatError(
+            path,
+            f"year {s.iloc[i]!r} is out of range",
+            row=i + 1 + header_rows,
+            column=column,
+            expected=expected,
+        )
+    return years
+
+
 def map_codes(
     s: pd.Series,
     mapping: Mapping[str, str],

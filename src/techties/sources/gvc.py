@@ -34,6 +34,7 @@ from techties.sources.containers import (
     require_no_blanks,
     require_pattern,
     to_number,
+    to_year,
 )
 
 WIOD_COLUMNS = ("exporter", "importer", "year", "gtrade", "dva")
@@ -85,13 +86,9 @@ def read_wiod_dva(path: Path) -> pa.Table:
         raise SourceFormatError(path, "no data rows", expected="exporter × importer × year rows")
     exporter = _iso3_codes(df["exporter"], path, "exporter")
     importer = _iso3_codes(df["importer"], path, "importer")
-    year = to_number(df["year"], path, "year", allow_missing=False)
-    if ((year < 1990) | (year > 2030) | (year != np.round(year))).any():
-        i = int(np.argmax((year < 1990) | (year > 2030) | (year != np.round(year))))
-        raise SourceFormatError(
-            path, f"year {df['year'].iloc[i]!r} is out of range", row=i + 2, column="year",
-            expected="a WIOD year (2000–2014)",
-        )  # fmt: skip
+    year = to_year(
+        df["year"], path, "year", first=1990, last=2030, expected="a WIOD year (2000–2014)"
+    )
     gross = to_number(df["gtrade"], path, "gtrade")
     dva = to_number(df["dva"], path, "dva")
     over = dva > gross * (1 + 1e-9) + 1e-9

@@ -37,6 +37,7 @@ from techties.sources.containers import (
     require_no_blanks,
     require_pattern,
     to_number,
+    to_year,
 )
 
 TAIWAN_COLUMNS = ("Year", "Country", "HS Code", "Description", "Export Value (USD)")
@@ -94,15 +95,7 @@ LEGACY_FLOWS = {
 
 
 def _years(s: pd.Series, path: Path, column: str) -> np.ndarray:
-    years = to_number(s, path, column, allow_missing=False)
-    bad = (years < 1950) | (years > 2100) | (years != np.round(years))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise SourceFormatError(
-            path, f"year {s.iloc[i]!r} is out of range", row=i + 2, column=column,
-            expected="a four-digit year",
-        )  # fmt: skip
-    return years
+    return to_year(s, path, column, first=1950, last=2100, expected="a four-digit year")
 
 
 def read_taiwan(path: Path) -> pa.Table:

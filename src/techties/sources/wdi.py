@@ -31,7 +31,7 @@ import pyarrow as pa
 from techties.errors import FetchError, SourceFormatError
 from techties.sources._tech_common import INDICATOR_SCHEMA
 from techties.sources.base import Source, fetch_bytes, register
-from techties.sources.containers import read_frame, require_columns, to_number
+from techties.sources.containers import read_frame, require_columns, to_number, to_year
 
 API = "https://api.worldbank.org/v2/country/all/indicator/{code}"
 
@@ -90,18 +90,7 @@ def _frame(df: pd.DataFrame, code: str, title: str) -> pa.Table:
 
 
 def _years(s: pd.Series, path: Path, column: str) -> np.ndarray:
-    years = to_number(s, path, column, allow_missing=False)
-    bad = (years < 1900) | (years > 2100) | (years != np.round(years))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise SourceFormatError(
-            path,
-            f"year {s.iloc[i]!r} out of range",
-            row=i + 2,
-            column=column,
-            expected="a year 1900–2100",
-        )
-    return years.astype(int)
+    return to_year(s, path, column, first=1900, last=2100, expected="a year 1900–2100").astype(int)
 
 
 def _read_api_json(path: Path, payload: Any) -> pa.Table:
