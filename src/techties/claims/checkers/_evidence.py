@@ -1,9 +1,12 @@
-"""Evidence readers shared by checkers: queries on canonical store tables, with provenance."""
+"""Evidence readers shared by checkers: queries on canonical store tables, with provenance;
+and the yearly line chart several checkers draw."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import altair as alt
 import pandas as pd
 
 from techties.claims.base import Missing, require_table
@@ -55,3 +58,20 @@ def ids(df: pd.DataFrame, column: str = "provenance_id") -> list[int]:
         else:
             out.add(int(v))
     return sorted(out)
+
+
+def year_lines(
+    df: pd.DataFrame, *, y: str, y_title: str, color: str, color_title: str, value_format: str
+) -> Any:
+    """Lines with points of ``y`` over ``year`` (drawn at 1 July), one line per ``color`` value."""
+    data = df.assign(date=pd.to_datetime(df["year"].astype(int).astype(str) + "-07-01"))
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("date:T", title="Year"),
+            y=alt.Y(f"{y}:Q", title=y_title),
+            color=alt.Color(f"{color}:N", title=color_title),
+            tooltip=[color, "year", alt.Tooltip(f"{y}:Q", format=value_format)],
+        )
+    )

@@ -9,7 +9,7 @@ import pandas as pd
 
 from techties import charts
 from techties.claims.base import Checker, Missing, pct_change, register, three_way
-from techties.claims.checkers._evidence import ids, indicator_series
+from techties.claims.checkers._evidence import ids, indicator_series, year_lines
 from techties.claims.verdict import Figure, Verdict
 from techties.store import Store
 
@@ -35,16 +35,8 @@ LOAD_NCSES = "ingest the NCSES tables (tech-science/, tech-mne/) with `techties 
 
 
 def _line(df: pd.DataFrame, *, title: str, unit: str, source: str, waves: bool = False) -> Any:
-    data = df.assign(date=pd.to_datetime(df["year"].astype(int).astype(str) + "-07-01"))
-    line = (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("date:T", title="Year"),
-            y=alt.Y("value:Q", title=unit),
-            color=alt.Color("country:N", title="Country"),
-            tooltip=["country", "year", alt.Tooltip("value:Q", format=",.2f")],
-        )
+    line = year_lines(
+        df, y="value", y_title=unit, color="country", color_title="Country", value_format=",.2f"
     )
     layer = line + charts.wave_rules() if waves else line
     return charts.finish(layer, title=title, subtitle=unit, source=source)

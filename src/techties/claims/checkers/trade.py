@@ -22,6 +22,7 @@ from techties.claims.base import (
     require_table,
     three_way,
 )
+from techties.claims.checkers._evidence import year_lines
 from techties.claims.verdict import Figure, Verdict
 from techties.errors import TechtiesError
 from techties.store import Store
@@ -153,17 +154,10 @@ def _tariff_marker() -> Any:
 
 
 def _share_lines(df: pd.DataFrame, *, title: str, source: str) -> Any:
-    data = df.assign(date=pd.to_datetime(df["year"].astype(int).astype(str) + "-07-01"))
-    line = (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("date:T", title="Year"),
-            y=alt.Y("share_pct:Q", title="Share of US imports (%)"),
-            color=alt.Color("partner:N", title="Supplier"),
-            tooltip=["partner", "year", alt.Tooltip("share_pct:Q", format=".1f")],
-        )
-    )
+    line = year_lines(
+        df, y="share_pct", y_title="Share of US imports (%)", color="partner",
+        color_title="Supplier", value_format=".1f",
+    )  # fmt: skip
     return charts.finish(
         line + _tariff_marker(), title=title, subtitle="% of US imports by value", source=source
     )
