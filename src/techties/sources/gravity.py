@@ -26,7 +26,13 @@ import pyarrow as pa
 
 from techties.errors import SourceFormatError
 from techties.sources.base import Source, register
-from techties.sources.containers import read_frame, require_columns, require_no_blanks, to_number
+from techties.sources.containers import (
+    read_frame,
+    require_columns,
+    require_no_blanks,
+    require_pattern,
+    to_number,
+)
 
 TRADE_UNIT = "USD million"
 KEYS = ("exporter", "importer", "year", "trade")
@@ -60,17 +66,10 @@ def _covariate_map(values: np.ndarray, names: list[str]) -> pa.MapArray:
 
 def _codes(s: pd.Series, path: Path, column: str, header: int) -> np.ndarray:
     require_no_blanks(s, path, column, header_rows=header)
-    text = s.astype("string").str.strip()
-    ok = text.str.fullmatch(r"[A-Za-z0-9_]{2,4}").fillna(False).to_numpy()
-    if not ok.all():
-        i = int(np.argmax(~ok))
-        raise SourceFormatError(
-            path,
-            f"country code {s.iloc[i]!r} is not a country code",
-            row=i + 1 + header,
-            column=column,
-            expected="a 3-letter country code (e.g. USA, ROM)",
-        )
+    text = require_pattern(
+        s, r"[A-Za-z0-9_]{2,4}", path, column, label="country code", kind="a country code",
+        expected="a 3-letter country code (e.g. USA, ROM)", header_rows=header,
+    )  # fmt: skip
     return text.to_numpy(dtype=object)
 
 
