@@ -139,6 +139,8 @@ def test_share_outputs_table_view_parquet_identical(store: Store, tmp_path: Path
     # the partner-grain view of the unique path is kept only for the lazy share view
     views = set(store.df("SELECT view_name FROM duckdb_views() WHERE temporary")["view_name"])
     assert {"v_v", "v_shares"} <= views and "t_v" not in views
+    # the speed setting used while building is restored
+    assert store.scalar("SELECT current_setting('preserve_insertion_order')") is True
 
 
 def test_split_rows_general_path_matches_unique_panel(store: Store, tmp_path: Path) -> None:
