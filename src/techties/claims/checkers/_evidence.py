@@ -1,5 +1,5 @@
 """Evidence readers shared by checkers: queries on canonical store tables, with provenance;
-and the yearly line chart several checkers draw."""
+and the chart pieces several checkers draw."""
 
 from __future__ import annotations
 
@@ -75,3 +75,13 @@ def year_lines(
             tooltip=[color, "year", alt.Tooltip(f"{y}:Q", format=value_format)],
         )
     )
+
+
+def date_marker(date: str, label: str, *, y: int = 6) -> Any:
+    """One dashed vertical rule at ``date`` with ``label`` beside it, ``y`` px from the top."""
+    mark = alt.Chart(alt.Data(values=[{"date": date, "label": label}]))
+    rule = mark.mark_rule(strokeDash=[4, 3], color="#888").encode(x="date:T")
+    text = mark.mark_text(align="left", dx=4, y=y, fontSize=10, color="#555").encode(
+        x="date:T", text="label:N"
+    )
+    return rule + text

@@ -11,6 +11,7 @@ import pandas as pd
 
 from techties import charts
 from techties.claims.base import Checker, Missing, provenance_of, register, require_table, three_way
+from techties.claims.checkers._evidence import date_marker
 from techties.claims.verdict import Figure, Verdict
 from techties.store import Store
 
@@ -250,10 +251,7 @@ def _share_line(df: pd.DataFrame) -> Any:
         fill=alt.condition("datum.partial", alt.value("white"), alt.value(charts.PALETTE[0])),
         opacity=alt.value(1),
     )
-    rule = alt.Chart(alt.Data(values=[{"date": "2022-10-07", "label": "Oct 2022 controls"}]))
-    marks = rule.mark_rule(strokeDash=[4, 3], color="#888").encode(x="date:T") + rule.mark_text(
-        align="left", dx=4, y=8, fontSize=10, color="#555"
-    ).encode(x="date:T", text="label:N")
+    marks = date_marker("2022-10-07", "Oct 2022 controls", y=8)
     return charts.finish(
         line + marks,
         title="Mainland China + Hong Kong share of Taiwan's integrated-circuit exports",

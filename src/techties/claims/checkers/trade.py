@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import altair as alt
 import pandas as pd
 
 from techties import charts
@@ -22,7 +21,7 @@ from techties.claims.base import (
     require_table,
     three_way,
 )
-from techties.claims.checkers._evidence import year_lines
+from techties.claims.checkers._evidence import date_marker, year_lines
 from techties.claims.verdict import Figure, Verdict
 from techties.errors import TechtiesError
 from techties.store import Store
@@ -141,25 +140,15 @@ def _shift_verdict(
     )
 
 
-def _tariff_marker() -> Any:
-    """One labelled rule at the first Section 301 wave (annual charts: one marker reads better)."""
-    mark = alt.Chart(
-        alt.Data(values=[{"date": "2018-07-06", "label": "Section 301 tariffs begin"}])
-    )
-    rule = mark.mark_rule(strokeDash=[4, 3], color="#888").encode(x="date:T")
-    text = mark.mark_text(align="left", dx=4, y=6, fontSize=10, color="#555").encode(
-        x="date:T", text="label:N"
-    )
-    return rule + text
-
-
 def _share_lines(df: pd.DataFrame, *, title: str, source: str) -> Any:
     line = year_lines(
         df, y="share_pct", y_title="Share of US imports (%)", color="partner",
         color_title="Supplier", value_format=".1f",
     )  # fmt: skip
+    # annual chart: one marker, at the first Section 301 wave, reads better than all waves
+    marker = date_marker("2018-07-06", "Section 301 tariffs begin")
     return charts.finish(
-        line + _tariff_marker(), title=title, subtitle="% of US imports by value", source=source
+        line + marker, title=title, subtitle="% of US imports by value", source=source
     )
 
 
