@@ -162,7 +162,8 @@ class Store:
         return self.con.execute(sql, params or []).df()
 
     def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        res: pa.Table = self.con.execute(sql, params or []).to_arrow_table()
+        """Run SQL and return a pyarrow Table (no extra copy of the rows)."""
+        res: pa.Table = self.con.sql(sql, params=list(params) if params else None).to_arrow_table()
         return res
 
     def count(self, table: str) -> int:
