@@ -18,16 +18,29 @@ runner = CliRunner()
 
 
 def _seed(path: Path) -> None:
-    data = pa.table({
-        "source": ["t", "t"], "reporter": ["USA", "USA"], "partner": ["CHN", "VNM"],
-        "flow": ["import", "import"], "year": [2024, 2024], "month": [None, None],
-        "classification": ["HTS", "HTS"], "vintage": ["HTS2024", "HTS2024"],
-        "product_code": ["8542310000", "8542310000"], "product_level": [10, 10],
-        "value_usd": [100.0, 50.0], "quantity": [None, None], "quantity_unit": [None, None],
-        "duties_usd": [25.0, 0.0], "value_basis": ["customs_consumption"] * 2,
-    })
+    data = pa.table(
+        {
+            "source": ["t", "t"],
+            "reporter": ["USA", "USA"],
+            "partner": ["CHN", "VNM"],
+            "flow": ["import", "import"],
+            "year": [2024, 2024],
+            "month": [None, None],
+            "classification": ["HTS", "HTS"],
+            "vintage": ["HTS2024", "HTS2024"],
+            "product_code": ["8542310000", "8542310000"],
+            "product_level": [10, 10],
+            "value_usd": [100.0, 50.0],
+            "quantity": [None, None],
+            "quantity_unit": [None, None],
+            "duties_usd": [25.0, 0.0],
+            "value_basis": ["customs_consumption"] * 2,
+        }
+    )
     with open_store(path) as st, st.transaction():
-        st.write(source="t", table="trade_flows", data=data, location="/f", sha256="c" * 64, nbytes=1)
+        st.write(
+            source="t", table="trade_flows", data=data, location="/f", sha256="c" * 64, nbytes=1
+        )
 
 
 def test_sql_json_and_csv(tmp_path: Path) -> None:
@@ -36,7 +49,10 @@ def test_sql_json_and_csv(tmp_path: Path) -> None:
     q = "SELECT partner, sum(duties_usd)/sum(value_usd) AS rate FROM trade_flows GROUP BY 1 ORDER BY 1"
     res = runner.invoke(app, ["sql", q, "--store", str(db), "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout) == [{"partner": "CHN", "rate": 0.25}, {"partner": "VNM", "rate": 0.0}]
+    assert json.loads(res.stdout) == [
+        {"partner": "CHN", "rate": 0.25},
+        {"partner": "VNM", "rate": 0.0},
+    ]
     res = runner.invoke(app, ["sql", q, "--store", str(db), "--csv"])
     assert res.stdout.splitlines() == ["partner,rate", "CHN,0.25", "VNM,0.0"]
 
@@ -44,7 +60,10 @@ def test_sql_json_and_csv(tmp_path: Path) -> None:
 def test_tables_and_provenance_json(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     _seed(db)
-    tables = {r["table"]: r["rows"] for r in json.loads(runner.invoke(app, ["tables", "--store", str(db), "--json"]).stdout)}
+    tables = {
+        r["table"]: r["rows"]
+        for r in json.loads(runner.invoke(app, ["tables", "--store", str(db), "--json"]).stdout)
+    }
     assert tables["trade_flows"] == 2 and tables["provenance"] == 1
     prov = json.loads(runner.invoke(app, ["provenance", "--store", str(db), "--json"]).stdout)
     assert prov[0]["sha256"] == "c" * 64 and prov[0]["rows_written"] == 2
@@ -62,8 +81,18 @@ def test_export_parquet(tmp_path: Path) -> None:
 def test_errors_are_one_line_not_a_traceback(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     proc = subprocess.run(
-        [sys.executable, "-m", "techties.cli.main", "sql", "DELETE FROM provenance", "--store", str(db)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "techties.cli.main",
+            "sql",
+            "DELETE FROM provenance",
+            "--store",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
@@ -73,8 +102,19 @@ def test_errors_are_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 def test_unknown_source_suggests_name(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "techties.cli.main", "ingest", "nosuchsource", str(tmp_path), "--store", str(tmp_path / "s.duckdb")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "techties.cli.main",
+            "ingest",
+            "nosuchsource",
+            str(tmp_path),
+            "--store",
+            str(tmp_path / "s.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1 and "No source named 'nosuchsource'" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -82,8 +122,19 @@ def test_unknown_source_suggests_name(tmp_path: Path) -> None:
 
 def test_report_without_data_says_how_to_provide_it(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "techties.cli.main", "report", "--data", str(tmp_path / "missing"), "--store", str(tmp_path / "s.duckdb")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "techties.cli.main",
+            "report",
+            "--data",
+            str(tmp_path / "missing"),
+            "--store",
+            str(tmp_path / "s.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "does not exist" in proc.stderr
@@ -102,3 +153,13 @@ def test_store_remembers_the_data_folder_for_later_checks(tmp_path: Path) -> Non
         st.set_meta("data_folder", str(tmp_path / "gone"))
         assert st.get_meta("data_folder") == str(tmp_path / "gone")
         assert data_folder(st, None) is None  # a folder that no longer exists is not used
+
+
+def test_data_warnings_print_as_one_line(capsys) -> None:
+    from techties.cli.output import show_warning
+    from techties.errors import DataWarning
+
+    show_warning(DataWarning("f.csv: 3 rows dropped"), DataWarning, "/x/ingest.py", 71)
+    err = capsys.readouterr().err
+    assert err.strip() == "warning: f.csv: 3 rows dropped"
+    assert "ingest.py" not in err

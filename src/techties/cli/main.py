@@ -194,6 +194,11 @@ _register_command_modules()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn techties errors into one clear line."""
+    import warnings
+
+    from techties.cli.output import show_warning
+
+    warnings.showwarning = show_warning
     run: Callable[..., Any] = app
     try:
         run(args=argv, standalone_mode=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
+_PYTHON_SHOWWARNING = warnings.showwarning
 err_console = Console(stderr=True)
 
 
@@ -80,3 +82,22 @@ def fail(message: str, hint: str | None = None) -> None:
     )
     if hint:
         err_console.print(f"[dim]hint:[/] {hint}", highlight=False, soft_wrap=True)
+
+
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Print techties data warnings as one line (``warning: …``); others as Python does."""
+    from techties.errors import TechtiesWarning
+
+    if issubclass(category, TechtiesWarning):
+        err_console.print(
+            f"[yellow]warning:[/] {message}", highlight=False, markup=True, soft_wrap=True
+        )
+        return
+    _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
