@@ -39,6 +39,8 @@ from techties.indicators.shares import (
     Selection,
     excluded_members,
     join_on,
+    listed_partners,
+    members_of_listed,
     resolve,
     selection_sql,
     world_total_sql,
@@ -148,6 +150,14 @@ def _unordered(store: Store) -> Iterator[None]:
         store.con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
+#: partner ranks packed below the value in the top-supplier key (at most 2**11 partners)
+RANK_BITS = 11
+#: values with |v| below this and at most three decimals pack exactly (|v·1000| < 2**50)
+PACK_LIMIT = 1e12
+#: stands for the year in the per-year statements of the panel
+YEAR = "$YEAR"
+
+
 def _build_panel(
     store: Store,
     selection: Selection,
@@ -157,66 +167,125 @@ def _build_panel(
     mode: str | None,
     shares_path: str | Path | None,
 ) -> dict[str, int]:
-    """The queries of :func:`materialise_panel`."""
+    """The queries of :func:`materialise_panel`, one year at a time.
+
+    Every group (reporter × product × period) lies within one year, so the aggregation and the
+    share join run once per year: their hash tables hold one year of groups (measured ~25 %
+    faster than one query over all years on a 50-million-row panel, and less memory).
+
+    The top supplier (arg max of v, ties → larger partner code) is the ``max`` of one BIGINT
+    per row, ``round(v·1000)·2^11 + rank(partner)``: a primitive aggregate, where a
+    ``(value, partner)`` struct key costs about as much again as the whole aggregation. The
+    packing is exact when each value is the double nearest to k/1000 for k = round(v·1000)
+    (checked row by row) and |v| < 10^12 — integer dollars, BACI's values with three
+    decimals: k is then a monotone function of v with equal k only for equal v, so the largest
+    key is the largest value with the largest rank. Years where the check fails anywhere, or
+    with more than 2^11 partners, take the struct key instead (same result, slower).
+    """
     res = resolve(store, selection)
     rows_sql, params = selection_sql(res)
-    excluded = excluded_members(store, rows_sql, params)
-    keys = "reporter, year, mkey, product"  # one source per selection: not a key to hash
+    listed = listed_partners(store, rows_sql, params)
+    excluded = members_of_listed(listed)
+    suppliers = [p for p in listed if p != WORLD and p not in excluded]
+    years = sorted({y for part in res.plan for y in part.years})
+    # one source per selection: not a key to hash; annual periods have no month to hash either
+    monthly = res.sel.frequency == "monthly"
+    # within one year's statements the year is a constant: not hashed either
+    keys = "reporter, mkey, product" if monthly else "reporter, product"
+    head = f"reporter, {YEAR}::SMALLINT AS year, {'mkey' if monthly else '0::TINYINT AS mkey'}, product"
     con = store.con
-    value = "value_usd" if unique_rows else "sum(value_usd) AS value_usd"
     body = (
-        f"SELECT reporter, year, coalesce(month, 0)::TINYINT AS mkey, product, "
-        f"partner, {value} FROM ({rows_sql}) WHERE partner <> '{WORLD}' "
-        f"AND NOT list_contains(?::VARCHAR[], partner)" + ("" if unique_rows else " GROUP BY ALL")
+        f"SELECT reporter, year, coalesce(month, 0)::TINYINT AS mkey, product, partner, "
+        f"{{value}} FROM ({_inline(rows_sql, params)}) WHERE partner <> '{WORLD}' "
+        f"AND NOT list_contains({_inline('?', [excluded])}::VARCHAR[], partner)"
     )
-    kind = "VIEW" if unique_rows else "TABLE"
-    if unique_rows:  # a view cannot take parameters: inline the (quoted) literals
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {prefix}v AS {_inline(body, [*params, excluded])}"
-        )
+    if unique_rows:  # rows are already at the partner grain: a view
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}v AS {body.format(value='value_usd')}")
     else:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}v AS {body}", [*params, excluded])
+        grain = body.format(value="sum(value_usd) AS value_usd")
+        _per_year(con, f"{prefix}v", f"{grain} AND year = {YEAR} GROUP BY ALL", years)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {prefix}concentration AS SELECT "
-        f"'{sql_literal(res.source)}' AS source, {keys}, "
-        f"nullif(mkey, 0)::TINYINT AS month, count(*) FILTER (WHERE value_usd > 0) AS n_suppliers, "
-        f"sum(value_usd) AS total_usd, sum(value_usd * value_usd) / (sum(value_usd) ^ 2) AS hhi, "
-        f"max(value_usd) / sum(value_usd) AS top_share, "
-        f"arg_max(partner, (value_usd, partner)) AS top_supplier "
-        f"FROM {prefix}v GROUP BY {keys} HAVING sum(value_usd) > 0"
+        f"CREATE OR REPLACE TEMP TABLE {prefix}ranks AS SELECT unnest(?::VARCHAR[]) AS partner, "
+        f"(generate_subscripts(?::VARCHAR[], 1) - 1)::BIGINT AS rank",
+        [suppliers, suppliers],
     )
+    k = f"round(least(greatest(value_usd, -{PACK_LIMIT!r}), {PACK_LIMIT!r}) * 1000)::BIGINT"
+    bits = 2**RANK_BITS
+    packed = (  # NULL where the packing is not exact: those groups take the struct key below
+        f"CASE WHEN bool_and(k / 1000 = value_usd) THEN max(k * {bits} + rank) END"
+        if len(suppliers) <= bits
+        else "NULL::BIGINT"
+    )
+    _per_year(
+        con,
+        f"{prefix}concentration",
+        f"SELECT '{sql_literal(res.source)}' AS source, reporter, year, mkey, product, "
+        f"nullif(mkey, 0)::TINYINT AS month, n_suppliers, total_usd, hhi, "
+        f"(packed // {bits}) / 1000 / total_usd AS top_share, "
+        f"list_extract({_inline('?', [suppliers])}::VARCHAR[], packed % {bits} + 1) "
+        f"AS top_supplier FROM (SELECT {head}, count(*) FILTER (WHERE value_usd > 0) "
+        f"AS n_suppliers, sum(value_usd) AS total_usd, "
+        f"sum(value_usd * value_usd) / (sum(value_usd) ^ 2) AS hhi, {packed} AS packed "
+        f"FROM (SELECT *, {k} AS k FROM {prefix}v JOIN {prefix}ranks USING (partner) "
+        f"WHERE year = {YEAR}) GROUP BY {keys} HAVING sum(value_usd) > 0)",
+        years,
+    )
+    con.execute(f"DROP TABLE {prefix}ranks")
+    found = con.execute(
+        f"SELECT DISTINCT year FROM {prefix}concentration WHERE top_supplier IS NULL"
+    ).fetchall()
+    for (year,) in sorted(found):  # the struct key (value, partner): exact for any values
+        con.execute(
+            f"UPDATE {prefix}concentration c SET top_share = t.top.v / c.total_usd, "
+            f"top_supplier = t.top.p FROM (SELECT {keys}, max({{'v': value_usd, "
+            f"'p': partner}}) AS top FROM {prefix}v WHERE year = {int(year)} GROUP BY {keys}) t "
+            f"WHERE c.year = {int(year)} AND c.top_supplier IS NULL AND "
+            + " AND ".join(f"c.{key} = t.{key}" for key in keys.split(", "))
+        )
     choke, choke_params = chokepoint_sql(f"{prefix}concentration", thresholds)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}chokepoints AS {choke}", choke_params)
     counts: dict[str, int] = {}
     share_rows = (
         f"SELECT v.reporter, v.year, nullif(v.mkey, 0)::TINYINT AS month, v.product, v.partner, "
-        f"v.value_usd, v.value_usd / c.total_usd AS share FROM {prefix}v v "
-        f"JOIN {prefix}concentration c USING ({keys})"
+        f"v.value_usd, v.value_usd / c.total_usd AS share "
+        f"FROM (SELECT * FROM {prefix}v WHERE year = {YEAR}) v "
+        f"JOIN (SELECT {keys}, total_usd FROM {prefix}concentration WHERE year = {YEAR}) c "
+        f"USING ({keys})"
     )
+    every_year = " UNION ALL ".join(_year(share_rows, y) for y in years) or _year(share_rows, None)
     if mode == "table":
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}shares AS {share_rows}")
+        _per_year(con, f"{prefix}shares", share_rows, years)
     elif mode == "view":
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}shares AS {share_rows}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}shares AS {every_year}")
     elif mode == "parquet":
         out = Path(str(shares_path))
         out.parent.mkdir(parents=True, exist_ok=True)
         row = con.execute(
-            f"COPY ({share_rows}) TO '{sql_literal(str(out))}' (FORMAT parquet)"
+            f"COPY ({every_year}) TO '{sql_literal(str(out))}' (FORMAT parquet)"
         ).fetchone()
         counts["shares"] = int(row[0]) if row else 0
     if mode != "view":
-        con.execute(f"DROP {kind} {prefix}v")
-    names = (
-        ("shares", "concentration", "chokepoints")
-        if mode == "table"
-        else (
-            "concentration",
-            "chokepoints",
-        )
-    )
-    for name in names:
+        con.execute(f"DROP {'VIEW' if unique_rows else 'TABLE'} {prefix}v")
+    for name in (("shares",) if mode == "table" else ()) + ("concentration", "chokepoints"):
         counts[name] = int(store.scalar(f"SELECT count(*) FROM {prefix}{name}") or 0)
     return {k: counts[k] for k in ("shares", "concentration", "chokepoints") if k in counts}
+
+
+def _year(sql: str, year: int | None) -> str:
+    """``sql`` for one year (``None``: no year, an empty result with the same columns)."""
+    return sql.replace(YEAR, "NULL" if year is None else str(int(year)))
+
+
+def _per_year(con: Any, table: str, sql: str, years: Sequence[int]) -> None:
+    """``CREATE TEMP TABLE table`` from ``sql`` run once per year, in year order (an empty
+    table with the right columns when there is no year)."""
+    if not years:
+        empty = f"SELECT * FROM ({_year(sql, None)}) LIMIT 0"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {empty}")
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_year(sql, years[0])}")
+    for year in years[1:]:
+        con.execute(f"INSERT INTO {table} {_year(sql, year)}")
 
 
 def _shares_mode(shares: bool | str, shares_path: str | Path | None) -> str | None:
