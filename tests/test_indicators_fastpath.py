@@ -169,3 +169,89 @@ def test_bad_share_output_is_refused(store: Store, tmp_path: Path) -> None:
         materialise_panel(store, SEL, shares="parquet")
     with pytest.raises(ConfigError, match="shares_path goes with"):
         materialise_panel(store, SEL, shares_path=tmp_path / "x.parquet")
+
+
+def _concentration(store: Store, prefix: str, **kw: object) -> pd.DataFrame:
+    materialise_panel(store, SEL, prefix=prefix, unique_rows=True, shares=False, **kw)  # type: ignore[arg-type]
+    return store.df(f"SELECT * FROM {prefix}concentration ORDER BY reporter, year, product")
+
+
+def test_values_that_do_not_pack_take_the_struct_key(store: Store) -> None:
+    """The packed top-supplier key needs values with at most three decimals and |v| < 1e12;
+    2019 here has thirds (and a tie between thirds), 2023 one value of 4e15 (far above 1e12): both years
+    take the struct key, and every column still equals ``supplier_concentration``."""
+    frame = _panel(7)
+    thirds = frame["year"] == 2019
+    frame.loc[thirds, "value_usd"] = frame.loc[thirds, "value_usd"] / 3
+    usa19 = frame[(frame["reporter"] == "USA") & (frame["year"] == 2019)]
+    tied = usa19["product_code"].value_counts().index[0]
+    in_tie = usa19.index[usa19["product_code"] == tied][:2]
+    frame.loc[in_tie, "value_usd"] = 1e6 / 3  # two suppliers at exactly the same largest value
+    big = frame.index[(frame["year"] == 2023) & (frame["reporter"] == "CHN")][0]
+    frame.loc[big, "value_usd"] = 4e15  # k·2^11 would overflow BIGINT unclamped
+    _store(store, frame)
+    got = _concentration(store, "x_")
+    ref = supplier_concentration(store, SEL).tidy().sort_values(CONC_KEYS).reset_index(drop=True)
+    assert got["top_supplier"].tolist() == ref["top_supplier"].tolist()
+    np.testing.assert_allclose(got["top_share"], ref["top_share"], rtol=1e-15)
+    row = got[(got["reporter"] == "USA") & (got["year"] == 2019) & (got["product"] == tied)]
+    assert row["top_supplier"].item() == max(frame.loc[in_tie, "partner"])
+    big_row = got[(got["reporter"] == "CHN") & (got["product"] == frame.loc[big, "product_code"])]
+    assert big_row.loc[big_row["year"] == 2023, "top_supplier"].item() == frame.loc[big, "partner"]
+
+
+def test_more_partners_than_the_key_holds(store: Store) -> None:
+    """2,100 suppliers (more than the 2**11 ranks the packed key holds): the struct key, and
+    the largest supplier still wins (ties to the larger code)."""
+    partners = [f"Q{i:04d}" for i in range(2100)]
+    values = [float(i % 500) for i in range(2100)]  # 499 is the largest, held by 4 codes
+    frame = pd.DataFrame(
+        {
+            "reporter": "USA",
+            "partner": partners,
+            "year": 2020,
+            "product_code": "854231",
+            "value_usd": values,
+        }
+    )
+    _store(store, frame)
+    got = _concentration(store, "m_")
+    assert got["top_supplier"].item() == "Q1999"  # codes 0499, 0999, 1499, 1999 hold 499
+    assert got["n_suppliers"].item() == 2100 - 5  # five codes have a zero value
+    assert got["top_share"].item() == pytest.approx(499 / sum(values), rel=1e-15)
+
+
+def test_panel_does_not_depend_on_row_order(store: Store, tmp_path: Path) -> None:
+    """The same rows written in reverse order give identical tables (ties included)."""
+    frame = _panel(13)
+    _store(store, frame)
+    first = _tables(store, True, tmp_path)
+    store.con.execute("DELETE FROM trade_flows_rows")
+    _store(store, frame.iloc[::-1].reset_index(drop=True))
+    again = _tables(store, True, tmp_path)
+    for name in first:
+        pd.testing.assert_frame_equal(first[name], again[name])
+
+
+def test_monthly_panel_matches_functions(store: Store, tmp_path: Path) -> None:
+    """Monthly rows: groups are reporter × product × month, and every table equals the
+    indicator functions with monthly frequency."""
+    frame = _panel(17)
+    frame["month"] = (frame.index % 12 + 1).astype("int8")
+    _store(store, frame)
+    sel = Selection(reporter=None, level=6, frequency="monthly")
+    materialise_panel(store, sel, prefix="mo_", unique_rows=False)
+    got = store.df("SELECT * FROM mo_concentration ORDER BY reporter, year, month, product")
+    ref = (
+        supplier_concentration(store, sel)
+        .tidy()
+        .sort_values(["reporter", "year", "month", "product"])
+        .reset_index(drop=True)
+    )
+    assert len(got) == len(ref) > len(frame["product_code"].unique()) * 4
+    assert got["top_supplier"].tolist() == ref["top_supplier"].tolist()
+    np.testing.assert_allclose(got["hhi"], ref["hhi"], rtol=1e-12)
+    shares = store.df(
+        "SELECT sum(share) AS s FROM mo_shares GROUP BY reporter, year, month, product"
+    )
+    np.testing.assert_allclose(shares["s"], 1.0, rtol=1e-12)
