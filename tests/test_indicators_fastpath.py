@@ -176,10 +176,10 @@ def _concentration(store: Store, prefix: str, **kw: object) -> pd.DataFrame:
     return store.df(f"SELECT * FROM {prefix}concentration ORDER BY reporter, year, product")
 
 
-def test_values_that_do_not_pack_take_the_struct_key(store: Store) -> None:
-    """The packed top-supplier key needs values with at most three decimals and |v| < 1e12;
-    2019 here has thirds (and a tie between thirds), 2023 one value of 4e15 (far above 1e12): both years
-    take the struct key, and every column still equals ``supplier_concentration``."""
+def test_top_supplier_with_thirds_and_a_value_too_large_to_pack(store: Store) -> None:
+    """2019 has values in thirds (and two suppliers tied at exactly 1e6/3), 2023 one value of
+    4e15 — above the 1e12 for which round(v·1000)·2^11 fits a BIGINT, so that group takes the
+    struct key. Top supplier and share equal ``supplier_concentration`` everywhere."""
     frame = _panel(7)
     thirds = frame["year"] == 2019
     frame.loc[thirds, "value_usd"] = frame.loc[thirds, "value_usd"] / 3
@@ -255,3 +255,26 @@ def test_monthly_panel_matches_functions(store: Store, tmp_path: Path) -> None:
         "SELECT sum(share) AS s FROM mo_shares GROUP BY reporter, year, month, product"
     )
     np.testing.assert_allclose(shares["s"], 1.0, rtol=1e-12)
+
+
+def test_values_equal_to_a_tenth_of_a_cent_tie(store: Store) -> None:
+    """The top supplier compares values to 0.001 USD: 1234.0 and 1234.0 + 2e-13 (floating-point
+    noise, as BACI's 1000·v makes) tie and the larger code wins, on both paths; 0.002 USD more
+    is a real difference."""
+    noise = 1234.0 + 2.3e-13
+    assert noise != 1234.0
+    rows = [
+        ("USA", "AAA", 2020, "854231", noise),
+        ("USA", "BBB", 2020, "854231", 1234.0),
+        ("USA", "CCC", 2020, "854231", 1000.0),
+        ("USA", "AAA", 2020, "854232", 1234.002),
+        ("USA", "BBB", 2020, "854232", 1234.0),
+    ]
+    _store(
+        store,
+        pd.DataFrame(rows, columns=["reporter", "partner", "year", "product_code", "value_usd"]),
+    )
+    got = _concentration(store, "r_")
+    ref = supplier_concentration(store, SEL).tidy().sort_values(CONC_KEYS)
+    assert got["top_supplier"].tolist() == ref["top_supplier"].tolist() == ["BBB", "AAA"]
+    assert got["top_share"].iloc[0] == noise / (noise + 1234.0 + 1000.0)  # the exact largest value

@@ -6,12 +6,18 @@ members of a listed aggregate excluded) and ``T`` the denominator::
     s_p        = v_p / T                      T = Σ_p v_p            (denominator="partners")
                                               T = V[r, WLD, k, t]    (denominator="world")
     HHI        = Σ_p s_p²                     in [1/n, 1] with the partners denominator
-    top share  = max_p s_p                    (ties broken by the larger partner code)
+    top share  = max_p s_p
+    top supplier = arg max_p round(v_p, 0.001 USD)   (ties → the larger partner code)
     chokepoint = product with top share > θ   (θ = 0.5 and 0.7 by default; strict inequality)
 
 With the world denominator the suppliers not listed in the source are unknown, so ``HHI`` is a
 lower bound (the residual is treated as infinitely many small suppliers) and the top share is
 exact only if the top supplier is listed.
+
+The top supplier compares values to a tenth of a cent: suppliers whose values agree to 0.001 USD
+tie (two doubles that differ only by floating-point noise, such as BACI's ``1000·v``, are not
+ranked by that noise), and ties go to the larger partner code, so the result does not depend on
+the order of the rows.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ from techties.indicators.shares import (
 from techties.store import Store
 
 KEYS = "source, reporter, year, month, product"
+#: the value the top supplier is chosen by: rounded to 0.001 USD (module doc)
+TIE_VALUE = "round({} * 1000)"
 
 
 def concentration_sql(
@@ -65,7 +73,7 @@ def concentration_sql(
     agg = (
         f"SELECT {KEYS}, count(*) AS n_suppliers, sum(v) AS suppliers_usd, "
         f"sum(v * v) AS sum_v2, max(v) AS top_usd, "
-        f"arg_max(partner, (v, partner)) AS top_supplier FROM v GROUP BY ALL"
+        f"arg_max(partner, ({TIE_VALUE.format('v')}, partner)) AS top_supplier FROM v GROUP BY ALL"
     )
     all_params: list[Any] = [*params, excluded]
     if denominator == "partners":
@@ -115,7 +123,7 @@ def materialise_panel(
     ``{prefix}concentration``::
 
         total_usd = Σ_p v_p    n_suppliers = #{p : v_p > 0}    hhi = Σ_p v_p² / total_usd²
-        top_share = max_p v_p / total_usd   (top_supplier: arg max, ties → larger code)
+        top_share = max_p v_p / total_usd   (top_supplier: module doc)
 
     then ``{prefix}chokepoints`` (products with top_share > θ, per reporter and period), and
     the partner shares ``share = v_p / total_usd`` (the "partners" denominator of
@@ -152,7 +160,7 @@ def _unordered(store: Store) -> Iterator[None]:
 
 #: partner ranks packed below the value in the top-supplier key (at most 2**11 partners)
 RANK_BITS = 11
-#: values with |v| below this and at most three decimals pack exactly (|v·1000| < 2**50)
+#: groups whose largest value is below this pack round(v·1000) exactly (< 2**50)
 PACK_LIMIT = 1e12
 #: stands for the year in the per-year statements of the panel
 YEAR = "$YEAR"
@@ -173,14 +181,12 @@ def _build_panel(
     share join run once per year: their hash tables hold one year of groups (measured ~25 %
     faster than one query over all years on a 50-million-row panel, and less memory).
 
-    The top supplier (arg max of v, ties → larger partner code) is the ``max`` of one BIGINT
-    per row, ``round(v·1000)·2^11 + rank(partner)``: a primitive aggregate, where a
-    ``(value, partner)`` struct key costs about as much again as the whole aggregation. The
-    packing is exact when each value is the double nearest to k/1000 for k = round(v·1000)
-    (checked row by row) and |v| < 10^12 — integer dollars, BACI's values with three
-    decimals: k is then a monotone function of v with equal k only for equal v, so the largest
-    key is the largest value with the largest rank. Years where the check fails anywhere, or
-    with more than 2^11 partners, take the struct key instead (same result, slower).
+    The top supplier (largest value to 0.001 USD, ties → larger code; module doc) is the
+    ``max`` of one BIGINT per row, ``round(v·1000)·2^11 + rank(partner)``: a primitive
+    aggregate, where a ``(value, partner)`` struct key costs about as much again as the whole
+    aggregation. ``round(v·1000)`` is exact in a BIGINT while |v| < 10^12 USD, so groups whose
+    largest value is below that (all real flows) take the packed key; other groups, and all
+    groups when there are more than 2^11 partners, take the struct key (same rule, slower).
     """
     res = resolve(store, selection)
     rows_sql, params = selection_sql(res)
@@ -192,7 +198,8 @@ def _build_panel(
     monthly = res.sel.frequency == "monthly"
     # within one year's statements the year is a constant: not hashed either
     keys = "reporter, mkey, product" if monthly else "reporter, product"
-    head = f"reporter, {YEAR}::SMALLINT AS year, {'mkey' if monthly else '0::TINYINT AS mkey'}, product"
+    month = "mkey" if monthly else "0::TINYINT AS mkey"
+    head = f"reporter, {YEAR}::SMALLINT AS year, {month}, product"
     con = store.con
     body = (
         f"SELECT reporter, year, coalesce(month, 0)::TINYINT AS mkey, product, partner, "
@@ -209,10 +216,11 @@ def _build_panel(
         f"(generate_subscripts(?::VARCHAR[], 1) - 1)::BIGINT AS rank",
         [suppliers, suppliers],
     )
-    k = f"round(least(greatest(value_usd, -{PACK_LIMIT!r}), {PACK_LIMIT!r}) * 1000)::BIGINT"
+    clamped = f"least(greatest(value_usd, -{PACK_LIMIT!r}), {PACK_LIMIT!r})"
     bits = 2**RANK_BITS
-    packed = (  # NULL where the packing is not exact: those groups take the struct key below
-        f"CASE WHEN bool_and(k / 1000 = value_usd) THEN max(k * {bits} + rank) END"
+    packed = (  # NULL where it does not hold: those groups take the struct key below
+        f"CASE WHEN max(value_usd) < {PACK_LIMIT!r} THEN "
+        f"max({TIE_VALUE.format(clamped)}::BIGINT * {bits} + rank) END"
         if len(suppliers) <= bits
         else "NULL::BIGINT"
     )
@@ -221,24 +229,25 @@ def _build_panel(
         f"{prefix}concentration",
         f"SELECT '{sql_literal(res.source)}' AS source, reporter, year, mkey, product, "
         f"nullif(mkey, 0)::TINYINT AS month, n_suppliers, total_usd, hhi, "
-        f"(packed // {bits}) / 1000 / total_usd AS top_share, "
+        f"top_usd / total_usd AS top_share, "
         f"list_extract({_inline('?', [suppliers])}::VARCHAR[], packed % {bits} + 1) "
         f"AS top_supplier FROM (SELECT {head}, count(*) FILTER (WHERE value_usd > 0) "
         f"AS n_suppliers, sum(value_usd) AS total_usd, "
-        f"sum(value_usd * value_usd) / (sum(value_usd) ^ 2) AS hhi, {packed} AS packed "
-        f"FROM (SELECT *, {k} AS k FROM {prefix}v JOIN {prefix}ranks USING (partner) "
-        f"WHERE year = {YEAR}) GROUP BY {keys} HAVING sum(value_usd) > 0)",
+        f"sum(value_usd * value_usd) / (sum(value_usd) ^ 2) AS hhi, "
+        f"max(value_usd) AS top_usd, {packed} AS packed "
+        f"FROM {prefix}v JOIN {prefix}ranks USING (partner) "
+        f"WHERE year = {YEAR} GROUP BY {keys} HAVING sum(value_usd) > 0)",
         years,
     )
     con.execute(f"DROP TABLE {prefix}ranks")
     found = con.execute(
         f"SELECT DISTINCT year FROM {prefix}concentration WHERE top_supplier IS NULL"
     ).fetchall()
-    for (year,) in sorted(found):  # the struct key (value, partner): exact for any values
+    for (year,) in sorted(found):  # the struct key (rounded value, partner)
         con.execute(
-            f"UPDATE {prefix}concentration c SET top_share = t.top.v / c.total_usd, "
-            f"top_supplier = t.top.p FROM (SELECT {keys}, max({{'v': value_usd, "
-            f"'p': partner}}) AS top FROM {prefix}v WHERE year = {int(year)} GROUP BY {keys}) t "
+            f"UPDATE {prefix}concentration c SET top_supplier = t.top.p FROM (SELECT {keys}, "
+            f"max({{'v': {TIE_VALUE.format('value_usd')}, 'p': partner}}) AS top "
+            f"FROM {prefix}v WHERE year = {int(year)} GROUP BY {keys}) t "
             f"WHERE c.year = {int(year)} AND c.top_supplier IS NULL AND "
             + " AND ".join(f"c.{key} = t.{key}" for key in keys.split(", "))
         )
