@@ -185,8 +185,9 @@ def _build_panel(
     ``max`` of one BIGINT per row, ``round(v·1000)·2^11 + rank(partner)``: a primitive
     aggregate, where a ``(value, partner)`` struct key costs about as much again as the whole
     aggregation. ``round(v·1000)`` is exact in a BIGINT while |v| < 10^12 USD, so groups whose
-    largest value is below that (all real flows) take the packed key; other groups, and all
-    groups when there are more than 2^11 partners, take the struct key (same rule, slower).
+    largest value is below that (all real flows) take the packed key; the other groups (only
+    their rows are read again), and all groups when there are more than 2^11 partners, take the
+    struct key (same rule, slower).
     """
     res = resolve(store, selection)
     rows_sql, params = selection_sql(res)
@@ -243,13 +244,15 @@ def _build_panel(
     found = con.execute(
         f"SELECT DISTINCT year FROM {prefix}concentration WHERE top_supplier IS NULL"
     ).fetchall()
-    for (year,) in sorted(found):  # the struct key (rounded value, partner)
+    for (year,) in sorted(found):  # the struct key (rounded value, partner), those groups only
+        y = int(year)
         con.execute(
             f"UPDATE {prefix}concentration c SET top_supplier = t.top.p FROM (SELECT {keys}, "
             f"max({{'v': {TIE_VALUE.format('value_usd')}, 'p': partner}}) AS top "
-            f"FROM {prefix}v WHERE year = {int(year)} GROUP BY {keys}) t "
-            f"WHERE c.year = {int(year)} AND c.top_supplier IS NULL AND "
-            + " AND ".join(f"c.{key} = t.{key}" for key in keys.split(", "))
+            f"FROM (SELECT * FROM {prefix}v WHERE year = {y}) SEMI JOIN (SELECT {keys} "
+            f"FROM {prefix}concentration WHERE year = {y} AND top_supplier IS NULL) "
+            f"USING ({keys}) GROUP BY {keys}) t WHERE c.year = {y} AND c.top_supplier IS NULL "
+            "AND " + " AND ".join(f"c.{key} = t.{key}" for key in keys.split(", "))
         )
     choke, choke_params = chokepoint_sql(f"{prefix}concentration", thresholds)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}chokepoints AS {choke}", choke_params)
