@@ -1,31 +1,36 @@
 """Benchmark: share and concentration indicators over a BACI-scale panel vs one DuckDB aggregation.
 
-Generates (once, in a child process) a Parquet panel in the BACI layout — year, exporter,
-importer, HS6 product, value — with ``--rows`` rows (default 50 million), 220 countries and
-5,200 products, one row per importer × exporter × product × year. In one store and one run it
-times:
+Generates (once, cached in ``--folder``) BACI yearly files in the official layout —
+``BACI_HS17_Y{year}_V202401.csv`` with ``t,i,j,k,v,q`` (numeric country codes, HS6 product, value
+in thousand USD with three decimals, quantity or ``NA``) and ``country_codes_V202401.csv`` —
+with ``--rows`` rows in all (default 50 million), 220 countries, 5,200 products and 5 years,
+one row per exporter × importer × product × year as in BACI. They are loaded the way a user
+loads BACI (``ingest_files(store, "baci", …)``: checked, mapped to ISO3 and kept as Parquet parts
+behind the store's ``trade_flows`` view). In one store and one run it then times:
 
 - peer: the single DuckDB aggregation query that reads the same data
-  (``CREATE TEMP TABLE … AS SELECT reporter, year, product, sum(value_usd) … GROUP BY ALL``),
-  timed first and last, the faster run counts;
-- techties, :func:`techties.indicators.concentration.materialise_panel` with
-  ``unique_rows=True`` (rows unique per importer × exporter × product × year, as in BACI):
+  (``CREATE TEMP TABLE … AS SELECT reporter, year, product_code, sum(value_usd) FROM trade_flows
+  GROUP BY ALL``), timed first and last, the faster run counts;
+- techties, :func:`techties.indicators.concentration.materialise_panel` on the selection
+  ``Selection(flow="export", level=6)`` (every exporter, HS6, annual) with
+  ``unique_rows=True`` (BACI has one row per exporter × importer × product × year):
 
-  1. concentration indicators: for every importer × HS6 × year (5.7 million) the import total,
-     supplier count, HHI = Σ v² / (Σ v)², top-supplier share = max v / Σ v and the top supplier
-     (ties → larger code), all from ONE grouped aggregation of the rows; then the chokepoint
-     counts (top share > 0.5 / > 0.7, by importer × year, overall and by top supplier);
-  2. + every partner share (share = v / Σ v for each of the 50 million importer × exporter ×
-     product × year rows) computed — as a lazy view, read once by ``count``, ``sum``, ``min``,
-     ``max`` of the shares (every share is computed and consumed, none stored);
+  1. concentration indicators: for every exporter × HS6 × year (5.7 million groups) the total,
+     partner count, HHI = Σ v² / (Σ v)², top share = max v / Σ v and the top partner (values
+     to 0.001 USD, ties → larger code), then the chokepoint counts (top share > 0.5 / > 0.7,
+     by exporter × year, overall and by top partner);
+  2. + every partner share (share = v / Σ v for each of the 50 million rows) computed — the
+     lazy view ``shares="view"``, read once by ``count``, ``sum``, ``min``, ``max`` of the
+     shares (every share is computed and consumed, none stored);
   3. + the same 50 million shares written to a Parquet file (``COPY … TO``, streamed);
   4. + the same shares materialised as a DuckDB temporary table (the default output);
-- techties on the general path (rows may repeat: first aggregating to the importer × exporter ×
-  product × year grain), shares to Parquet, and that partner-grain aggregation alone
-  (skipped with ``--skip-general``).
+- techties on the general path (``unique_rows=False``: rows may repeat, so they are first
+  aggregated to the exporter × importer × product × year grain), with every share computed as
+  in 2; and that partner-grain aggregation alone as a reference (skipped with
+  ``--skip-general``).
 
 Each techties time includes its own pre-scans (source and level resolution, the partner list).
-After timing it checks HHI ∈ [1/n, 1], Σ shares = 1 per importer × product × year and, when the
+After timing it checks HHI ∈ [1/n, 1], Σ shares = 1 per exporter × product × year and, when the
 general path ran, that both paths give the same concentration table. Prints times, ratios
 techties / peer (target ≤ 3) and the peak resident memory of the process (target ≤ 8 GiB).
 Usage: ``python benchmarks/bench_indicators.py [--rows 50000000] [--folder /tmp/...]``.
@@ -35,115 +40,137 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
-import sys
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import polars as pl
+
 N_COUNTRIES = 220
 N_PRODUCTS = 5200
 YEARS = (2019, 2020, 2021, 2022, 2023)
+RELEASE = "V202401"
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> None:
-    """Write the panel: for every year and importer, distinct (exporter, product) pairs drawn
-    without replacement (so rows are unique per importer × exporter × product × year, as in
-    BACI), log-normal values. Written in chunks with pyarrow (bounded memory)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path.parent.mkdir(parents=True, exist_ok=True)
+def generate(folder: Path, rows: int, seed: int = 7) -> list[Path]:
+    """Write the BACI files: for every year and importer, distinct (exporter, product) pairs
+    drawn without replacement (so rows are unique per exporter × importer × product × year),
+    log-normal values in thousand USD (median ~33, largest ~10^7) with three decimals."""
     rng = np.random.default_rng(seed)
-    countries = np.array([f"C{c:03d}" for c in range(N_COUNTRIES)])
+    folder.mkdir(parents=True, exist_ok=True)
+    codes = np.arange(4, 4 + 4 * N_COUNTRIES, 4)
+    letters = [
+        chr(65 + k // 676 % 26) + chr(65 + k // 26 % 26) + chr(65 + k % 26)
+        for k in range(N_COUNTRIES)
+    ]
+    pl.DataFrame(
+        {
+            "country_code": codes,
+            "country_name": [f"Country {c}" for c in codes],
+            "country_iso2": [s[1:] for s in letters],
+            "country_iso3": letters,
+        }
+    ).write_csv(folder / f"country_codes_{RELEASE}.csv")
     products = np.sort(rng.choice(np.arange(10000, 999999), N_PRODUCTS, replace=False))
-    codes = np.array([f"{p:06d}" for p in products])
+    names = np.array([f"{p:06d}" for p in products])  # BACI writes k with its leading zero
     cells = N_COUNTRIES * N_PRODUCTS
     per = rows // (len(YEARS) * N_COUNTRIES)
     extra = rows - per * len(YEARS) * N_COUNTRIES
-    schema = pa.schema(
-        [
-            ("t", pa.int16()),
-            ("i_exp", pa.string()),
-            ("j_imp", pa.string()),
-            ("k", pa.string()),
-            ("v", pa.float64()),
-        ]
-    )
-    with pq.ParquetWriter(path, schema) as writer:
-        for year in YEARS:
+    paths = []
+    for year in YEARS:
+        path = folder / f"BACI_HS17_Y{year}_{RELEASE}.csv"
+        with open(path, "wb") as fh:
+            fh.write(b"t,i,j,k,v,q\n")
             for imp in range(N_COUNTRIES):
                 n = per + (1 if extra > 0 else 0)
                 extra -= 1
                 pick = rng.choice(cells, n, replace=False)
-                writer.write_table(
-                    pa.table(
-                        {
-                            "t": np.full(n, year, dtype=np.int16),
-                            "i_exp": countries[pick // N_PRODUCTS],
-                            "j_imp": np.full(n, countries[imp]),
-                            "k": codes[pick % N_PRODUCTS],
-                            "v": np.round(rng.lognormal(8.0, 2.5, n), 3),
-                        },
-                        schema=schema,
-                    )
-                )
+                q = np.round(rng.lognormal(1.0, 2.0, n), 3).astype(str).astype(object)
+                q[rng.random(n) < 0.05] = "NA"
+                pl.DataFrame(
+                    {
+                        "t": np.full(n, year, dtype=np.int16),
+                        "i": codes[pick // N_PRODUCTS],
+                        "j": np.full(n, codes[imp]),
+                        "k": names[pick % N_PRODUCTS],
+                        "v": np.round(rng.lognormal(3.5, 2.3, n), 3),
+                        "q": q.astype(str),
+                    }
+                ).write_csv(fh, include_header=False)
+        paths.append(path)
+    return paths
 
 
-VIEW = """
-CREATE OR REPLACE VIEW bench_flows AS
-SELECT 'baci' AS source, j_imp AS reporter, i_exp AS partner,
-       'import' AS flow, t AS year, NULL::TINYINT AS month, 'HS' AS classification,
-       'HS2017' AS vintage, k AS product_code, 6::TINYINT AS product_level, v AS value_usd,
-       NULL::DOUBLE AS duties_usd, 'FOB' AS value_basis, 1 AS provenance_id
-FROM read_parquet('{path}')
-"""
+def build_store(folder: Path, rows: int) -> tuple[Path, float | None]:
+    """The store holding the generated panel (made once: files generated, then ingested)."""
+    from techties.store import open_store
+    from techties.store.ingest import ingest_files
 
-
-def _timed(label: str, fn: object) -> float:
+    target = folder / "store" / "panel.duckdb"
+    marker = folder / "store" / f"rows_{rows}"
+    if marker.exists():
+        return target, None
+    shutil.rmtree(folder / "store", ignore_errors=True)
+    csvs = sorted(folder.glob(f"BACI_HS17_Y*_{RELEASE}.csv"))
+    if len(csvs) != len(YEARS) or not (folder / f"rows_{rows}").exists():
+        t0 = time.perf_counter()
+        csvs = generate(folder, rows)
+        (folder / f"rows_{rows}").touch()
+        print(f"generated {len(csvs)} BACI files in {time.perf_counter() - t0:.1f} s")
+    target.parent.mkdir(parents=True)
     t0 = time.perf_counter()
-    fn()  # type: ignore[operator]
+    with open_store(target) as store:
+        got = ingest_files(store, "baci", csvs)
+    took = time.perf_counter() - t0
+    marker.touch()
+    print(f"ingested {sum(r.rows for r in got):,} rows with techties in {took:.1f} s")
+    return target, took
+
+
+def _timed(label: str, fn: Callable[[], None]) -> float:
+    t0 = time.perf_counter()
+    fn()
     dt = time.perf_counter() - t0
     print(f"  {label:<58} {dt:8.2f} s", flush=True)
     return dt
 
 
-def measure(path: Path, skip_general: bool = False) -> None:
+def measure(folder: Path, rows: int, skip_general: bool = False) -> None:
     from techties.indicators.concentration import materialise_panel
     from techties.indicators.shares import Selection
     from techties.store import open_store
 
-    store = open_store(path.parent / "bench.duckdb")
+    path, _ = build_store(folder, rows)
+    store = open_store(path)
     store.con.execute("SET memory_limit = '6GB'")
-    store.con.execute(f"SET temp_directory = '{path.parent / 'spill'}'")
-    store.con.execute(VIEW.format(path=path))
-    n = store.scalar("SELECT count(*) FROM read_parquet(?)", [str(path)])
+    store.con.execute(f"SET temp_directory = '{folder / 'spill'}'")
     shape = store.df(
-        "SELECT count(DISTINCT i_exp) AS exporters, count(DISTINCT j_imp) AS importers, "
-        "count(DISTINCT k) AS products FROM read_parquet(?)",
-        [str(path)],
+        "SELECT count(*) AS n, count(DISTINCT reporter) AS exporters, "
+        "count(DISTINCT partner) AS importers, count(DISTINCT product_code) AS products, "
+        "count(DISTINCT year) AS years FROM trade_flows"
     ).iloc[0]
     print(
-        f"panel: {n:,} rows, {shape['importers']} importers, {shape['exporters']} exporters, "
-        f"{shape['products']:,} products, {len(YEARS)} years ({path.stat().st_size / 2**20:,.0f} MiB)"
+        f"panel: {shape['n']:,} rows in the store (BACI parts), {shape['exporters']} exporters, "
+        f"{shape['importers']} importers, {shape['products']:,} products, {shape['years']} years"
     )
-    sel = Selection(reporter=None, level=6, table="bench_flows")
-    out = path.parent / "shares.parquet"
+    sel = Selection(reporter=None, flow="export", level=6)
+    out = folder / "shares.parquet"
     counts: dict[str, int] = {}
-    consumed: list[tuple[int, float, float, float]] = []
+    consumed: dict[str, tuple[int, float, float, float]] = {}
 
     def peer() -> None:
         store.con.execute(
             "CREATE OR REPLACE TEMP TABLE peer AS SELECT reporter, year, product_code, "
-            "sum(value_usd) AS v FROM bench_flows GROUP BY ALL"
+            "sum(value_usd) AS v FROM trade_flows GROUP BY ALL"
         )
 
     def peer_partner_grain() -> None:
         store.con.execute(
             "CREATE OR REPLACE TEMP TABLE peer_pg AS SELECT reporter, partner, year, "
-            "product_code, sum(value_usd) AS v FROM bench_flows GROUP BY ALL"
+            "product_code, sum(value_usd) AS v FROM trade_flows GROUP BY ALL"
         )
 
     def run(prefix: str, unique: bool, shares: Any, consume: bool = False) -> Callable[[], None]:
@@ -160,16 +187,15 @@ def measure(path: Path, skip_general: bool = False) -> None:
             if consume:  # every share computed and read once; nothing stored
                 row = store.con.execute(
                     f"SELECT count(*), sum(share), min(share), max(share) FROM {prefix}shares"
-                ).fetchone()
-                assert row is not None
-                consumed.append((int(row[0]), float(row[1]), float(row[2]), float(row[3])))
+                ).fetchall()[0]
+                consumed[prefix] = (int(row[0]), float(row[1]), float(row[2]), float(row[3]))
 
         return go
 
     print("timings (same store, same run):")
     t_peer = _timed("peer: DuckDB GROUP BY reporter, year, product", peer)
     t_conc = _timed(
-        "1 concentration: HHI, top share, top supplier, chokepoints", run("c_", True, False)
+        "1 concentration: HHI, top share, top partner, chokepoints", run("c_", True, False)
     )
     t_view = _timed(
         "2 + every share computed (lazy view, read once)", run("u_", True, "view", True)
@@ -182,7 +208,8 @@ def measure(path: Path, skip_general: bool = False) -> None:
     t_gen = t_pg = float("nan")
     if not skip_general:
         t_gen = _timed(
-            "general path (partner grain first), shares to Parquet", run("g_", False, "parquet")
+            "general path (partner grain first), every share computed",
+            run("g_", False, "view", True),
         )
         t_pg = _timed("reference: GROUP BY reporter, partner, year, product", peer_partner_grain)
         store.con.execute("DROP TABLE peer_pg")
@@ -199,7 +226,7 @@ def measure(path: Path, skip_general: bool = False) -> None:
         ("2 all indicators, shares computed, not stored", t_view),
         ("3 all indicators, shares written to Parquet", t_pq),
         ("4 all indicators, shares as a DuckDB table", t_tab),
-        ("general path, shares to Parquet", t_gen),
+        ("general path, shares computed, not stored", t_gen),
         ("reference: partner-grain GROUP BY alone", t_pg),
     ):
         print(f"  {label:<50} {t / t_peer:6.2f}")
@@ -221,10 +248,10 @@ def _drop(store: Any, prefix: str) -> None:
 
 
 def _checks(
-    store: Any, out: Path, consumed: list[tuple[int, float, float, float]], skip_general: bool
+    store: Any, out: Path, consumed: dict[str, tuple[int, float, float, float]], skip_general: bool
 ) -> None:
-    """Correctness after timing: HHI bounds, Σ shares = 1, lazy shares = Parquet shares, and the
-    two paths agree."""
+    """Correctness after timing: HHI bounds, Σ shares = 1, the lazy shares sum to the number of
+    groups, and the two paths agree."""
     hhi_ok = store.scalar(
         "SELECT bool_and(hhi BETWEEN 1.0 / n_suppliers - 1e-9 AND 1 + 1e-9) FROM c_concentration"
     )
@@ -233,7 +260,7 @@ def _checks(
         "GROUP BY reporter, year, month, product)",
         [str(out)],
     )
-    n, total, lo, hi = consumed[0]
+    n, total, lo, hi = consumed["u_"]
     groups = store.scalar("SELECT count(*) FROM c_concentration")
     print(
         f"checks: HHI within [1/n, 1] everywhere: {hhi_ok}; max |Σ shares − 1| per product: "
@@ -247,37 +274,19 @@ def _checks(
             "OR abs(c.hhi - g.hhi) > 1e-12 OR c.top_supplier <> g.top_supplier "
             "OR c.n_suppliers <> g.n_suppliers"
         )
-        print(f"checks: rows where the unique-rows and general paths differ: {diff}")
+        print(
+            f"checks: rows where the unique-rows and general paths differ: {diff}; general "
+            f"path shares: {consumed['g_'][0]:,}, Σ = {consumed['g_'][1]:,.3f}"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=50_000_000)
     ap.add_argument("--folder", type=Path, default=Path("/tmp/techties-bench-indicators"))
-    ap.add_argument("--generate-only", action="store_true")
     ap.add_argument("--skip-general", action="store_true", help="Time only the unique-rows path.")
     args = ap.parse_args()
-    path = args.folder / f"panel_{args.rows}.parquet"
-    if args.generate_only:
-        generate(path, args.rows)
-        return
-    if not path.exists():
-        t0 = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--rows",
-                str(args.rows),
-                "--folder",
-                str(args.folder),
-                "--generate-only",
-            ],
-            check=True,
-        )
-        print(f"generated {path} in {time.perf_counter() - t0:.1f} s (child process)")
-    (args.folder / "bench.duckdb").unlink(missing_ok=True)
-    measure(path, args.skip_general)
+    measure(args.folder, args.rows, args.skip_general)
 
 
 if __name__ == "__main__":
