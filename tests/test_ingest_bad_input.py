@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -270,8 +271,8 @@ FAST = settings(
 @FAST
 @given(value=NOT_A_NUMBER, row=st.integers(1, 4), col=st.sampled_from([0, 1, 2, 4]))
 def test_baci_rejects_any_non_number(value: str, row: int, col: int, tmp_path: Path) -> None:
-    folder = tmp_path / f"p{abs(hash((value, row, col)))}"
-    folder.mkdir()
+    # a fresh folder per example (hypothesis may run the same example twice in one tmp_path)
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
     p = _copy(BACI, folder, lambda t: _csv_cell(t, row, col, value))
     with pytest.raises(SourceFormatError) as err:
         get_source("baci").read(p)

@@ -116,7 +116,7 @@ def materialise_panel(
 
     For panels too large for a DataFrame (BACI scale). The partner-grain rows ``{prefix}v``
     (reporter × partner × product × period; the world total and members of a listed aggregate
-    left out) are either one aggregation of the selected rows (the general path, a temporary
+    left out) are either the selected rows aggregated year by year (the general path, a temporary
     table) or, with ``unique_rows=True`` (the caller guarantees one row per reporter × partner
     × product × period, as in BACI), the selected rows themselves (a view: no aggregation to
     the partner grain). From them, in one grouped aggregation per reporter × product × period,
