@@ -278,3 +278,50 @@ def test_values_equal_to_a_tenth_of_a_cent_tie(store: Store) -> None:
     ref = supplier_concentration(store, SEL).tidy().sort_values(CONC_KEYS)
     assert got["top_supplier"].tolist() == ref["top_supplier"].tolist() == ["BBB", "AAA"]
     assert got["top_share"].iloc[0] == noise / (noise + 1234.0 + 1000.0)  # the exact largest value
+
+
+def test_panel_command_writes_the_three_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`techties panel` (read-only store) writes concentration, chokepoints and shares as
+    Parquet; they equal the indicator functions; a flow the store lacks is a one-line error."""
+    import json
+
+    from techties.cli.main import main
+    from techties.store import open_store
+
+    path = tmp_path / "panel.duckdb"
+    with open_store(path) as st:
+        _store(st, _panel(19))
+    out = tmp_path / "out"
+    main(["panel", "--out", str(out), "--unique-rows", "--store", str(path), "--json"])
+    listed = {t["table"]: t for t in json.loads(capsys.readouterr().out)["tables"]}
+    with open_store(path, read_only=True) as st:
+        conc = st.df("SELECT * FROM read_parquet(?)", [str(out / "concentration.parquet")])
+        ref = supplier_concentration(st, SEL).tidy()
+        shares = st.df(
+            "SELECT reporter, year, product, sum(share) AS s, count(*) AS n "
+            "FROM read_parquet(?) GROUP BY ALL",
+            [str(out / "shares.parquet")],
+        )
+        n_choke = st.scalar(
+            "SELECT count(*) FROM read_parquet(?)", [str(out / "chokepoints.parquet")]
+        )
+    assert listed["concentration"]["rows"] == len(conc) == len(ref)
+    assert listed["chokepoints"]["rows"] == n_choke == len(chokepoints_of(ref))
+    assert listed["shares"]["rows"] == shares["n"].sum() == 2 * 4 * 150
+    merged = conc.merge(ref, on=CONC_KEYS, suffixes=("", "_ref"))
+    assert (merged["top_supplier"] == merged["top_supplier_ref"]).all()
+    np.testing.assert_allclose(merged["hhi"], merged["hhi_ref"], rtol=1e-12)
+    np.testing.assert_allclose(shares["s"], 1.0, rtol=1e-12)
+    with pytest.raises(SystemExit) as exited:
+        main(["panel", "--out", str(out), "--flow", "re-export", "--store", str(path)])
+    assert exited.value.code == 1
+    assert "No re-export rows of all reporters" in capsys.readouterr().err
+
+
+def chokepoints_of(conc: pd.DataFrame) -> pd.DataFrame:
+    """Rows the chokepoint table has: per reporter × year, 'ALL' plus each top supplier, for
+    each of the two default thresholds."""
+    per = conc.groupby(["reporter", "year"])["top_supplier"].nunique() + 1
+    return pd.DataFrame(index=range(int(per.sum()) * 2))

@@ -12,6 +12,11 @@ a chart.
     techties indicator coverage --source comtrade
     techties indicator mirror
     techties indicator coauthorship | entity-list | rd_intensity | ip_payments | doctorates
+
+``techties panel``: shares, concentration and chokepoints of every reporter, product and period
+at once (BACI scale), computed inside the store and written to Parquet files::
+
+    techties panel --source baci --flow export --level 6 --unique-rows --out panel/
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ KINDS = (
 
 
 def _selection(
-    reporter: str,
+    reporter: str | None,
     flow: str,
     source: str | None,
     classification: str,
@@ -169,6 +174,66 @@ def indicator(
         lines += [f"chart: {plot}"] if plot is not None else []
         for line in lines:
             console.print(line, highlight=False, markup=False)
+
+
+@app.command("panel")
+def panel(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet files.")],
+    reporter: Annotated[
+        str | None, typer.Option(help="One reporting country (ISO3); default every one.")
+    ] = None,
+    flow: Annotated[str, typer.Option(help="import or export.")] = "import",
+    source: Annotated[str | None, typer.Option(help="Source to read (when several).")] = None,
+    classification: Annotated[str, typer.Option(help="HS or NAICS.")] = "HS",
+    level: Annotated[int, typer.Option(help="Product digits.")] = 6,
+    year: Annotated[int | None, typer.Option(help="One year.")] = None,
+    first_year: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
+    last_year: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
+    monthly: Annotated[bool, typer.Option("--monthly", help="Monthly periods.")] = False,
+    threshold: Annotated[
+        list[float] | None,
+        typer.Option("--threshold", help="Chokepoint threshold (repeatable; default 0.5, 0.7)."),
+    ] = None,
+    unique_rows: Annotated[
+        bool,
+        typer.Option(
+            "--unique-rows",
+            help="The source has one row per reporter × partner × product × period (BACI does): "
+            "skips aggregating to that grain. Wrong results if rows repeat.",
+        ),
+    ] = False,
+    store: StoreOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Shares, HHI, top partner and chokepoints of a whole panel, as Parquet files."""
+    import time
+
+    import pandas as pd
+
+    from techties.indicators.concentration import write_panel
+
+    sel = _selection(reporter, flow, source, classification, level, None, None,
+                     _years(year, first_year, last_year), monthly)  # fmt: skip
+    started = time.perf_counter()
+    with open_store_cli(store, read_only=True) as st:
+        written = write_panel(
+            st, sel, out, thresholds=tuple(threshold or (0.5, 0.7)), unique_rows=unique_rows
+        )
+    took = time.perf_counter() - started
+    table = pd.DataFrame(
+        [{"table": k, "rows": n, "file": str(path)} for k, (path, n) in written.items()]
+    )
+    if json_:
+        emit_json({"tables": table.to_dict("records"), "seconds": round(took, 3)})
+        return
+    print_frame(table, fmt="table", title=f"Panel indicators ({took:.1f} s)")
+    for line in (
+        "concentration: total_usd = Σ_p v_p, n_suppliers, hhi = Σ_p v_p² / total², "
+        "top_share = max_p v_p / total, top_supplier (values to 0.001 USD, ties → larger code)",
+        "chokepoints: products with top_share > threshold, per reporter and period",
+        "shares: share = v_p / total_usd for every reporter × partner × product × period",
+    ):
+        console.print(line, highlight=False, markup=False)
 
 
 def _compact(table: Any) -> Any:

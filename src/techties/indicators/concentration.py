@@ -146,6 +146,45 @@ def materialise_panel(
         return _build_panel(store, selection, thresholds, prefix, unique_rows, mode, shares_path)
 
 
+def write_panel(
+    store: Store,
+    selection: Selection,
+    folder: str | Path,
+    *,
+    thresholds: Sequence[float] = (0.5, 0.7),
+    unique_rows: bool = False,
+) -> dict[str, tuple[Path, int]]:
+    """:func:`materialise_panel` written to Parquet files in ``folder``: ``concentration``,
+    ``chokepoints`` and ``shares`` (``{name}.parquet``; the shares streamed, never held in
+    memory). Returns ``{name: (path, rows)}``; the temporary tables are dropped afterwards."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    prefix = "wp_"
+    counts = materialise_panel(
+        store,
+        selection,
+        thresholds=thresholds,
+        prefix=prefix,
+        unique_rows=unique_rows,
+        shares="parquet",
+        shares_path=out / "shares.parquet",
+    )
+    written = {"shares": (out / "shares.parquet", counts["shares"])}
+    try:
+        for name in ("concentration", "chokepoints"):
+            path = out / f"{name}.parquet"
+            cols = "* EXCLUDE (mkey)" if name == "concentration" else "*"
+            store.con.execute(
+                f"COPY (SELECT {cols} FROM {prefix}{name} ORDER BY ALL) "
+                f"TO '{sql_literal(str(path))}' (FORMAT parquet)"
+            )
+            written[name] = (path, counts[name])
+    finally:
+        for name in ("concentration", "chokepoints"):
+            store.con.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
+    return {k: written[k] for k in ("concentration", "chokepoints", "shares")}
+
+
 @contextmanager
 def _unordered(store: Store) -> Iterator[None]:
     """Let DuckDB write query results in any order (``preserve_insertion_order = false``):
