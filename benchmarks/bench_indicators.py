@@ -33,12 +33,15 @@ Each techties time includes its own pre-scans (source and level resolution, the 
 After timing it checks HHI ∈ [1/n, 1], Σ shares = 1 per exporter × product × year and, when the
 general path ran, that both paths give the same concentration table. Prints times, ratios
 techties / peer (target ≤ 3) and the peak resident memory of the process (target ≤ 8 GiB).
-Usage: ``python benchmarks/bench_indicators.py [--rows 50000000] [--folder /tmp/...]``.
+Usage: ``python benchmarks/bench_indicators.py [--rows 50000000] [--folder /tmp/...]
+[--skip-general] [--memory-limit 6GB]``; ``--memory-limit`` sets the techties ``memory``
+setting (``TECHTIES_MEMORY``), without it DuckDB keeps its default (80 % of RAM).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import time
@@ -138,14 +141,17 @@ def _timed(label: str, fn: Callable[[], None]) -> float:
     return dt
 
 
-def measure(folder: Path, rows: int, skip_general: bool = False) -> None:
+def measure(
+    folder: Path, rows: int, skip_general: bool = False, memory_limit: str | None = None
+) -> None:
     from techties.indicators.concentration import materialise_panel
     from techties.indicators.shares import Selection
     from techties.store import open_store
 
     path, _ = build_store(folder, rows)
+    if memory_limit:  # the user's way: the techties memory setting
+        os.environ["TECHTIES_MEMORY"] = memory_limit
     store = open_store(path)
-    store.con.execute("SET memory_limit = '6GB'")
     store.con.execute(f"SET temp_directory = '{folder / 'spill'}'")
     shape = store.df(
         "SELECT count(*) AS n, count(DISTINCT reporter) AS exporters, "
@@ -285,8 +291,13 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=50_000_000)
     ap.add_argument("--folder", type=Path, default=Path("/tmp/techties-bench-indicators"))
     ap.add_argument("--skip-general", action="store_true", help="Time only the unique-rows path.")
+    ap.add_argument(
+        "--memory-limit",
+        default=None,
+        help="TECHTIES_MEMORY for the run, e.g. 6GB (default: DuckDB's own, 80%% of RAM).",
+    )
     args = ap.parse_args()
-    measure(args.folder, args.rows, args.skip_general)
+    measure(args.folder, args.rows, args.skip_general, args.memory_limit)
 
 
 if __name__ == "__main__":

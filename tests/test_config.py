@@ -53,3 +53,18 @@ def test_every_command_module_registers_on_the_main_app() -> None:
         "sql",
     ):
         assert expected in names
+
+
+def test_memory_setting_reaches_duckdb_and_a_bad_size_is_refused(monkeypatch, tmp_path) -> None:
+    import pytest
+
+    from techties.errors import ConfigError
+    from techties.store import open_store
+
+    monkeypatch.setenv("TECHTIES_MEMORY", "1GB")
+    with open_store(tmp_path / "m.duckdb") as st:
+        limit = st.scalar("SELECT current_setting('memory_limit')")
+    assert limit == "953.6 MiB"  # 1GB = 10^9 bytes, printed by DuckDB in MiB
+    monkeypatch.setenv("TECHTIES_MEMORY", "lots")
+    with pytest.raises(ConfigError, match="TECHTIES_MEMORY='lots' is not a memory size"):
+        open_store(tmp_path / "n.duckdb")

@@ -51,6 +51,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("comtrade_key", None, "UN Comtrade API subscription key (needed for downloads)."),
         Setting("census_key", None, "US Census API key (optional; raises the rate limit)."),
         Setting("threads", None, "Threads DuckDB may use (default: all cores)."),
+        Setting(
+            "memory",
+            None,
+            "Memory DuckDB may use, e.g. 6GB (default: DuckDB's own, 80 % of RAM); larger "
+            "intermediate results spill to disk beside the store.",
+        ),
     ]
 }
 

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from techties import __version__, config
 from techties.errors import (
+    ConfigError,
     ReadOnlyQueryError,
     SourceFormatError,
     StoreError,
@@ -490,6 +491,16 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False) -> St
         ) from exc
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    memory = config.get("memory")
+    if memory:
+        try:
+            con.execute(f"SET memory_limit = '{memory.replace(chr(39), '')}'")
+        except duckdb.Error as exc:
+            con.close()
+            raise ConfigError(
+                f"TECHTIES_MEMORY={memory!r} is not a memory size.",
+                hint="Use a size such as 6GB or 500MB, or unset it for DuckDB's default.",
+            ) from exc
     store = Store(con, target, read_only=read_only)
     parts.sync_views(con, store.parts_root, read_only=read_only)
     if not read_only:
