@@ -137,7 +137,8 @@ def _timed(label: str, fn: Callable[[], None]) -> float:
     t0 = time.perf_counter()
     fn()
     dt = time.perf_counter() - t0
-    print(f"  {label:<58} {dt:8.2f} s", flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"  {label:<58} {dt:8.2f} s   (peak so far {peak:4.1f} GiB)", flush=True)
     return dt
 
 
