@@ -80,7 +80,9 @@ def test_part_file_and_view_counts(store: Store) -> None:
         }
     )
     with store.transaction():
-        store.write(source="t", table="trade_flows", data=flows, location="/f", sha256="a" * 64, nbytes=1)
+        store.write(
+            source="t", table="trade_flows", data=flows, location="/f", sha256="a" * 64, nbytes=1
+        )
     assert store.count("trade_flows") == 5
     by_source = store.df("SELECT source, count(*) AS n FROM trade_flows GROUP BY 1 ORDER BY 1")
     assert by_source.values.tolist() == [["baci", 4], ["t", 1]]
@@ -89,12 +91,19 @@ def test_part_file_and_view_counts(store: Store) -> None:
     assert "trade_flows_rows" not in tables.index and "store_parts" not in tables.index
     # the constants of the part come back per row, typed as the canonical table
     row = store.df("SELECT * FROM trade_flows WHERE product_code = '010121'").iloc[0]
-    assert (row.flow, row.vintage, row.product_level, row.value_basis) == ("export", "HS2017", 6, "FOB")
+    assert (row.flow, row.vintage, row.product_level, row.value_basis) == (
+        "export",
+        "HS2017",
+        6,
+        "FOB",
+    )
     assert row.value_usd == 12_500.0 and row.provenance_id == pid
 
 
 def test_provenance_traces_every_row_to_its_file(store: Store, tmp_path: Path) -> None:
-    second = _baci(tmp_path / "b", BACI.read_text().replace("2017,", "2018,"), "BACI_HS17_Y2018_V202201.csv")
+    second = _baci(
+        tmp_path / "b", BACI.read_text().replace("2017,", "2018,"), "BACI_HS17_Y2018_V202201.csv"
+    )
     ingest_files(store, "baci", [BACI, second])
     trace = store.df(
         "SELECT p.location, p.sha256, p.rows_written, count(*) AS n FROM trade_flows f "
@@ -111,7 +120,9 @@ def test_provenance_traces_every_row_to_its_file(store: Store, tmp_path: Path) -
 def test_failed_ingest_leaves_no_part_behind(store: Store, tmp_path: Path) -> None:
     ingest_files(store, "baci", [BACI])
     before = _state(store)
-    good = _baci(tmp_path / "good", BACI.read_text().replace("2017,", "2019,"), "BACI_HS17_Y2019_V202201.csv")
+    good = _baci(
+        tmp_path / "good", BACI.read_text().replace("2017,", "2019,"), "BACI_HS17_Y2019_V202201.csv"
+    )
     bad = _baci(tmp_path / "bad", BACI.read_text().replace("842,220421", "999,220421"))
     with pytest.raises(SourceFormatError) as err:
         ingest_files(store, "baci", [good, bad])  # the good file's part is written first
@@ -155,7 +166,9 @@ def test_read_only_export_and_sql(tmp_path: Path) -> None:
         ingest_files(st, "baci", [BACI])
     with open_store(db, read_only=True) as ro:
         assert ro.count("trade_flows") == 4
-        got = ro.read_only_query("SELECT sum(value_usd) AS v FROM trade_flows WHERE reporter = 'CHN'")
+        got = ro.read_only_query(
+            "SELECT sum(value_usd) AS v FROM trade_flows WHERE reporter = 'CHN'"
+        )
         assert got.v[0] == 12_500.0
         out = ro.export("trade_flows", tmp_path / "flows.parquet")
     exported = pq.read_table(out)
@@ -189,6 +202,30 @@ def test_orphan_parts_are_swept_on_open(tmp_path: Path) -> None:
         assert _files(st) == [f"trade_flows/{pid}.parquet"] and st.count("trade_flows") == 4
 
 
+def test_a_store_opened_during_an_ingest_keeps_its_parts(tmp_path: Path) -> None:
+    """DuckDB lets one process open the file twice: a store opened while another one's ingest
+    is between writing a part and committing must not sweep that part as an orphan."""
+    db = tmp_path / "s.duckdb"
+    first = _baci(tmp_path / "in")
+    second = _baci(
+        tmp_path / "in", BACI.read_text().replace("2017,", "2018,"), "BACI_HS17_Y2018_V202201.csv"
+    )
+    seen: list[list[str]] = []
+    with open_store(db) as st:
+
+        def meanwhile(_: Path) -> None:
+            if not seen:
+                with open_store(db) as other:  # sweeps orphans on open
+                    seen.append(_files(other))
+
+        got = ingest_files(st, "baci", [first, second], progress=meanwhile)
+        assert seen == [[f"trade_flows/{got[0].provenance_id}.parquet"]]
+        assert st.count("trade_flows") == 8
+        assert st.scalar("SELECT count(DISTINCT year) FROM trade_flows") == 2
+    with open_store(db) as st:  # committed: both parts are live, nothing swept
+        assert len(_files(st)) == 2 and st.count("trade_flows") == 8
+
+
 def test_in_memory_store_uses_a_scratch_folder() -> None:
     st = open_store(":memory:")
     ingest_files(st, "baci", [BACI])
@@ -201,11 +238,15 @@ def test_in_memory_store_uses_a_scratch_folder() -> None:
 def test_rows_of_an_older_store_stay_visible(tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())")
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
+    )
     for mg in available():
         if mg.version < 10:
             con.execute(mg.sql)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [mg.version, mg.name])
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [mg.version, mg.name]
+            )
     con.execute(
         "INSERT INTO trade_flows (source, reporter, partner, flow, year, classification, product_code, "
         "product_level, value_usd, value_basis, provenance_id) "
@@ -219,7 +260,9 @@ def test_rows_of_an_older_store_stay_visible(tmp_path: Path) -> None:
 
 
 def test_padded_numbers_and_cut_last_line(store: Store, tmp_path: Path) -> None:
-    padded = _baci(tmp_path / "p", BACI.read_text().replace(",12.5,", ",      12.5,").replace(",NA", ",   NA"))
+    padded = _baci(
+        tmp_path / "p", BACI.read_text().replace(",12.5,", ",      12.5,").replace(",NA", ",   NA")
+    )
     ingest_files(store, "baci", [padded])
     assert store.scalar("SELECT value_usd FROM trade_flows WHERE reporter = 'CHN'") == 12_500.0
     cut = _baci(tmp_path / "c", BACI.read_text().rstrip("\n").rsplit(",", 1)[0] + "\n")
@@ -239,7 +282,12 @@ def test_cli_ingest_sql_and_export_over_parts(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     q = "SELECT reporter, value_usd FROM trade_flows WHERE partner = 'USA' ORDER BY value_usd"
     res = runner.invoke(app, ["sql", q, "--store", db, "--csv"])
-    assert res.stdout.splitlines() == ["reporter,value_usd", "CHN,12500.0", "FRA,900125.0", "S19,5000000.0"]
+    assert res.stdout.splitlines() == [
+        "reporter,value_usd",
+        "CHN,12500.0",
+        "FRA,900125.0",
+        "S19,5000000.0",
+    ]
     res = runner.invoke(app, ["export", "trade_flows", "--parquet", str(out), "--store", db])
     assert res.exit_code == 0, res.output
     assert pq.read_table(out).num_rows == 4

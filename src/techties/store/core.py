@@ -249,6 +249,7 @@ class Store:
             raise
         finally:
             self._files = None
+            parts.release(files.created)
         files.done()  # parts replaced by this transaction
 
     def find_ingest(self, source: str, sha256: str, table: str) -> int | None:
@@ -371,6 +372,7 @@ class Store:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".{pid}-{uuid.uuid4().hex[:8]}.tmp")
         self._files.created += [tmp, final]  # deleted if the transaction does not commit
+        parts.hold([tmp, final])  # not an orphan to a store opened meanwhile in this process
         columns, constants = plan.columns, plan.constants
         try:
             plan.write(tmp)

@@ -25,6 +25,7 @@ crash left behind (not registered in ``store_parts``) are swept on the next writ
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import duckdb
@@ -105,8 +106,27 @@ def sync_views(con: duckdb.DuckDBPyConnection, root: Path, *, read_only: bool) -
     con.execute("COMMIT")
 
 
+#: part files an open transaction of this process is writing (absolute paths). DuckDB lets one
+#: process open a database file more than once; a store opened meanwhile must not sweep them.
+#: (Another process cannot open the file for writing while a writer holds it.)
+_IN_FLIGHT: set[Path] = set()
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def hold(paths: list[Path]) -> None:
+    """Mark part files as being written (not orphans) until :func:`release`."""
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.update(p.resolve() for p in paths)
+
+
+def release(paths: list[Path]) -> None:
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.difference_update(p.resolve() for p in paths)
+
+
 def sweep_orphans(con: duckdb.DuckDBPyConnection, root: Path) -> list[Path]:
-    """Delete part files no committed ``store_parts`` row refers to (left by a crash)."""
+    """Delete part files no committed ``store_parts`` row refers to (left by a crash), except
+    those an open transaction in this process is writing."""
     if not root.is_dir():
         return []
     live = {root / r[0] for r in con.execute("SELECT file FROM store_parts").fetchall()}
@@ -116,7 +136,11 @@ def sweep_orphans(con: duckdb.DuckDBPyConnection, root: Path) -> list[Path]:
         if not folder.is_dir():
             continue
         for f in folder.iterdir():
-            if f.is_file() and f.name.endswith((".parquet", ".tmp")) and f not in live:
+            if not (f.is_file() and f.name.endswith((".parquet", ".tmp")) and f not in live):
+                continue
+            with _IN_FLIGHT_LOCK:
+                busy = f.resolve() in _IN_FLIGHT
+            if not busy:
                 f.unlink(missing_ok=True)
                 gone.append(f)
     return gone
