@@ -311,10 +311,10 @@ def _build_panel(
     elif mode == "parquet":
         out = Path(str(shares_path))
         out.parent.mkdir(parents=True, exist_ok=True)
-        row = con.execute(
+        rows = con.execute(
             f"COPY ({every_year}) TO '{sql_literal(str(out))}' (FORMAT parquet)"
-        ).fetchone()
-        counts["shares"] = int(row[0]) if row else 0
+        ).fetchall()
+        counts["shares"] = int(rows[0][0]) if rows else 0
     if mode != "view":
         con.execute(f"DROP {'VIEW' if unique_rows else 'TABLE'} {prefix}v")
     for name in (("shares",) if mode == "table" else ()) + ("concentration", "chokepoints"):
