@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
@@ -98,3 +99,22 @@ def indicators(indicator: str, values: dict[tuple[str, int], float]) -> list[dic
         }
         for (c, y), v in values.items()
     ]
+
+
+def chips_and_entities(store: Store) -> None:
+    """Taiwan's HS 8542 exports 2021–2024 (China's share 60 → 51 %) and six Entity List entries
+    in three countries, 2017–2025: enough for two verdicts with charts (report and web tests)."""
+    rows = []
+    for year, china in {2021: 60e9, 2022: 58e9, 2023: 52e9, 2024: 51e9}.items():
+        rows += [
+            {"reporter": "TWN", "partner": "CHN", "flow": "export", "year": year, "product_code": "8542", "value_usd": china},
+            {"reporter": "TWN", "partner": "USA", "flow": "export", "year": year, "product_code": "8542", "value_usd": 100e9 - china},
+        ]  # fmt: skip
+    write_rows(store, "trade_flows", flows(rows))
+    need_table(store, "entity_list")
+    entries = [
+        {"list": "BIS Entity List", "list_id": "bis-entity-list", "entry": i + 1, "name": f"F{i}",
+         "country": c, "country_iso3": c, "date_added": dt.date(y, 3, 1)}
+        for i, (c, y) in enumerate([("ARE", 2017), ("ARE", 2019), ("SGP", 2022), ("SGP", 2023), ("CHN", 2024), ("ARE", 2025)])
+    ]  # fmt: skip
+    write_rows(store, "entity_list", entries)

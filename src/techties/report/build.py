@@ -112,7 +112,7 @@ def _file_rows(verdict: Verdict) -> list[dict[str, Any]]:
     ]
 
 
-def _section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any]:
+def claim_section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any]:
     return {
         "claim": claim,
         "verdict": verdict,
@@ -128,7 +128,7 @@ def _section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any]:
 def render_html(store: Store, verdicts: list[Verdict]) -> str:
     """The report as one HTML string."""
     claims = {c.id: c for c in load_catalog()}
-    sections = [_section(claims[v.claim_id], v, store) for v in verdicts]
+    sections = [claim_section(claims[v.claim_id], v, store) for v in verdicts]
     counts = dict.fromkeys(STATUS_TEXT, 0)
     for v in verdicts:
         counts[v.status] += 1
