@@ -39,6 +39,8 @@ def serve(
                 hint="Build it first with `techties report --data DIR`. " + NO_DATA_HINT,
             )
         dashboard = Dashboard(st, data=data_folder(st, data))
+        with console.status("checking claims", spinner="dots"):
+            dashboard.verdicts()  # before the first visitor, not during their request
         try:
             server = make_server(host, port, dashboard, handler_class=_Quiet)
         except OSError as exc:
