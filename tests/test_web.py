@@ -67,6 +67,8 @@ def test_dashboard_lists_every_claim_with_its_verdict(dashboard: Dashboard) -> N
     # the filter keeps only that verdict
     _, _, only = _get(dashboard, "/?status=supported")
     assert only.decode().count('<tr data-claim="') == n_supported
+    _, _, unknown = _get(dashboard, "/?status=true")  # not a verdict: every claim
+    assert unknown.decode().count('<tr data-claim="') == len(expected)
 
 
 def test_claim_page_has_the_section_chart_and_evidence(dashboard: Dashboard) -> None:

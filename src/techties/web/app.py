@@ -145,6 +145,7 @@ class Dashboard:
 
     def _home(self, start_response: StartResponse, status: str | None) -> list[bytes]:
         verdicts = self.verdicts()
+        status = status if status in STATUS_TEXT else None  # an unknown filter shows them all
         claims = {c.id: c for c in load_catalog()}
         counts = dict.fromkeys(STATUS_TEXT, 0)
         for v in verdicts:
@@ -157,7 +158,7 @@ class Dashboard:
             title="Claims checked against data",
             rows=rows,
             counts=counts,
-            chosen=status if status in STATUS_TEXT else None,
+            chosen=status,
             total=len(verdicts),
         )
 
