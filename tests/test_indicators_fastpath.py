@@ -325,3 +325,53 @@ def chokepoints_of(conc: pd.DataFrame) -> pd.DataFrame:
     each of the two default thresholds."""
     per = conc.groupby(["reporter", "year"])["top_supplier"].nunique() + 1
     return pd.DataFrame(index=range(int(per.sum()) * 2))
+
+
+def test_mirror_reads_imports_from_export_rows(store: Store, tmp_path: Path) -> None:
+    """A source that records each flow once as exports (BACI): with ``mirror=True`` the same
+    trade, written as exporter → importer rows, gives exactly the import-side tables of the
+    panel written as import rows; without it there are no import rows (a NoDataError)."""
+    from techties.errors import NoDataError
+
+    frame = _panel(23)
+    _store(store, frame)
+    imports = _tables(store, True, tmp_path)
+    store.con.execute("DELETE FROM trade_flows_rows")
+    exports = frame.rename(columns={"reporter": "partner", "partner": "reporter"}).assign(
+        flow="export"
+    )
+    _store(store, exports)
+    mirrored = Selection(reporter=None, level=6, mirror=True)
+    materialise_panel(store, mirrored, prefix="mi_", unique_rows=True)
+    for name in ("concentration", "chokepoints", "shares"):
+        got = store.df(f"SELECT * FROM mi_{name} ORDER BY ALL")
+        pd.testing.assert_frame_equal(got, imports[name])
+    one = supplier_concentration(store, Selection(reporter="USA", level=6, mirror=True)).tidy()
+    usa = imports["concentration"][imports["concentration"]["reporter"] == "USA"]
+    assert sorted(one["top_supplier"]) == sorted(usa["top_supplier"])
+    with pytest.raises(NoDataError, match="No import rows of all reporters"):
+        materialise_panel(store, SEL, prefix="no_")
+
+
+def test_mirror_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--mirror` reaches the selection: USA's import concentration from export rows."""
+    import json
+
+    from techties.cli.main import main
+    from techties.store import open_store
+
+    frame = _panel(29)
+    exports = frame.rename(columns={"reporter": "partner", "partner": "reporter"})
+    path = tmp_path / "x.duckdb"
+    with open_store(path) as st:
+        _store(st, exports.assign(flow="export"))
+    argv = ["indicator", "concentration", "--mirror", "--level", "6", "--denominator",
+            "partners", "--year", "2023", "--store", str(path), "--json"]  # fmt: skip
+    main(argv)
+    table = pd.DataFrame(json.loads(capsys.readouterr().out)["table"])
+    usa = frame[(frame["reporter"] == "USA") & (frame["year"] == 2023)]
+    totals = usa.groupby("product_code")["value_usd"].sum()
+    totals = totals[totals > 0]
+    assert sorted(table["product"]) == sorted(totals.index)
+    got = table.set_index("product")["total_usd"].sort_index()
+    np.testing.assert_allclose(got.to_numpy(), totals.sort_index().to_numpy(), rtol=1e-12)

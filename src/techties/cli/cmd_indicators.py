@@ -17,6 +17,7 @@ a chart.
 at once (BACI scale), computed inside the store and written to Parquet files::
 
     techties panel --source baci --flow export --level 6 --unique-rows --out panel/
+    techties panel --source baci --flow import --mirror --unique-rows --out imports/
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ def _selection(
     group: str | None,
     years: tuple[int, int] | None,
     monthly: bool,
+    mirror: bool = False,
 ) -> Any:
     from techties.indicators.shares import Selection
 
     return Selection(
         reporter=reporter, flow=flow, source=source, classification=classification,
         level=level, products=tuple(products or ()), group=group, years=years,
-        frequency="monthly" if monthly else "annual",
+        frequency="monthly" if monthly else "annual", mirror=mirror,
     )  # fmt: skip
 
 
@@ -130,6 +132,14 @@ def indicator(
     first_year: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
     last_year: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
     monthly: Annotated[bool, typer.Option("--monthly", help="Monthly periods.")] = False,
+    mirror: Annotated[
+        bool,
+        typer.Option(
+            "--mirror",
+            help="Read the flows as partners report them, reporter and partner swapped "
+            "(imports from a source that records exports only, such as BACI).",
+        ),
+    ] = False,
     denominator: Annotated[
         str, typer.Option(help="world (partner WLD) or partners (sum over listed partners).")
     ] = "world",
@@ -153,7 +163,7 @@ def indicator(
         level = 6
     opts = {
         "selection": _selection(reporter, flow, source, classification, level, product, group,
-                                _years(year, first_year, last_year), monthly),
+                                _years(year, first_year, last_year), monthly, mirror),
         "partners": partner, "denominator": denominator, "base_year": base_year,
         "end_year": end_year, "by_product": by_product, "science_source": science_source,
     }  # fmt: skip
@@ -190,6 +200,14 @@ def panel(
     first_year: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
     last_year: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
     monthly: Annotated[bool, typer.Option("--monthly", help="Monthly periods.")] = False,
+    mirror: Annotated[
+        bool,
+        typer.Option(
+            "--mirror",
+            help="Read the flows as partners report them, reporter and partner swapped "
+            "(imports from a source that records exports only, such as BACI).",
+        ),
+    ] = False,
     threshold: Annotated[
         list[float] | None,
         typer.Option("--threshold", help="Chokepoint threshold (repeatable; default 0.5, 0.7)."),
@@ -213,7 +231,7 @@ def panel(
     from techties.indicators.concentration import write_panel
 
     sel = _selection(reporter, flow, source, classification, level, None, None,
-                     _years(year, first_year, last_year), monthly)  # fmt: skip
+                     _years(year, first_year, last_year), monthly, mirror)  # fmt: skip
     started = time.perf_counter()
     with open_store_cli(store, read_only=True) as st:
         written = write_panel(

@@ -99,6 +99,12 @@ class Selection:
     NAICS3). ``products`` are code prefixes to keep; ``group`` is a technology product group
     (``techties.indicators.groups``), resolved per HS vintage. ``reporter=None`` keeps every
     reporter (each is its own denominator).
+
+    ``mirror=True`` reads the flows as the partners report them, reporter and partner swapped:
+    the imports of r from p are p's exports to r (and the other way round). That is how a source
+    that records each flow once, exporter → importer (BACI), answers questions about imports;
+    the values keep the source's basis (BACI: FOB, not the CIF of import statistics). Mirrored
+    world totals are left out.
     """
 
     reporter: str | None = "USA"
@@ -113,6 +119,7 @@ class Selection:
     table: str = "trade_flows"
     hs_vintage: str | None = None
     value_basis: str | None = None
+    mirror: bool = False
 
     def __post_init__(self) -> None:
         if self.classification not in FAMILIES:
@@ -128,6 +135,17 @@ class Selection:
             raise ConfigError(f"Bad table name {self.table!r}.", hint="Use a table or view name.")
         if self.level < 0 or self.level > 10:
             raise ConfigError(f"Product level {self.level} is not 0–10 digits.")
+
+    @property
+    def relation(self) -> str:
+        """What the rows are read from: the table, or its mirror (class doc)."""
+        if not self.mirror:
+            return self.table
+        return (
+            f"(SELECT * REPLACE (partner AS reporter, reporter AS partner, CASE flow "
+            f"WHEN 'export' THEN 'import' WHEN 'import' THEN 'export' ELSE flow END AS flow) "
+            f"FROM {self.table} WHERE partner <> '{WORLD}')"
+        )
 
     @property
     def detail(self) -> int:
@@ -257,7 +275,7 @@ def _inventory(store: Store, sel: Selection) -> pd.DataFrame:
     raw = store.df(
         f"SELECT source, flow, classification, value_basis, year, "
         f"month IS NOT NULL AS monthly, product_level, coalesce(vintage, '') AS vintage "
-        f"FROM {sel.table} WHERE {' AND '.join(where)} GROUP BY ALL",
+        f"FROM {sel.relation} WHERE {' AND '.join(where)} GROUP BY ALL",
         params,
     )
     keep = (raw["flow"] == sel.flow) & raw["classification"].isin(FAMILIES[sel.classification])
@@ -370,7 +388,8 @@ def _group_codes(
 
 def _describe(sel: Selection) -> str:
     who = sel.reporter or "all reporters"
-    return f"{sel.flow} rows of {who} ({sel.classification}, {sel.frequency})"
+    seen = ", mirrored from partners' reports" if sel.mirror else ""
+    return f"{sel.flow} rows of {who} ({sel.classification}, {sel.frequency}{seen})"
 
 
 def selection_sql(res: Resolved) -> tuple[str, list[Any]]:
@@ -392,7 +411,7 @@ def selection_sql(res: Resolved) -> tuple[str, list[Any]]:
     sql = (
         f"SELECT source, reporter, partner, year, {month} AS month, month AS row_month, "
         f"{res.product_expr} AS product, product_code, vintage, value_usd, duties_usd, "
-        f"provenance_id FROM {sel.table} "
+        f"provenance_id FROM {sel.relation} "
         f"WHERE {' AND '.join(where)}"
     )
     if res.harmonise_to and not sel.group:
