@@ -29,6 +29,13 @@ VALUES = {
     (2024, "847130"): {"CHN": 35, "MEX": 20, "WLD": 100},
 }
 
+#: China's exports to Vietnam (year, product, USD): the two listed products and one that is not
+CHN_TO_VNM = [
+    (2017, "854231", 100.0), (2024, "854231", 150.0),
+    (2017, "940360", 50.0), (2024, "940360", 90.0),
+    (2017, "847130", 100.0), (2024, "847130", 500.0),
+]  # fmt: skip
+
 
 def _measures(rows: list[tuple[str, str, str, str, float, str]]) -> pa.Table:
     cols: dict[str, list[object]] = {k: [] for k in (
@@ -139,6 +146,18 @@ def test_rerouting_direction_magnitude_and_caveats(flows: Store) -> None:
     )
     t = rerouting(flows, base_year=2017, end_year=2024).tidy().set_index("partner")
     assert t.loc["VNM", "imports_from_chn_growth"] == "+60.0% (all goods)"
+    # China's exports to Vietnam by product (as BACI records them): the same products come first
+    rows = [
+        {"reporter": "CHN", "partner": "VNM", "flow": "export", "year": y, "product_code": k,
+         "value_usd": v}
+        for y, k, v in CHN_TO_VNM
+    ]  # fmt: skip
+    write_flows(flows, rows, location="chn_exports.csv")
+    t = rerouting(flows, base_year=2017, end_year=2024).tidy().set_index("partner")
+    assert t.loc["VNM", "imports_from_chn_growth"] == (
+        "+60.0% (same products, CHN-reported exports)"  # (150 + 90) / (100 + 50) − 1
+    )
+    assert t.loc["MEX", "imports_from_chn_growth"].startswith("missing: no MEX-reported")
 
 
 def test_mirror_gap_needs_both_sides(flows: Store) -> None:

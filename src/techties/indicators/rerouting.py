@@ -11,9 +11,11 @@ Vietnam, Mexico, Taiwan, Korea …) present in the source::
 
 ``T`` is the world total or, when the source has none, the sum over the partners it lists
 (``denominator="partners"``; then shares are shares among those partners, e.g. CHN+VNM+MEX).
-Where the store holds the connector's own imports from China in the same products (mirror
-data: reporter = connector, partner = CHN) their growth is reported too; otherwise the table says
-that those data are missing.
+The connectors' own imports from China are reported beside, in the same products K where the
+store has them by product — as the connector reports them (reporter = connector, partner = CHN,
+imports) or, failing that, as China reports its exports to the connector (BACI records each flow
+once, exporter → importer; read through ``Selection(mirror=True)``) — else for all goods where
+the connector reports those, else the table says that those data are missing.
 
 Mirror gap for reporter r and partner p (same product, year)::
 
@@ -29,7 +31,7 @@ import altair as alt
 import pandas as pd
 
 from techties import charts
-from techties.errors import NoDataError
+from techties.errors import ConfigError, NoDataError
 from techties.indicators.decoupling import EXPOSED, exposure_flags
 from techties.indicators.exposure import WAVES_301
 from techties.indicators.result import IndicatorResult, provenance_ids, source_line
@@ -78,7 +80,7 @@ def rerouting(
         wide = wide[s1 < s0]
     table = _summarise(wide, [origin, *connectors], base_year, end_year)
     notes += _caveats(store, table, [origin, *connectors], sel, base_year, end_year)
-    table = _mirror(store, table, origin, sel, base_year, end_year)
+    table = _mirror(store, table, origin, list(wide.index), base_year, end_year)
     return ReroutingResult(
         table=table,
         name="rerouting",
@@ -153,27 +155,57 @@ def _caveats(
 
 
 def _mirror(
-    store: Store, table: pd.DataFrame, origin: str, sel: Selection, t0: int, t1: int
+    store: Store, table: pd.DataFrame, origin: str, products: list[str], t0: int, t1: int
 ) -> pd.DataFrame:
-    """Connectors' own imports from ``origin`` (all goods), where the store has them."""
+    """Growth of the connectors' own imports from ``origin`` (module doc): same products first,
+    then all goods; a text column ("+12.3% (same products, VNM-reported)" or "missing: …")."""
     growth = []
     for p in table["partner"] if not table.empty else []:
         if p == origin:
             growth.append("")
             continue
-        got = store.df(
-            "SELECT year, sum(value_usd) AS v FROM trade_flows WHERE reporter = ? AND partner = ? "
-            "AND flow = 'import' AND product_level = 0 AND month IS NULL AND year IN (?, ?) "
-            "GROUP BY year",
-            [p, origin, t0, t1],
-        ).set_index("year")["v"]
-        if len(got) == 2:
-            growth.append(f"{got[t1] / got[t0] - 1:+.1%} (all goods)")
-        else:
-            growth.append(f"missing: no {p}-reported imports from {origin} in the store")
+        growth.append(
+            _same_products(store, p, origin, products, t0, t1)
+            or _all_goods(store, p, origin, t0, t1)
+            or f"missing: no {p}-reported imports from {origin} in the store"
+        )
     out = table.copy()
     out[f"imports_from_{origin.lower()}_growth"] = growth
     return out
+
+
+def _same_products(
+    store: Store, reporter: str, origin: str, products: list[str], t0: int, t1: int
+) -> str | None:
+    """Growth of ``reporter``'s imports from ``origin`` in ``products`` (HS6), as ``reporter``
+    reports them or, failing that, as ``origin`` reports its exports (mirror); None without
+    data for both years."""
+    if not products:
+        return None
+    for mirror, who in ((False, f"{reporter}-reported"), (True, f"{origin}-reported exports")):
+        sel = Selection(reporter=reporter, flow="import", level=6, products=tuple(products),
+                        years=(t0, t1), mirror=mirror)  # fmt: skip
+        try:
+            t = partner_shares(store, sel, denominator="partners", partners=[origin]).tidy()
+        except (NoDataError, ConfigError):  # none stored, or several sources to choose from
+            continue
+        v = t[t["partner"] == origin].groupby("year")["value_usd"].sum()
+        if {t0, t1} <= set(v.index) and v[t0] > 0:
+            return f"{v[t1] / v[t0] - 1:+.1%} (same products, {who})"
+    return None
+
+
+def _all_goods(store: Store, reporter: str, origin: str, t0: int, t1: int) -> str | None:
+    """Growth of ``reporter``'s reported imports from ``origin``, all goods (None without)."""
+    got = store.df(
+        "SELECT year, sum(value_usd) AS v FROM trade_flows WHERE reporter = ? AND partner = ? "
+        "AND flow = 'import' AND product_level = 0 AND month IS NULL AND year IN (?, ?) "
+        "GROUP BY year",
+        [reporter, origin, t0, t1],
+    ).set_index("year")["v"]
+    if len(got) == 2 and got[t0]:
+        return f"{got[t1] / got[t0] - 1:+.1%} (all goods)"
+    return None
 
 
 class ReroutingResult(IndicatorResult):
