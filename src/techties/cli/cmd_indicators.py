@@ -39,6 +39,25 @@ KINDS = (
 )  # fmt: skip
 
 
+# options shared by `indicator` and `panel` (declared once)
+FlowOpt = Annotated[str, typer.Option(help="import or export.")]
+SourceOpt = Annotated[str | None, typer.Option(help="Source to read (when several).")]
+ClassificationOpt = Annotated[str, typer.Option(help="HS or NAICS.")]
+LevelOpt = Annotated[int, typer.Option(help="Product digits (0 = all goods).")]
+YearOpt = Annotated[int | None, typer.Option(help="One year.")]
+FromOpt = Annotated[int | None, typer.Option("--from", help="First year.")]
+ToOpt = Annotated[int | None, typer.Option("--to", help="Last year.")]
+MonthlyOpt = Annotated[bool, typer.Option("--monthly", help="Monthly periods.")]
+MirrorOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mirror",
+        help="Read the flows as partners report them, reporter and partner swapped "
+        "(imports from a source that records exports only, such as BACI).",
+    ),
+]
+
+
 def _selection(
     reporter: str | None,
     flow: str,
@@ -117,10 +136,10 @@ def indicator(
     partner: Annotated[
         list[str] | None, typer.Option("--partner", help="Partner ISO3 (repeat for several).")
     ] = None,
-    flow: Annotated[str, typer.Option(help="import or export.")] = "import",
-    source: Annotated[str | None, typer.Option(help="Source to read (when several).")] = None,
-    classification: Annotated[str, typer.Option(help="HS or NAICS.")] = "HS",
-    level: Annotated[int, typer.Option(help="Product digits (0 = all goods).")] = 2,
+    flow: FlowOpt = "import",
+    source: SourceOpt = None,
+    classification: ClassificationOpt = "HS",
+    level: LevelOpt = 2,
     product: Annotated[
         list[str] | None, typer.Option("--product", help="Code prefix to keep (repeatable).")
     ] = None,
@@ -128,18 +147,11 @@ def indicator(
         str | None,
         typer.Option(help="Technology product group (groups.yaml), e.g. semiconductors."),
     ] = None,
-    year: Annotated[int | None, typer.Option(help="One year.")] = None,
-    first_year: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
-    last_year: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
-    monthly: Annotated[bool, typer.Option("--monthly", help="Monthly periods.")] = False,
-    mirror: Annotated[
-        bool,
-        typer.Option(
-            "--mirror",
-            help="Read the flows as partners report them, reporter and partner swapped "
-            "(imports from a source that records exports only, such as BACI).",
-        ),
-    ] = False,
+    year: YearOpt = None,
+    first_year: FromOpt = None,
+    last_year: ToOpt = None,
+    monthly: MonthlyOpt = False,
+    mirror: MirrorOpt = False,
     denominator: Annotated[
         str, typer.Option(help="world (partner WLD) or partners (sum over listed partners).")
     ] = "world",
@@ -192,22 +204,15 @@ def panel(
     reporter: Annotated[
         str | None, typer.Option(help="One reporting country (ISO3); default every one.")
     ] = None,
-    flow: Annotated[str, typer.Option(help="import or export.")] = "import",
-    source: Annotated[str | None, typer.Option(help="Source to read (when several).")] = None,
-    classification: Annotated[str, typer.Option(help="HS or NAICS.")] = "HS",
-    level: Annotated[int, typer.Option(help="Product digits.")] = 6,
-    year: Annotated[int | None, typer.Option(help="One year.")] = None,
-    first_year: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
-    last_year: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
-    monthly: Annotated[bool, typer.Option("--monthly", help="Monthly periods.")] = False,
-    mirror: Annotated[
-        bool,
-        typer.Option(
-            "--mirror",
-            help="Read the flows as partners report them, reporter and partner swapped "
-            "(imports from a source that records exports only, such as BACI).",
-        ),
-    ] = False,
+    flow: FlowOpt = "import",
+    source: SourceOpt = None,
+    classification: ClassificationOpt = "HS",
+    level: LevelOpt = 6,
+    year: YearOpt = None,
+    first_year: FromOpt = None,
+    last_year: ToOpt = None,
+    monthly: MonthlyOpt = False,
+    mirror: MirrorOpt = False,
     threshold: Annotated[
         list[float] | None,
         typer.Option("--threshold", help="Chokepoint threshold (repeatable; default 0.5, 0.7)."),
