@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import make_server
 from wsgiref.util import setup_testing_defaults
 
 import pandas as pd
@@ -18,7 +18,7 @@ from browser_helpers import CHROMIUM, watched_page
 from techties.claims import check_all, load_catalog
 from techties.store import Store
 from techties.web import Dashboard
-from techties.web.app import cell
+from techties.web.app import QuietHandler, cell
 from test_claims_helpers import chips_and_entities
 
 
@@ -128,11 +128,7 @@ def test_evidence_cells_are_formatted_for_reading() -> None:
 
 @pytest.fixture()
 def served(dashboard: Dashboard) -> Iterator[str]:
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = make_server("127.0.0.1", 0, dashboard, handler_class=Quiet)
+    server = make_server("127.0.0.1", 0, dashboard, handler_class=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -24,13 +24,10 @@ def serve(
     port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8765,
 ) -> None:
     """Browse the verdicts, evidence and sources of the store in a web page (Ctrl-C stops)."""
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
+    from wsgiref.simple_server import make_server
 
     from techties.web import Dashboard
-
-    class _Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            return  # one line per request would drown the terminal
+    from techties.web.app import QuietHandler
 
     with open_store_cli(store, read_only=True) as st:
         if not store_has_data(st):
@@ -42,7 +39,7 @@ def serve(
         with console.status("checking claims", spinner="dots"):
             dashboard.verdicts()  # before the first visitor, not during their request
         try:
-            server = make_server(host, port, dashboard, handler_class=_Quiet)
+            server = make_server(host, port, dashboard, handler_class=QuietHandler)
         except OSError as exc:
             raise ConfigError(
                 f"Cannot listen on {host}:{port}: {exc.strerror}.",

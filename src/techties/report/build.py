@@ -44,10 +44,15 @@ class ReportResult:
     verdicts: list[Verdict]
 
     def counts(self) -> dict[str, int]:
-        out = dict.fromkeys(STATUS_TEXT, 0)
-        for v in self.verdicts:
-            out[v.status] += 1
-        return out
+        return status_counts(self.verdicts)
+
+
+def status_counts(verdicts: list[Verdict]) -> dict[str, int]:
+    """How many verdicts have each status (every status listed, zeros included)."""
+    out = dict.fromkeys(STATUS_TEXT, 0)
+    for v in verdicts:
+        out[v.status] += 1
+    return out
 
 
 def _env() -> jinja2.Environment:
@@ -129,9 +134,7 @@ def render_html(store: Store, verdicts: list[Verdict]) -> str:
     """The report as one HTML string."""
     claims = {c.id: c for c in load_catalog()}
     sections = [claim_section(claims[v.claim_id], v, store) for v in verdicts]
-    counts = dict.fromkeys(STATUS_TEXT, 0)
-    for v in verdicts:
-        counts[v.status] += 1
+    counts = status_counts(verdicts)
     css = (Path(__file__).parent / "templates" / "report.css").read_text("utf-8")
     all_ids = sorted({i for v in verdicts for i in v.provenance_ids})
     return (

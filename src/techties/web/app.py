@@ -25,19 +25,27 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler
 
 import jinja2
 
 from techties import __version__
 from techties.claims import Claim, Verdict, check_all, load_catalog
 from techties.errors import did_you_mean
-from techties.report.build import STATUS_TEXT, claim_section, provenance_rows
+from techties.report.build import STATUS_TEXT, claim_section, provenance_rows, status_counts
 from techties.results import json_safe
 from techties.store import Store
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 #: rows of the evidence table shown on a claim page (the CSV has all of them)
 EVIDENCE_ROWS = 200
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Request handler without the per-request log line (it would drown the terminal)."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
 
 
 class Dashboard:
@@ -147,9 +155,7 @@ class Dashboard:
         verdicts = self.verdicts()
         status = status if status in STATUS_TEXT else None  # an unknown filter shows them all
         claims = {c.id: c for c in load_catalog()}
-        counts = dict.fromkeys(STATUS_TEXT, 0)
-        for v in verdicts:
-            counts[v.status] += 1
+        counts = status_counts(verdicts)
         shown = [v for v in verdicts if status in (None, v.status)]
         rows = [{"claim": claims[v.claim_id], "verdict": v} for v in shown]
         return self._page(
