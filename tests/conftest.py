@@ -36,3 +36,24 @@ def shared(*parts: str) -> Path:
     if not p.exists():
         pytest.skip(f"{p} is absent")
     return p
+
+
+@pytest.fixture(scope="session")
+def real_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One store built from every file of the real data folder (once per test session).
+
+    GE and model results are cached in a temporary folder, never in the user's cache. Check
+    claims on it with ``check_claim(real_store, claim_id, data=shared_data)``.
+    """
+    from techties.store.manifest import ingest_folder
+
+    tmp = tmp_path_factory.mktemp("realstore")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TECHTIES_CACHE", str(tmp / "cache"))
+    st = open_store(tmp / "real.duckdb")
+    try:
+        ingest_folder(st, shared_data)
+        yield st
+    finally:
+        st.close()
+        mp.undo()

@@ -26,6 +26,17 @@ class Claim:
     caveats: tuple[str, ...]
     checker: str
     side: str = ""
+    #: the claim as the debate states it (short, with who states it in ``stated_by``); the
+    #: verdict is about this sentence, not about an easier proxy
+    stated: str = ""
+    stated_by: str = ""
+    #: the design in one sentence: what the counterfactual is (pre-trend, comparators, placebo
+    #: dates, model) or why the comparison is descriptive
+    design: str = ""
+    #: the reasonable alternative choices the robustness panel recomputes the verdict under
+    alternatives: tuple[str, ...] = ()
+    #: what evidence would change the verdict
+    would_change: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -55,6 +66,11 @@ def parse_catalog(text: str, where: str = "catalog.yaml") -> list[Claim]:
                 caveats=tuple(str(c).strip() for c in item["caveats"]),
                 checker=str(item["checker"]),
                 side=str(item.get("side", "")),
+                stated=str(item.get("stated", "")).strip(),
+                stated_by=str(item.get("stated_by", "")).strip(),
+                design=str(item.get("design", "")).strip(),
+                alternatives=tuple(str(a).strip() for a in item.get("alternatives", []) or []),
+                would_change=str(item.get("would_change", "")).strip(),
             )
         )
     return sorted(claims, key=lambda c: c.number)

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
+from techties.claims.rules import (
+    KIND_TEXT,
+    REASONS,
+    STATUSES,
+    Decision,
+    Kind,
+    Reason,
+    Status,
+    Test,
+    status_shares,
+)
 from techties.results import Result, json_safe
-
-Status = Literal["supported", "contradicted", "mixed", "unverifiable"]
-Reason = Literal["no_data", "not_yet", "out_of_scope"]
-STATUSES: tuple[Status, ...] = ("supported", "contradicted", "mixed", "unverifiable")
-REASONS: tuple[Reason, ...] = ("no_data", "not_yet", "out_of_scope")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,13 @@ class Verdict(Result):
     files: list[dict[str, str]] = field(default_factory=list)
     chart: Any = None
     title: str = ""
+    #: the rule applied to the decisive tests and the robustness panel (None: no evidence)
+    decision: Decision | None = None
+    #: the evidence that speaks for and against the claim as stated, one sentence each
+    evidence_for: list[str] = field(default_factory=list)
+    evidence_against: list[str] = field(default_factory=list)
+    #: the design in one sentence ("trend break at 2018 with comparators and placebo dates")
+    design: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -81,6 +94,20 @@ class Verdict(Result):
             raise ValueError(f"an unverifiable verdict needs a reason in {', '.join(REASONS)}")
         if self.status != "unverifiable" and self.reason is not None:
             raise ValueError("only unverifiable verdicts carry a reason")
+        if self.decision is not None and self.decision.status != self.status:
+            raise ValueError(
+                f"verdict {self.claim_id!r} says {self.status} but its tests and robustness "
+                f"panel give {self.decision.status}"
+            )
+
+    @classmethod
+    def decided(cls, claim_id: str, decision: Decision, **fields: Any) -> Verdict:
+        """The verdict the decision gives (unverifiable parts: ``no_data``, saying what is
+        missing)."""
+        if decision.status == "unverifiable":
+            fields.setdefault("missing", decision.missing)
+            fields.setdefault("reason", "no_data")
+        return cls(claim_id, decision.status, decision=decision, **fields)
 
     # -- construction helpers --------------------------------------------------------------
     @classmethod
@@ -95,8 +122,47 @@ class Verdict(Result):
     # -- Result contract -------------------------------------------------------------------
     @property
     def label(self) -> str:
-        """``"supported"`` or ``"unverifiable (no_data)"``."""
-        return self.status if self.reason is None else f"{self.status} ({self.reason})"
+        """``"supported"``, ``"mixed (fragile)"`` or ``"unverifiable (no_data)"``."""
+        if self.reason is not None:
+            return f"{self.status} ({self.reason})"
+        return f"{self.status} (fragile)" if self.fragile else self.status
+
+    @property
+    def kind(self) -> Kind | None:
+        """What the verdict rests on: ``observed``, ``estimated`` or ``modelled`` (None: nothing)."""
+        return self.decision.kind if self.decision is not None else None
+
+    @property
+    def kind_text(self) -> str:
+        return KIND_TEXT[self.kind] if self.kind else "no evidence"
+
+    @property
+    def badge(self) -> str:
+        """The label with the evidence kind when it is not observed data: ``"supported · model"``."""
+        tag = {"modelled": " · model", "estimated": " · estimate"}.get(self.kind or "", "")
+        return self.label + tag
+
+    @property
+    def tests(self) -> tuple[Test, ...]:
+        return self.decision.tests if self.decision is not None else ()
+
+    @property
+    def fragile(self) -> bool:
+        return self.decision.fragile if self.decision is not None else False
+
+    @property
+    def knife_edge(self) -> bool:
+        """A decisive test clears its threshold by less than a tenth of the thresholds' gap."""
+        return any(t.knife_edge for t in self.tests)
+
+    @property
+    def robustness(self) -> pd.DataFrame:
+        if self.decision is None:
+            return pd.DataFrame(columns=["spec", "status", "estimate", "note"])
+        return self.decision.robustness
+
+    def robustness_shares(self) -> dict[str, float]:
+        return status_shares(self.robustness)
 
     def figure(self, key: str) -> float | None:
         """Value of the figure ``key`` (read from :meth:`tidy`)."""
@@ -120,10 +186,18 @@ class Verdict(Result):
         )
 
     def summary(self) -> str:
-        lines = [f"{self.claim_id}: {self.label}"]
+        lines = [f"{self.claim_id}: {self.badge}"]
         if self.rationale:
             lines.append(f"  {self.rationale}")
+        for t in self.tests:
+            lines.append(
+                f"  test {t.label}: {t.interval_text() if t.estimate is None else t.estimate} "
+                f"{t.unit} {t.interval_text() if t.estimate is not None else ''} → {t.status} "
+                f"({t.rule_text()})".replace("  ", " ")
+            )
         lines += [f"  {f.label}: {f.formatted()}" for f in self.figures]
+        lines += [f"  for: {e}" for e in self.evidence_for]
+        lines += [f"  against: {e}" for e in self.evidence_against]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,6 +214,16 @@ class Verdict(Result):
             "evidence": json_safe(self.evidence),
             "provenance_ids": [int(i) for i in self.provenance_ids],
             "files": [dict(f) for f in self.files],
+            "kind": self.kind,
+            "badge": self.badge,
+            "fragile": self.fragile,
+            "knife_edge": self.knife_edge,
+            "design": self.design,
+            "tests": [json_safe(t.to_dict()) for t in self.tests],
+            "robustness": json_safe(self.robustness),
+            "robustness_shares": self.robustness_shares(),
+            "evidence_for": list(self.evidence_for),
+            "evidence_against": list(self.evidence_against),
         }
 
     def plot(self) -> Any:
