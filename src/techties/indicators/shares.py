@@ -424,11 +424,24 @@ def selection_sql(res: Resolved) -> tuple[str, list[Any]]:
     return sql, head + params
 
 
+#: concordance links, one ingested table per (vintage pair, source code): conversion tables
+#: before the consolidated correlation file, then the earliest ingested
+_ONE_TABLE_LINKS = (
+    "SELECT from_vintage, to_vintage, from_code, to_code, weight FROM ("
+    "SELECT c.*, dense_rank() OVER (PARTITION BY c.from_vintage, c.to_vintage, c.from_code "
+    "ORDER BY (p.source IN ('hs_conversion', 'hs_conversion_un')) DESC, c.provenance_id) AS pick "
+    "FROM hs_concordance c JOIN provenance p ON p.id = c.provenance_id) WHERE pick = 1"
+)
+
+
 def _harmonised(rows_sql: str, target: str, level: int) -> str:
     """Map 6-digit codes of other HS vintages to ``target`` through ``hs_concordance``.
 
     value[k_target] = Σ_k_from weight[k_from → k_target] · value[k_from]; codes without a
-    concordance row (or already in ``target``) keep their code and full value.
+    concordance row (or already in ``target``) keep their code and full value. Where several
+    ingested tables link the same code (the UN conversion tables and the consolidated
+    correlation file), one table's links are used — the conversion table first, as in
+    :func:`techties.indicators.concordance.load_concordance` — so no value is counted twice.
     """
     return (
         f"SELECT r.source, r.reporter, r.partner, r.year, r.month, r.row_month, "
@@ -436,7 +449,7 @@ def _harmonised(rows_sql: str, target: str, level: int) -> str:
         f"r.product_code, r.vintage, r.value_usd * coalesce(c.weight, 1) AS value_usd, "
         f"r.duties_usd * coalesce(c.weight, 1) AS duties_usd, r.provenance_id "
         f"FROM ({rows_sql.replace('vintage, value_usd', f'{BASE_VINTAGE} AS vintage, value_usd', 1)}) r "
-        f"LEFT JOIN hs_concordance c ON c.from_vintage = r.vintage AND c.from_vintage <> ? "
+        f"LEFT JOIN ({_ONE_TABLE_LINKS}) c ON c.from_vintage = r.vintage AND c.from_vintage <> ? "
         f"AND c.to_vintage = ? AND c.from_code = substr(r.product_code, 1, 6)"
     )
 
