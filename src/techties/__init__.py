@@ -1,3 +1,117 @@
-"""techties: evidence and simulation engine for US–China technology and trade ties."""
+"""techties: evidence and simulation engine for US–China technology and trade ties.
+
+The public API (imported on first use, so ``import techties`` stays light)::
+
+    import techties
+    store = techties.open_store("techties.duckdb")
+    techties.ingest(store, "census", ["2024-hs10-imports.json"])     # one source's files
+    techties.ingest_folder(store, "../shared/data")                  # a whole data folder
+    v = techties.check("tariffs-cut-dependence", store=store)        # one Verdict
+    verdicts = techties.check_all(store=store, data="../shared/data")
+    res = techties.simulate("uschina_escalation", data="../shared/data", draws=100)
+    fit = techties.fit_gravity(frame, techties.GravitySpec(...))
+
+Every result has ``summary()``, ``tidy()``, ``to_dict()`` and ``plot()``; in a notebook it shows
+as a table (``_repr_html_``).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: public name → module it lives in (the only place names are re-exported)
+_EXPORTS = {
+    "DataWarning": "techties.errors",
+    "GravitySpec": "techties.models.gravity",
+    "Result": "techties.results",
+    "Store": "techties.store",
+    "TechtiesError": "techties.errors",
+    "Verdict": "techties.claims",
+    "compare": "techties.results",
+    "fit_gravity": "techties.models.gravity",
+    "load_catalog": "techties.claims",
+    "open_store": "techties.store",
+}
+
+__all__ = [
+    "DataWarning",
+    "GravitySpec",
+    "Result",
+    "Store",
+    "TechtiesError",
+    "Verdict",
+    "__version__",
+    "check",
+    "check_all",
+    "compare",
+    "fit_gravity",
+    "ingest",
+    "ingest_folder",
+    "load_catalog",
+    "open_store",
+    "simulate",
+]
+
+if TYPE_CHECKING:
+    from techties.claims import Verdict, load_catalog
+    from techties.errors import DataWarning, TechtiesError
+    from techties.models.gravity import GravitySpec, fit_gravity
+    from techties.results import Result, compare
+    from techties.store import Store, open_store
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'techties' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+def ingest(store: Store, source: str, paths: list[str | Path] | str | Path) -> list[Any]:
+    """Ingest files of one source into ``store`` (all or nothing; already-ingested files are
+    skipped by sha256). Returns one ingest result per file."""
+    from techties.store.ingest import ingest_files
+
+    files = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return ingest_files(store, source, files)
+
+
+def ingest_folder(store: Store, folder: str | Path) -> list[Any]:
+    """Ingest every file the data manifest names under ``folder``."""
+    from techties.store.manifest import ingest_folder as _ingest_folder
+
+    return _ingest_folder(store, Path(folder))
+
+
+def check(claim_id: str, *, store: Store, data: str | Path | None = None) -> Verdict:
+    """The verdict of one claim (id or number) on ``store``; ``data`` is the folder of GE
+    baseline files (default ``TECHTIES_DATA``)."""
+    from techties.claims import check_claim
+
+    return check_claim(store, claim_id, data=Path(data) if data else None)
+
+
+def check_all(*, store: Store, data: str | Path | None = None) -> list[Verdict]:
+    """Every claim's verdict on ``store``, in catalog order."""
+    from techties.claims import check_all as _check_all
+
+    return _check_all(store, data=Path(data) if data else None)
+
+
+def simulate(
+    scenario: str | Path, *, data: str | Path | None = None, draws: int = 0, seed: int = 0
+) -> Any:
+    """Run a scenario (a YAML file or a library name such as ``uschina_escalation``)."""
+    from techties.simulation.library import simulate as _simulate
+
+    return _simulate(scenario, data=Path(data) if data else None, draws=draws, seed=seed)

@@ -67,6 +67,13 @@ class Result(ABC):
     def __repr__(self) -> str:
         return self.summary()
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the title and the tidy table."""
+        from html import escape
+
+        head = f"<p><strong>{escape(self.title or type(self).__name__)}</strong></p>"
+        return head + self.tidy().to_html(index=False, border=0, na_rep="—")
+
 
 def compare(
     results: Sequence[Result], names: Sequence[str] | None = None, *, value: str = "estimate"

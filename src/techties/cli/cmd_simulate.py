@@ -10,25 +10,6 @@ import typer
 from techties.cli.app import DataOpt, JsonOpt, app
 from techties.cli.output import console, emit_json, print_frame
 
-LIBRARY = Path(__file__).resolve().parents[1] / "simulation" / "scenarios"
-
-
-def _resolve(scenario: str) -> Path:
-    """A path, or the name of a library scenario (``uschina_escalation``)."""
-    p = Path(scenario)
-    if p.is_file():
-        return p
-    lib = LIBRARY / (scenario if scenario.endswith(".yaml") else f"{scenario}.yaml")
-    if lib.is_file():
-        return lib
-    from techties.errors import ConfigError, did_you_mean
-
-    names = sorted(f.stem for f in LIBRARY.glob("*.yaml"))
-    raise ConfigError(
-        f"scenario {scenario!r} is neither a file nor a library scenario. "
-        + did_you_mean(p.stem, names)
-    )
-
 
 @app.command()
 def simulate(
@@ -51,10 +32,9 @@ def simulate(
     json_: JsonOpt = False,
 ) -> None:
     """Run a scenario and print every country's welfare change (with intervals when --draws)."""
-    from techties.simulation.scenario import Scenario
+    from techties.simulation.library import simulate as run
 
-    sc = Scenario.from_yaml(_resolve(scenario))
-    res = sc.run(draws=draws, seed=seed, workers=workers, data=data, level=level)
+    res = run(scenario, draws=draws, seed=seed, workers=workers, data=data, level=level)
     table = res.tidy()
     if out is not None:
         write_outputs(res, out)

@@ -1,0 +1,54 @@
+"""The scenario library: named YAML scenarios shipped with techties, and running one by name.
+
+>>> from techties.simulation.library import simulate
+>>> res = simulate("uschina_escalation", data=Path("../shared/data"), draws=100)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from techties.errors import ConfigError, did_you_mean
+from techties.simulation.scenario import Scenario
+
+LIBRARY = Path(__file__).resolve().parent / "scenarios"
+
+
+def library_names() -> list[str]:
+    """Names of the library scenarios (``uschina_escalation``, ``chip_export_controls`` …)."""
+    return sorted(f.stem for f in LIBRARY.glob("*.yaml"))
+
+
+def scenario_file(scenario: str | Path) -> Path:
+    """A scenario YAML file: a path, or the name of a library scenario."""
+    p = Path(scenario)
+    if p.is_file():
+        return p
+    name = str(scenario)
+    lib = LIBRARY / (name if name.endswith(".yaml") else f"{name}.yaml")
+    if lib.is_file():
+        return lib
+    raise ConfigError(
+        f"scenario {name!r} is neither a file nor a library scenario.",
+        hint=did_you_mean(p.stem, library_names()) or f"Library: {', '.join(library_names())}.",
+    )
+
+
+def simulate(
+    scenario: str | Path,
+    *,
+    data: Path | None = None,
+    draws: int = 0,
+    seed: int = 0,
+    workers: int | None = None,
+    level: float = 0.90,
+) -> Any:
+    """Run a scenario given by file or library name; returns the scenario's result object
+    (``summary()``, ``tidy()``, ``to_dict()``, ``plot()``). ``data`` is the folder of baseline
+    files (default ``TECHTIES_DATA``)."""
+    sc = Scenario.from_yaml(scenario_file(scenario))
+    return sc.run(draws=draws, seed=seed, workers=workers, data=data, level=level)
+
+
+__all__ = ["LIBRARY", "library_names", "scenario_file", "simulate"]
