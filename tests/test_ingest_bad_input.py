@@ -143,10 +143,12 @@ CASES = {
     "baci row missing its last field mid-file": (
         "baci",
         BACI,
-        lambda t: "\n".join(
-            line.rsplit(",", 1)[0] if i == 3 else line for i, line in enumerate(t.splitlines())
-        )
-        + "\n",
+        lambda t: (
+            "\n".join(
+                line.rsplit(",", 1)[0] if i == 3 else line for i, line in enumerate(t.splitlines())
+            )
+            + "\n"
+        ),
         SourceFormatError,
         4,
         "q",

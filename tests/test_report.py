@@ -80,7 +80,9 @@ def test_report_from_a_data_folder_offline(
     assert code == 0
     doc = json.loads(out)
     statuses = {v["claim_id"]: v["status"] for v in doc["verdicts"]}
-    assert statuses["us-extends-rules-third-parties"] == "supported"  # 5 vs 2 third-country entries
+    # 5 vs 2 third-country entries: a 2.5× rise, but 7 entries cannot tell it from noise
+    # (90 % quasi-Poisson interval 0.49–12.7 straddles the 1.25 threshold)
+    assert statuses["us-extends-rules-third-parties"] == "mixed"
     assert len(statuses) == len(load_catalog())
     html = Path(doc["html"]).read_text("utf-8")
     sha = json.loads(json.dumps(doc["verdicts"]))  # JSON-safe
@@ -118,8 +120,9 @@ def test_claims_and_check_commands(tmp_path: Path, capsys: pytest.CaptureFixture
     assert [r["claim_id"] for r in rows] == [c.id for c in load_catalog()]
     code, out, _ = _run(["check", "9", "--store", str(store_path), "--json"], capsys)
     v = json.loads(out)
-    assert code == 0 and v["status"] == "supported"
+    assert code == 0 and v["status"] == "mixed" and v["kind"] == "estimated"
     assert {f["term"]: f["estimate"] for f in v["figures"]}["ratio"] == pytest.approx(2.5)
+    assert v["tests"][0]["low"] < 1.25 < v["tests"][0]["high"]
     assert v["provenance"][0]["location"].endswith("bis_entity_list.json")
     assert len(v["evidence"]) > 0
     code, _, err = _run(["check", "no-such-claim", "--store", str(store_path)], capsys)
@@ -171,6 +174,6 @@ def test_report_downloads_from_the_official_endpoint_when_the_store_is_empty(
     doc = json.loads(out)
     assert {v["claim_id"]: v["status"] for v in doc["verdicts"]}[
         "us-extends-rules-third-parties"
-    ] == "supported"
+    ] == "mixed"
     with open_store(store_path, read_only=True) as st:
         assert st.provenance()["source"].tolist() == ["fixture_bis"]

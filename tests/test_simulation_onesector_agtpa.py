@@ -60,15 +60,23 @@ def book() -> pd.DataFrame:
     prod = pd.read_stata(shared(*folder, "1_TradeWithoutBorder_FULL_PROD.dta"))
     cons = pd.read_stata(shared(*folder, "1_TradeWithoutBorder_FULL_CONS.dta"))
     out = xls.set_index("country").join(
-        prod.set_index("country")[["Xi_BLN", "Y_FULL", "OMR_FULL", "change_OMR_CDL",
-                                   "change_OMR_FULL"]]
+        prod.set_index("country")[
+            ["Xi_BLN", "Y_FULL", "OMR_FULL", "change_OMR_CDL", "change_OMR_FULL"]
+        ]
     )
     return out.join(cons.set_index("country")[["IMR_FULL", "change_IMR_CDL"]])
 
 
 def _solve(data: pd.DataFrame, method: str) -> OneSectorResult:
-    return solve_from_gravity(data, BOOK_COEF, {"INTL_BRDR": 0}, sigma=7, baseline="fitted",
-                              reference="DEU", method=method)
+    return solve_from_gravity(
+        data,
+        BOOK_COEF,
+        {"INTL_BRDR": 0},
+        sigma=7,
+        baseline="fitted",
+        reference="DEU",
+        method=method,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -102,17 +110,24 @@ def matrices(data: pd.DataFrame) -> dict[str, np.ndarray]:
     n = len(labels)
     codes = pair_codes(data, labels, exporter="exporter", importer="importer")
     index = sum(BOOK_COEF[k] * data[k].to_numpy(dtype=float) for k in TERMS)
-    x = fitted_flows(pair_matrix(codes, data.trade, n, fill=0.0),
-                     np.exp(pair_matrix(codes, index, n, fill=0.0)))
+    x = fitted_flows(
+        pair_matrix(codes, data.trade, n, fill=0.0), np.exp(pair_matrix(codes, index, n, fill=0.0))
+    )
     chat = np.exp(-BOOK_COEF["INTL_BRDR"] * pair_matrix(codes, data.INTL_BRDR, n, fill=0.0))
-    return {"trade": x, "cost_change": chat, "exporter": codes[0], "importer": codes[1],
-            "reference": np.array(labels.index("DEU"))}
+    return {
+        "trade": x,
+        "cost_change": chat,
+        "exporter": codes[0],
+        "importer": codes[1],
+        "reference": np.array(labels.index("DEU")),
+    }
 
 
 def test_first_stage_ppml_reproduces_the_book_coefficients(data: pd.DataFrame) -> None:
     pf = pytest.importorskip("pyfixest")
-    fit = pf.fepois("trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer", data=data,
-                    vcov="hetero")
+    fit = pf.fepois(
+        "trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer", data=data, vcov="hetero"
+    )
     coef = fit.coef()
     for term, value in BOOK_COEF.items():
         assert coef[term] == pytest.approx(value, abs=2e-6)
@@ -143,17 +158,20 @@ def test_book_loop_reproduces_the_published_full_results(
     """The issue's thresholds (median ≤ 0.05 pp, max ≤ 0.6 pp) hold, and far tighter ones."""
     b = book.loc[looped.index]
     assert loop.method == "geppml_book" and loop.full.iterations == 5
-    for ours_col, book_col, tight in [("real_gdp_pct", "change_rGDP_FULL", 5e-5),
-                                      ("price_pct", "change_price_FULL", 5e-5),
-                                      ("imr_full_pct", "change_IMR_FULL", 5e-5),
-                                      ("omr_full_pct", "change_OMR_FULL", 5e-5)]:
+    for ours_col, book_col, tight in [
+        ("real_gdp_pct", "change_rGDP_FULL", 5e-5),
+        ("price_pct", "change_price_FULL", 5e-5),
+        ("imr_full_pct", "change_IMR_FULL", 5e-5),
+        ("omr_full_pct", "change_OMR_FULL", 5e-5),
+    ]:
         diff = (looped[ours_col] - b[book_col]).abs()
         assert diff.median() <= 0.05 and diff.max() <= 0.6, ours_col  # the issue's thresholds
         assert diff.max() <= tight, ours_col  # measured: rGDP 2.3e-5, price 1.1e-5 pp
     exports = (looped.exports_full_pct - b.change_Xi_FULL).abs()
     assert exports.median() <= 0.05 and exports.max() <= 0.6  # measured 7e-5 / 1.2e-3 pp (HKG)
-    np.testing.assert_allclose(looped.output_baseline * (1 + looped.output_pct / 100), b.Y_FULL,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        looped.output_baseline * (1 + looped.output_pct / 100), b.Y_FULL, rtol=1e-6
+    )
     assert looped.real_gdp_pct["NER"] == pytest.approx(71.188, abs=1e-3)
     assert looped.real_gdp_pct["HKG"] == pytest.approx(16.572, abs=1e-3)
     # not an equilibrium: the final round leaves 0.59 % excess demand (HKG)
@@ -190,10 +208,22 @@ def test_book_loop_fixed_effects_equal_pyfixest_on_the_first_round(
     _, rounds = book_rounds(x, chat, sigma=7.0, reference=ref)
     first = rounds[0]
     i, j = matrices["exporter"], matrices["importer"]
-    frame = pd.DataFrame({"exporter": data.exporter, "importer": data.importer,
-                          "flow": first.flows[i, j], "ln_offset": np.log((x * chat)[i, j])})
-    fit = pf.fepois("flow ~ 1 | exporter + importer", data=frame, offset="ln_offset",
-                    iwls_tol=1e-12, iwls_maxiter=100, demeaner=pf.MapDemeaner(fixef_tol=1e-12))
+    frame = pd.DataFrame(
+        {
+            "exporter": data.exporter,
+            "importer": data.importer,
+            "flow": first.flows[i, j],
+            "ln_offset": np.log((x * chat)[i, j]),
+        }
+    )
+    fit = pf.fepois(
+        "flow ~ 1 | exporter + importer",
+        data=frame,
+        offset="ln_offset",
+        iwls_tol=1e-12,
+        iwls_maxiter=100,
+        demeaner=pf.MapDemeaner(fixef_tol=1e-12),
+    )
     mu = np.asarray(fit.predict(type="response"), dtype=float)
     np.testing.assert_allclose(mu, first.effects.fitted[i, j], rtol=1e-9)  # measured 3.5e-13
     # the fixed effects in the book's normalisation (β_DEU = 1) from pyfixest's fitted values
@@ -211,8 +241,14 @@ def test_book_loop_run_to_convergence_is_still_not_the_exact_equilibrium(
     matrices: dict[str, np.ndarray], ours: pd.DataFrame, book: pd.DataFrame
 ) -> None:
     labels = list(ours.index)
-    res = solve_geppml(matrices["trade"], matrices["cost_change"], sigma=7, reference="DEU",
-                       countries=labels, tol=1e-9)
+    res = solve_geppml(
+        matrices["trade"],
+        matrices["cost_change"],
+        sigma=7,
+        reference="DEU",
+        countries=labels,
+        tol=1e-9,
+    )
     t = res.tidy().set_index("country")
     assert res.full.iterations == 63 and res.full.residual < 1e-8  # sales now clear output
     # … but spending E = φY' does not add up to world output: columns of X' miss it
@@ -224,13 +260,12 @@ def test_book_loop_run_to_convergence_is_still_not_the_exact_equilibrium(
     assert to_exact.median() == pytest.approx(0.0695, abs=1e-3)
 
 
-def test_book_method_rejects_what_the_book_does_not_model(
-    matrices: dict[str, np.ndarray]
-) -> None:
+def test_book_method_rejects_what_the_book_does_not_model(matrices: dict[str, np.ndarray]) -> None:
     x = matrices["trade"][:3, :3]
     with pytest.raises(ConfigError, match="no tariffs"):
-        solve_onesector(x, None, sigma=7, tariff_change=np.full((3, 3), 0.1), reference=0,
-                        method="geppml_book")
+        solve_onesector(
+            x, None, sigma=7, tariff_change=np.full((3, 3), 0.1), reference=0, method="geppml_book"
+        )
     with pytest.raises(ConfigError, match="needs a reference"):
         solve_onesector(x, None, sigma=7, method="geppml_book")
     with pytest.raises(ConfigError, match="method 'book' is not known"):
@@ -276,7 +311,8 @@ def test_book_full_solution_leaves_excess_demand_that_explains_the_gap(
     """Rebuild the book's FULL flows from its published Y, Π and P: markets do not clear."""
     labels = list(ours.index)
     wide = {
-        v: data.pivot(index="exporter", columns="importer", values=v).loc[labels, labels]
+        v: data.pivot(index="exporter", columns="importer", values=v)
+        .loc[labels, labels]
         .to_numpy(dtype=float)
         for v in ["trade", "ln_DIST", "CNTG"]
     }

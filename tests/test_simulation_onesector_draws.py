@@ -17,8 +17,11 @@ def inputs(n: int = 6) -> tuple[np.ndarray, dict[str, np.ndarray], dict]:
     x = rng.lognormal(0, 1, (n, n)) + np.eye(n) * 40
     rta = np.zeros((n, n))
     rta[0, 1] = rta[1, 0] = rta[2, 3] = rta[3, 2] = 1.0
-    coef = {"terms": ["ldist", "rta"], "estimate": [-0.9, 0.5],
-            "vcov": [[0.004, 0.001], [0.001, 0.01]]}
+    coef = {
+        "terms": ["ldist", "rta"],
+        "estimate": [-0.9, 0.5],
+        "vcov": [[0.004, 0.001], [0.001, 0.01]],
+    }
     return x, {"rta": rta}, coef
 
 
@@ -38,8 +41,9 @@ def test_each_draw_is_the_point_solution_at_its_coefficients() -> None:
     res = draw_onesector(x, cov, coef, n_draws=5, sigma=(3.0, 8.0), seed=1, reference=0)
     for d in (0, 4):
         b_rta, s = res.beta_draws[d, 0], res.sigma_draws[d]
-        point = solve_onesector(x, np.exp(b_rta * cov["rta"]), sigma=s, reference=0,
-                                conditional=False).tidy()
+        point = solve_onesector(
+            x, np.exp(b_rta * cov["rta"]), sigma=s, reference=0, conditional=False
+        ).tidy()
         np.testing.assert_allclose(res.real_gdp_pct[d], point.real_gdp_pct, atol=1e-8)
         np.testing.assert_allclose(res.welfare_pct[d], point.welfare_pct, atol=1e-8)
 
@@ -88,8 +92,7 @@ def test_zero_covariance_and_fixed_sigma_give_a_degenerate_distribution() -> Non
 )
 def test_bad_draw_requests_name_the_problem(kwargs: dict, error: type, match: str) -> None:
     x, cov, coef = inputs()
-    args: dict = {"trade": x, "covariates": cov, "coefficients": coef, "n_draws": 2,
-                  "sigma": 5.0}
+    args: dict = {"trade": x, "covariates": cov, "coefficients": coef, "n_draws": 2, "sigma": 5.0}
     args.update(kwargs)
     with pytest.raises(error, match=match):
         draw_onesector(**args)
@@ -101,8 +104,7 @@ def test_levels_rebuild_the_fitted_baseline_in_every_draw() -> None:
     ldist = np.log1p(np.add.outer(np.arange(n), np.arange(n)) % 5)
     levels = {"ldist": ldist, "rta": cov["rta"] * 0}  # baseline has no RTA
     frozen = {**coef, "vcov": [[0.0, 0.0], [0.0, 0.0]]}
-    res = draw_onesector(x, cov, frozen, n_draws=2, sigma=5.0, seed=0, levels=levels,
-                         reference=0)
+    res = draw_onesector(x, cov, frozen, n_draws=2, sigma=5.0, seed=0, levels=levels, reference=0)
     assert res.terms == ["rta", "ldist"]
     fitted = fitted_flows(x, np.exp(-0.9 * ldist))
     point = solve_onesector(fitted, np.exp(0.5 * cov["rta"]), sigma=5.0, reference=0).tidy()

@@ -33,12 +33,18 @@ def rate(store: Store, code: str, partner: str, day: str, **kw: object) -> float
 @pytest.mark.parametrize(
     ("code", "day", "expected"),
     [
-        ("28459000", "2018-07-05", 0.0), ("28459000", "2018-07-06", 25.0),  # List 1
-        ("27101930", "2018-08-22", 0.0), ("27101930", "2018-08-23", 25.0),  # List 2
-        ("84715001", "2018-09-23", 0.0), ("84715001", "2018-09-24", 10.0),  # List 3
-        ("84715001", "2019-05-09", 10.0), ("84715001", "2019-05-10", 25.0),  # step to 25
-        ("01013000", "2019-08-31", 6.8), ("01013000", "2019-09-01", 21.8),  # 4A: 6.8 + 15
-        ("01013000", "2020-02-13", 21.8), ("01013000", "2020-02-14", 14.3),  # Phase One 7.5
+        ("28459000", "2018-07-05", 0.0),
+        ("28459000", "2018-07-06", 25.0),  # List 1
+        ("27101930", "2018-08-22", 0.0),
+        ("27101930", "2018-08-23", 25.0),  # List 2
+        ("84715001", "2018-09-23", 0.0),
+        ("84715001", "2018-09-24", 10.0),  # List 3
+        ("84715001", "2019-05-09", 10.0),
+        ("84715001", "2019-05-10", 25.0),  # step to 25
+        ("01013000", "2019-08-31", 6.8),
+        ("01013000", "2019-09-01", 21.8),  # 4A: 6.8 + 15
+        ("01013000", "2020-02-13", 21.8),
+        ("01013000", "2020-02-14", 14.3),  # Phase One 7.5
         ("61102020", "2020-06-30", 16.5),  # List 4B suspended: MFN only
     ],
 )
@@ -106,8 +112,10 @@ def test_cli_tariff_prints_measures_with_references(us_store: Store) -> None:
     path = us_store.path
     us_store.close()
     runner = CliRunner()
-    out = runner.invoke(app, ["tariff", "8471.50.01", "--from", "CHN", "--on", "2019-06-30",
-                              "--store", path, "--json"])
+    out = runner.invoke(
+        app,
+        ["tariff", "8471.50.01", "--from", "CHN", "--on", "2019-06-30", "--store", path, "--json"],
+    )
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert [(r["measure"], r["rate_pct"]) for r in rows] == [("MFN", 0.0), ("301_list3", 25.0)]
@@ -121,11 +129,16 @@ def test_cli_tariff_events_filters_by_imposer_and_date(us_store: Store) -> None:
 
     path = us_store.path
     us_store.close()
-    out = CliRunner().invoke(app, ["tariff-events", "--imposer", "USA", "--since", "2019-05-01",
-                                   "--store", path, "--json"])
+    out = CliRunner().invoke(
+        app,
+        ["tariff-events", "--imposer", "USA", "--since", "2019-05-01", "--store", path, "--json"],
+    )
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert [(r["measure"], r["start_date"], r["mean_rate_pct"]) for r in rows] == [
-        ("301_list3", "2019-05-10", 25.0), ("301_list4a", "2019-09-01", 15.0),
-        ("301_list4b", "2019-12-15", 15.0), ("301_list4a", "2020-02-14", 7.5)]
+        ("301_list3", "2019-05-10", 25.0),
+        ("301_list4a", "2019-09-01", 15.0),
+        ("301_list4b", "2019-12-15", 15.0),
+        ("301_list4a", "2020-02-14", 7.5),
+    ]
     assert rows[2]["status"] == "suspended"

@@ -21,7 +21,11 @@ def test_gta_rows_measures_partners_and_override_warning() -> None:
         rows = get_source("gta").read(FIX / "measures.csv").to_pylist()
     steel = [r for r in rows if r["measure"] == "232_steel"]
     assert {(r["product_code"], r["target"]) for r in steel} == {
-        ("72081000", "CHN"), ("72081000", "TWN"), ("72085100", "CHN"), ("72085100", "TWN")}
+        ("72081000", "CHN"),
+        ("72081000", "TWN"),
+        ("72085100", "CHN"),
+        ("72085100", "TWN"),
+    }
     assert steel[0]["rate_pct"] == 25.0 and steel[0]["end_date"] == dt.date(2025, 6, 3)
     alu = [r for r in rows if r["measure"] == "232_aluminum"]
     assert alu[0]["rate_pct"] == 10.0 and alu[0]["product_level"] == 6
@@ -71,8 +75,9 @@ def test_exclusions_listed_and_applied_only_on_request(gta_store: Store) -> None
     kept = applied_tariff(st, "84715001", "CHN", "2019-06-30", datasets=ds).tidy()
     # GTA's own 301 coding is not in this dataset list's 301 (the USITC table is): 25 %
     assert kept.applied_pct.iloc[0] == 25.0
-    off = applied_tariff(st, "84715001", "CHN", "2019-06-30", datasets=ds,
-                         apply_exclusions=True).tidy()
+    off = applied_tariff(
+        st, "84715001", "CHN", "2019-06-30", datasets=ds, apply_exclusions=True
+    ).tidy()
     assert off.applied_pct.iloc[0] == 0.0
 
 

@@ -49,9 +49,7 @@ def bown() -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_us_wave_means_match_bown_2021_within_005pp(
-    real_store: Store, bown: pd.DataFrame
-) -> None:
+def test_us_wave_means_match_bown_2021_within_005pp(real_store: Store, bown: pd.DataFrame) -> None:
     """Simple means over HS6 (Bown's own HS6 sample for each column) of the 301 increase.
 
     Lists 1, 2, 3 (+10) and the List 3 step (+15) match within 0.05 pp. List 4A does not
@@ -107,8 +105,9 @@ def _wave_by_hs6(store: Store, day: str, program: str = "section_301") -> pd.Ser
         from techties.indicators.tariffs import applied_tariff
 
         d = dt.date.fromisoformat(day)
-        t = applied_tariff(store, None, "CHN", [d - dt.timedelta(days=1), d], level=6,
-                           programs=[program]).tidy()
+        t = applied_tariff(
+            store, None, "CHN", [d - dt.timedelta(days=1), d], level=6, programs=[program]
+        ).tidy()
         w = t.pivot(index="product_code", columns="on_date", values="additional_pct")
         _CACHE[(day, program)] = w.iloc[:, 1] - w.iloc[:, 0]
     return _CACHE[(day, program)]
@@ -132,10 +131,18 @@ def test_china_average_tariff_beside_bjz_2019(real_store: Store) -> None:
     res.index = res.index.astype(str)
     us = res.toward_us_pct.round(2).to_dict()
     others = res.toward_others_pct.round(2).to_dict()
-    expected_us = {"2018-01-01": 5.98, "2018-04-02": 6.41, "2018-05-01": 6.39,
-                   "2018-07-01": 5.32, "2018-07-06": 11.00, "2018-08-23": 13.38,
-                   "2018-09-24": 15.84, "2018-11-01": 15.78, "2019-01-01": 13.45,
-                   "2019-06-01": 15.64}
+    expected_us = {
+        "2018-01-01": 5.98,
+        "2018-04-02": 6.41,
+        "2018-05-01": 6.39,
+        "2018-07-01": 5.32,
+        "2018-07-06": 11.00,
+        "2018-08-23": 13.38,
+        "2018-09-24": 15.84,
+        "2018-11-01": 15.78,
+        "2019-01-01": 13.45,
+        "2019-06-01": 15.64,
+    }
     assert us == pytest.approx(expected_us, abs=0.01)
     assert others["2018-01-01"] == pytest.approx(us["2018-01-01"], abs=1e-9)
     assert others["2019-06-01"] == pytest.approx(4.82, abs=0.01)
@@ -162,8 +169,14 @@ def test_restored_excel_dates_exist_in_the_hts_schedule() -> None:
 def test_tariff_manifest_files_exist_in_the_data_folder(shared_data: Path) -> None:
     from techties.store.manifest import load_manifest
 
-    mine = {"usitc_tariffs", "section301", "gta", "china_retaliation", "china_retaliation_2025",
-            "bjz_imports"}
+    mine = {
+        "usitc_tariffs",
+        "section301",
+        "gta",
+        "china_retaliation",
+        "china_retaliation_2025",
+        "bjz_imports",
+    }
     entries = [e for e in load_manifest(shared_data) if e.source in mine]
     assert {e.source for e in entries} == mine
     for e in entries:
@@ -178,19 +191,32 @@ def test_ustr_lists_warn_with_count_of_chapter99_lines() -> None:
         table = get_source("section301").read(path)
     msgs = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
     assert msgs and "dropped 4 chapter-99 line(s)" in msgs[0]
-    l1 = {c for c, m in zip(table.column("product_code").to_pylist(),
-                            table.column("measure").to_pylist(), strict=True) if m == "301_list1"}
+    l1 = {
+        c
+        for c, m in zip(
+            table.column("product_code").to_pylist(),
+            table.column("measure").to_pylist(),
+            strict=True,
+        )
+        if m == "301_list1"
+    }
     assert len(l1) == 817 and "99038801" not in l1
 
 
 def test_232_retaliation_lists_agree_across_sources() -> None:
     """MOFCOM's 1 April 2018 annex (128 HS8) and the BJZ HS10 sheet code the same lines/rates."""
-    annex = get_source("china_retaliation").read(
-        shared("trade-tariffs", "us-tariffs-on-china", "P020180401856022545193.xlsx")
-    ).to_pandas()
-    bjz = get_source("china_retaliation").read(
-        shared("trade-tariffs", "consumption_and_tradewar", "bown-jung-zhang-2019-06-12.xlsx")
-    ).to_pandas()
+    annex = (
+        get_source("china_retaliation")
+        .read(shared("trade-tariffs", "us-tariffs-on-china", "P020180401856022545193.xlsx"))
+        .to_pandas()
+    )
+    bjz = (
+        get_source("china_retaliation")
+        .read(
+            shared("trade-tariffs", "consumption_and_tradewar", "bown-jung-zhang-2019-06-12.xlsx")
+        )
+        .to_pandas()
+    )
     b232 = bjz[bjz.measure == "retaliation_232"].assign(hs8=lambda t: t.product_code.str[:8])
     rates = b232.groupby("hs8").rate_pct.agg(["min", "max"])
     assert len(annex) == 128 and set(rates.index) == set(annex.product_code)

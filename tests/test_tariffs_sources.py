@@ -23,8 +23,16 @@ def rows(source: str, name: str) -> list[dict]:
 def test_hts_export_mfn_lines_rates_and_specific_flags() -> None:
     got = {r["product_code"]: r for r in rows("usitc_tariffs", "hts_2018_revision_1_csv.csv")}
     # 10-digit-only line 0101.30.00.00 gives its HTS8; chapter 99 is not a product line
-    assert sorted(got) == ["01013000", "01022920", "20011110", "27101930", "28459000",
-                           "61102020", "84715001", "94037080"]
+    assert sorted(got) == [
+        "01013000",
+        "01022920",
+        "20011110",
+        "27101930",
+        "28459000",
+        "61102020",
+        "84715001",
+        "94037080",
+    ]
     assert got["01013000"]["rate_pct"] == 6.8 and not got["01013000"]["specific_rate"]
     assert got["01022920"]["rate_pct"] == 0.0 and got["01022920"]["specific_rate"]
     assert got["20011110"]["rate_pct"] == 5.0 and got["20011110"]["specific_rate"]
@@ -34,8 +42,14 @@ def test_hts_export_mfn_lines_rates_and_specific_flags() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Free", (0.0, False)), ("6.8%", (6.8, False)), ("4.4¢/kg", (0.0, True)),
-     ("2.8¢/kg + 5%", (5.0, True)), ("", (None, False)), ("Free (A+,AU)", (0.0, False))],
+    [
+        ("Free", (0.0, False)),
+        ("6.8%", (6.8, False)),
+        ("4.4¢/kg", (0.0, True)),
+        ("2.8¢/kg + 5%", (5.0, True)),
+        ("", (None, False)),
+        ("Free (A+,AU)", (0.0, False)),
+    ],
 )
 def test_parse_general_rate(text: str, expected: tuple[float | None, bool]) -> None:
     assert parse_general_rate(text) == expected
@@ -64,13 +78,20 @@ def test_china_tariffs_table_restores_excel_dates_and_expands_schedules() -> Non
     assert l3[0]["legal_reference"].startswith("9903.88.03")
     l4a = [r for r in data if r["product_code"] == "01013000"]
     assert [(r["rate_pct"], r["end_date"]) for r in l4a] == [
-        (15.0, dt.date(2020, 2, 13)), (7.5, None)]
+        (15.0, dt.date(2020, 2, 13)),
+        (7.5, None),
+    ]
     l4b = [r for r in data if r["product_code"] == "61102020"]
     assert l4b[0]["status"] == "suspended"
     ten = [r for r in data if r["product_code"] == "9403708002"]
     assert ten and ten[0]["product_level"] == 10 and ten[0]["measure"] == "301_list3"
     assert {r["measure"] for r in data} == {
-        "301_list1", "301_list2", "301_list3", "301_list4a", "301_list4b"}
+        "301_list1",
+        "301_list2",
+        "301_list3",
+        "301_list4a",
+        "301_list4b",
+    }
 
 
 def test_china_tariffs_unknown_heading_names_row_column_and_choices() -> None:
@@ -95,22 +116,27 @@ def test_hts_export_bad_code_reports_row_and_column() -> None:
 
 def test_bjz_tracks_mfn_and_retaliation_periods() -> None:
     data = rows("china_retaliation", "bown-jung-zhang-small.xlsx")
-    car = [(r["measure"], r["rate_pct"], r["start_date"], r["end_date"])
-           for r in data if r["product_code"] == "8703231410"]
+    car = [
+        (r["measure"], r["rate_pct"], r["start_date"], r["end_date"])
+        for r in data
+        if r["product_code"] == "8703231410"
+    ]
     assert car == [
         ("MFN", 25.0, dt.date(2018, 1, 1), dt.date(2018, 6, 30)),
         ("MFN", 15.0, dt.date(2018, 7, 1), None),
         ("retaliation_301_34b", 25.0, dt.date(2018, 7, 6), dt.date(2018, 12, 31)),
     ]
-    pc = [(r["measure"], r["rate_pct"], r["start_date"], r["end_date"])
-          for r in data if r["product_code"] == "8471500000" and r["measure"] != "MFN"]
+    pc = [
+        (r["measure"], r["rate_pct"], r["start_date"], r["end_date"])
+        for r in data
+        if r["product_code"] == "8471500000" and r["measure"] != "MFN"
+    ]
     assert pc == [
         ("retaliation_301_60b", 5.0, dt.date(2018, 9, 24), dt.date(2019, 5, 31)),
         ("retaliation_301_60b", 10.0, dt.date(2019, 6, 1), None),
     ]
     pork = [r for r in data if r["product_code"] == "0203110010" and r["measure"] != "MFN"]
-    assert pork[0]["measure"] == "retaliation_232" and "[2018] No. 13" in pork[0][
-        "legal_reference"]
+    assert pork[0]["measure"] == "retaliation_232" and "[2018] No. 13" in pork[0]["legal_reference"]
     assert {r["target"] for r in data if r["kind"] == "mfn"} == {"ALL"}
     assert {r["imposer"] for r in data} == {"CHN"}
 
@@ -131,8 +157,11 @@ def test_failed_ingest_leaves_store_unchanged(store: Store) -> None:
     ingest_files(store, "usitc_tariffs", [FIX / "hts_2018_revision_1_csv.csv"])
     before = store.count("tariff_measures"), len(store.provenance())
     with pytest.raises(SourceFormatError):
-        ingest_files(store, "section301", [FIX / "China-Tariffs.xlsx",
-                                           FIX / "China-Tariffs-bad-heading.xlsx"])
+        ingest_files(
+            store,
+            "section301",
+            [FIX / "China-Tariffs.xlsx", FIX / "China-Tariffs-bad-heading.xlsx"],
+        )
     assert (store.count("tariff_measures"), len(store.provenance())) == before
 
 

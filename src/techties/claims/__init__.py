@@ -43,7 +43,7 @@ def check_all(store: Store, *, strict: bool = False, data: Path | None = None) -
 
 def _check(store: Store, claim: Claim, *, strict: bool) -> Verdict:
     try:
-        return get_checker(claim.checker).check(store)
+        return get_checker(claim.checker, claim_id=claim.id).check(store)
     except Exception as exc:
         if strict:
             raise
@@ -52,7 +52,7 @@ def _check(store: Store, claim: Claim, *, strict: bool) -> Verdict:
             claim.id, "not_yet", f"the evidence layer failed: {type(exc).__name__}: {exc}"
         )
         v.title = claim.paraphrase
-        v.method = get_checker(claim.checker).method
+        v.method = get_checker(claim.checker, claim_id=claim.id).method
         return v
 
 

@@ -54,11 +54,16 @@ def register(cls: type[Checker]) -> type[Checker]:
     return cls
 
 
-def get_checker(name: str) -> Checker:
+def get_checker(name: str, *, claim_id: str | None = None) -> Checker:
+    """The checker registered as ``name``; a generic checker (one class for many catalog entries,
+    such as ``out_of_scope``) is bound to ``claim_id``."""
     _load_builtins()
     if name not in CHECKERS:
         raise UnknownNameError(f"No checker named {name!r}.", hint=did_you_mean(name, CHECKERS))
-    return CHECKERS[name]()
+    cls = CHECKERS[name]
+    if cls.generic and claim_id is not None:
+        cls = type(cls.__name__, (cls,), {"claim_id": claim_id})
+    return cls()
 
 
 def _load_builtins() -> None:
@@ -72,6 +77,8 @@ class Checker(ABC):
     claim_id: ClassVar[str]
     #: the method in two sentences (query or model spec); shown in the report
     method: ClassVar[str] = ""
+    #: True for a checker shared by several catalog entries (bound by ``get_checker``)
+    generic: ClassVar[bool] = False
 
     @property
     def claim(self) -> Claim:
@@ -91,7 +98,9 @@ class Checker(ABC):
             verdict = Verdict.unverifiable(
                 self.claim_id, "no_data", f"{type(exc).__name__}: {_said(exc)}", method=self.method
             )
-        verdict.title = self.claim.paraphrase
+        verdict.title = self.claim.paraphrase + (
+            " (model result)" if verdict.kind == "modelled" else ""
+        )
         if not verdict.method:
             verdict.method = self.method
         return verdict
@@ -157,10 +166,3 @@ def pct_change(new: float, old: float) -> float:
     if old == 0:
         return float("nan")
     return 100.0 * (new - old) / old
-
-
-def three_way(supported: bool, contradicted: bool) -> str:
-    """``supported`` / ``contradicted`` / ``mixed`` from two mutually exclusive tests."""
-    if supported and contradicted:
-        raise ValueError("a rule cannot both support and contradict a claim")
-    return "supported" if supported else "contradicted" if contradicted else "mixed"

@@ -223,10 +223,12 @@ def combine(statuses: Sequence[Status]) -> Status:
     return "supported" if all(s == "supported" for s in statuses) else "mixed"
 
 
-def kind_of(tests: Sequence[Test]) -> Kind:
-    """The least direct evidence kind among the tests (a verdict is as strong as its weakest
-    decisive part: one modelled part makes a model-based verdict)."""
-    return max((t.kind for t in tests), key=KINDS.index, default="observed")
+def kind_of(tests: Sequence[Test]) -> Kind | None:
+    """The least direct evidence kind among the measured tests (a verdict is as strong as its
+    weakest decisive part: one modelled part makes a model-based verdict); None when no test
+    could be measured."""
+    measured = [t.kind for t in tests if t.estimate is not None]
+    return max(measured, key=KINDS.index) if measured else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +239,7 @@ class Decision:
     #: the status of the main specification before the robustness panel
     main_status: Status
     fragile: bool
-    kind: Kind
+    kind: Kind | None
     tests: tuple[Test, ...]
     #: one row per specification: ``spec, status, estimate, note`` (the main one first)
     robustness: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -94,6 +94,11 @@ class Verdict(Result):
             raise ValueError(f"an unverifiable verdict needs a reason in {', '.join(REASONS)}")
         if self.status != "unverifiable" and self.reason is not None:
             raise ValueError("only unverifiable verdicts carry a reason")
+        if self.status in ("supported", "contradicted") and self.decision is None:
+            raise ValueError(
+                f"verdict {self.claim_id!r}: a {self.status} verdict needs the decision that "
+                "gives it (tests with intervals and thresholds; see techties.claims.rules.decide)"
+            )
         if self.decision is not None and self.decision.status != self.status:
             raise ValueError(
                 f"verdict {self.claim_id!r} says {self.status} but its tests and robustness "
@@ -139,6 +144,8 @@ class Verdict(Result):
     @property
     def badge(self) -> str:
         """The label with the evidence kind when it is not observed data: ``"supported · model"``."""
+        if self.status == "unverifiable":
+            return self.label
         tag = {"modelled": " · model", "estimated": " · estimate"}.get(self.kind or "", "")
         return self.label + tag
 
@@ -190,10 +197,13 @@ class Verdict(Result):
         if self.rationale:
             lines.append(f"  {self.rationale}")
         for t in self.tests:
+            value = (
+                "not measured"
+                if t.estimate is None
+                else f"{t.estimate:,.{t.digits}f} {t.unit}".rstrip()
+            )
             lines.append(
-                f"  test {t.label}: {t.interval_text() if t.estimate is None else t.estimate} "
-                f"{t.unit} {t.interval_text() if t.estimate is not None else ''} → {t.status} "
-                f"({t.rule_text()})".replace("  ", " ")
+                f"  test: {t.label} = {value}, {t.interval_text()} → {t.status} ({t.rule_text()})"
             )
         lines += [f"  {f.label}: {f.formatted()}" for f in self.figures]
         lines += [f"  for: {e}" for e in self.evidence_for]

@@ -35,7 +35,7 @@ from techties.errors import ConfigError, NoDataError
 from techties.indicators.decoupling import EXPOSED, exposure_flags
 from techties.indicators.exposure import WAVES_301
 from techties.indicators.result import IndicatorResult, provenance_ids, source_line
-from techties.indicators.shares import Denominator, Selection, partner_shares
+from techties.indicators.shares import Denominator, Selection, hs_base, partner_shares
 from techties.store import Store
 
 CONNECTORS = ("VNM", "MEX", "TWN", "KOR", "IND", "THA", "MYS")
@@ -315,4 +315,75 @@ def mirror_gaps(
     )
 
 
-__all__ = ["CONNECTORS", "ReroutingResult", "mirror_gaps", "provenance_ids", "rerouting"]
+def product_panel(
+    store: Store,
+    *,
+    source: str,
+    years: tuple[int, int],
+    reporter: str = "USA",
+    flow: str = "import",
+    hs_vintage: str | None = "HS2017",
+) -> tuple[pd.DataFrame, list[int], list[str]]:
+    """Values by HS6 product (rows) and ``(partner, year)`` (columns), codes of every HS vintage
+    carried to ``hs_vintage`` through :func:`techties.indicators.concordance.load_concordance`
+    (None: codes as written). Returns the panel, provenance ids and notes.
+
+    ``value[k_target] = Σ_k w(k → k_target) · value[k]`` with weights summing to 1 per source
+    code (totals preserved); codes the concordance does not know keep their code (noted). Where
+    the same flow is in several files, the latest ingested file is used.
+    """
+    from techties.indicators.concordance import load_concordance
+
+    rows = store.df(
+        "SELECT partner, year, product_code, coalesce(vintage, '') AS vintage, "
+        "arg_max(v, provenance_id) AS value_usd, max(provenance_id) AS provenance_id FROM ("
+        "SELECT partner, year, product_code, vintage, provenance_id, sum(value_usd) AS v "
+        "FROM trade_flows WHERE reporter = ? AND flow = ? AND source = ? AND classification = 'HS' "
+        "AND product_level = 6 AND month IS NULL AND year BETWEEN ? AND ? AND partner <> 'WLD' "
+        "GROUP BY ALL) GROUP BY ALL",
+        [reporter, flow, source, int(years[0]), int(years[1])],
+    )
+    if rows.empty:
+        raise NoDataError(
+            f"No {reporter} {flow}s by HS6 product in source {source!r} for {years[0]}–{years[1]}."
+        )
+    notes: list[str] = []
+    if hs_vintage is not None:
+        parts = []
+        for v, part in rows.groupby("vintage"):
+            base = hs_base(str(v)) if v else None
+            if base is None or base == hs_vintage:
+                parts.append(part)
+                continue
+            conc = load_concordance(store, base, hs_vintage)
+            links = conc.links
+            known = part["product_code"].isin(conc.source_codes)
+            m = part[known].merge(links, left_on="product_code", right_on="from_code")
+            m["value_usd"] = m["value_usd"] * m["weight"]
+            m["product_code"] = m["to_code"]
+            parts += [m[part.columns], part[~known]]
+            if (~known).any():
+                notes.append(
+                    f"{int((~known).sum())} {base} rows have codes the {base}→{hs_vintage} "
+                    "concordance does not list; kept as written"
+                )
+        rows = pd.concat(parts, ignore_index=True)
+        notes.append(f"HS codes carried to {hs_vintage} through the store's concordance")
+    else:
+        notes.append("codes compared as written across HS vintages")
+    panel = rows.pivot_table(
+        index="product_code", columns=["partner", "year"], values="value_usd", aggfunc="sum"
+    ).fillna(0.0)
+    panel.index.name = "product"
+    ids = sorted({int(i) for i in rows["provenance_id"]})
+    return panel, ids, notes
+
+
+__all__ = [
+    "CONNECTORS",
+    "ReroutingResult",
+    "mirror_gaps",
+    "product_panel",
+    "provenance_ids",
+    "rerouting",
+]

@@ -36,6 +36,8 @@ from techties import charts
 from techties.errors import NoDataError
 from techties.results import Result, json_safe
 
+#: a yearly axis or its values: a list, an array, a pandas Index or Series
+Numbers = Sequence[float] | np.ndarray | pd.Index | pd.Series
 #: default two-sided level of the intervals
 LEVEL = 0.90
 #: fewest pre-period points a trend is fitted on
@@ -61,7 +63,7 @@ def _ols(x: np.ndarray, y: np.ndarray) -> _Ols:
     return _Ols(beta, cov, sigma2, dof)
 
 
-def _series(years: Sequence[int] | pd.Series, values: Sequence[float] | pd.Series) -> pd.Series:
+def _series(years: Numbers, values: Numbers) -> pd.Series:
     s = pd.Series(np.asarray(values, dtype=float), index=np.asarray(years, dtype=int)).sort_index()
     s = s[np.isfinite(s.to_numpy())]
     if s.index.has_duplicates:
@@ -135,8 +137,8 @@ class BreakResult(Result):
 
 
 def trend_break(
-    years: Sequence[int] | pd.Series,
-    values: Sequence[float] | pd.Series,
+    years: Numbers,
+    values: Numbers,
     *,
     last_pre: int,
     level: float = LEVEL,
@@ -175,8 +177,8 @@ def trend_break(
 
 
 def pre_trend_gap(
-    years: Sequence[int] | pd.Series,
-    values: Sequence[float] | pd.Series,
+    years: Numbers,
+    values: Numbers,
     *,
     last_pre: int,
     year: int | None = None,
@@ -195,9 +197,9 @@ def pre_trend_gap(
             f"a pre-trend to {last_pre} needs {MIN_PRE_POINTS} years; the series has {len(pre)}"
         )
     frame = _projection(s, last_pre, level)
-    row = frame.set_index("year").loc[target]
-    gap = float(row["value"] - row["trend"])
-    half = float(row["trend_high"] - row["trend"])
+    row = frame[frame["year"] == target].iloc[0]
+    gap = float(row["value"]) - float(row["trend"])
+    half = float(row["trend_high"]) - float(row["trend"])
     q = float(stats.t.ppf(0.5 + level / 2, len(pre) - 2))
     return BreakResult(
         design="gap to pre-trend",
@@ -247,8 +249,8 @@ def _projection(s: pd.Series, last_pre: int, level: float) -> pd.DataFrame:
 
 
 def placebo(
-    years: Sequence[int] | pd.Series,
-    values: Sequence[float] | pd.Series,
+    years: Numbers,
+    values: Numbers,
     *,
     dates: Sequence[int],
     design: str = "trend break",

@@ -61,6 +61,13 @@ PANEL_NOTES = {
         "waves): like the HS2 panel — value responses only, no prices or quantities, effective "
         "tariff is duties/imports at NAICS3 (aggregation and composition bias)."
     ),
+    "comtrade_hs6_232": (
+        "Comtrade HS6, annual, the Section 232 steel and aluminium products only (Bown's TT232 "
+        "columns), US imports from China, Vietnam and Mexico; the tariff is the 232 duty on every "
+        "partner (Mexico only from June 2018 to May 2019) plus the Section 301 duty on China. "
+        "Every partner paid the 232 duty, so the response is identified only by Mexico's "
+        "exemption and China's 301 stacking within product×year: few products, wide intervals."
+    ),
     "custom": "panel supplied by the user; identification depends on its variation.",
 }
 
@@ -228,6 +235,66 @@ def bown_annual_tariff(path: str | Path, years: Sequence[int]) -> pd.DataFrame:
             )
         )
     return pd.concat(out, ignore_index=True).drop_duplicates(["product", "period"])
+
+
+#: Section 232 waves in Bown's HS6 file (steel 25 % / aluminium 10 %; derivatives) and the
+#: periods each partner paid them (Mexico was exempted on 20 May 2019)
+BOWN_232_DATES = {"TT232_1": "2018-03-23", "TT232_2": "2020-02-08"}
+SECTION_232_PERIODS = {
+    "CHN": ("2018-03-23", None),
+    "VNM": ("2018-03-23", None),
+    "MEX": ("2018-06-01", "2019-05-20"),
+}
+
+
+def bown_annual_232(
+    path: str | Path,
+    years: Sequence[int],
+    periods: dict[str, tuple[str, str | None]] | None = None,
+) -> pd.DataFrame:
+    """Time-weighted Section 232 tariff by HS6, partner and year (``product, partner, period,
+    tariff_232``; fraction), for the products Bown's file lists under TT232 (others omitted).
+
+    A wave counts from its date, and for each partner only inside that partner's period.
+    """
+    from techties.sources.containers import read_frame
+
+    d = read_frame(Path(path))
+    cols = [c for c in BOWN_232_DATES if c in d.columns]
+    rates = {c: pd.to_numeric(d[c], errors="coerce").fillna(0.0).to_numpy() / 100 for c in cols}
+    hit = np.zeros(len(d), dtype=bool)
+    for c in cols:
+        hit |= rates[c] > 0
+    product = d["hs06"].astype(str).str.zfill(6).to_numpy()[hit]
+    out = []
+    for partner, (start, stop) in (periods or SECTION_232_PERIODS).items():
+        p_start = pd.Timestamp(start)
+        p_stop = pd.Timestamp(stop) if stop else pd.Timestamp("2100-01-01")
+        for y in years:
+            y0, y1 = pd.Timestamp(f"{y}-01-01"), pd.Timestamp(f"{y + 1}-01-01")
+            tau = np.zeros(int(hit.sum()))
+            for c in cols:
+                a = max(y0, p_start, pd.Timestamp(BOWN_232_DATES[c]))
+                b = min(y1, p_stop)
+                share = max((b - a).days, 0) / (y1 - y0).days
+                tau += rates[c][hit] * share
+            out.append(
+                pd.DataFrame(
+                    {"product": product, "partner": partner, "period": y, "tariff_232": tau}
+                )
+            )
+    return pd.concat(out, ignore_index=True).drop_duplicates(["product", "partner", "period"])
+
+
+def section_232_panel(panel: pd.DataFrame, tariffs_232: pd.DataFrame) -> pd.DataFrame:
+    """The 232 products of an incidence panel (from :func:`comtrade_incidence_panel`) with
+    ``tariff`` = Section 232 duty of the partner + the panel's own (Section 301) tariff."""
+    keys = ["product", "partner", "period"]
+    p = panel[panel["product"].isin(set(tariffs_232["product"]))].merge(
+        tariffs_232, on=keys, how="left"
+    )
+    p["tariff"] = p["tariff"].fillna(0.0) + p["tariff_232"].fillna(0.0)
+    return p
 
 
 def comtrade_incidence_panel(

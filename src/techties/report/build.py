@@ -20,6 +20,7 @@ import pandas as pd
 
 from techties import __version__, charts
 from techties.claims import Claim, Verdict, check_all, load_catalog
+from techties.claims.rules import KIND_TEXT, KINDS
 from techties.errors import ConfigError
 from techties.store import Store
 
@@ -53,6 +54,51 @@ def status_counts(verdicts: list[Verdict]) -> dict[str, int]:
     for v in verdicts:
         out[v.status] += 1
     return out
+
+
+def kind_counts(verdicts: list[Verdict]) -> list[dict[str, Any]]:
+    """Verdict counts by evidence kind (observed, estimated, modelled, none) and status: one row
+    per kind, so model-based verdicts are never counted together with observed ones."""
+    rows = []
+    for kind in (*KINDS, None):
+        these = [v for v in verdicts if (v.kind if v.status != "unverifiable" else None) == kind]
+        rows.append(
+            {
+                "kind": kind or "none",
+                "text": KIND_TEXT[kind] if kind else "nothing decisive (unverifiable)",
+                "counts": status_counts(these),
+                "total": len(these),
+            }
+        )
+    return [r for r in rows if r["total"]]
+
+
+def badge_text(verdict: Verdict) -> str:
+    """``"Supported"``, ``"Mixed (fragile)"``, ``"Supported · model result"``."""
+    text = STATUS_TEXT[verdict.status] + (" (fragile)" if verdict.fragile else "")
+    if verdict.status == "unverifiable":  # nothing decided: no evidence kind on the badge
+        return text
+    return text + {"modelled": " · model result", "estimated": " · estimate"}.get(
+        verdict.kind or "", ""
+    )
+
+
+def robustness_line(verdict: Verdict) -> str:
+    """``"4 of 5 specifications give supported, 1 mixed"`` (computable specifications only)."""
+    t = verdict.robustness
+    if t.empty:
+        return ""
+    ok = t[t["status"] != "unverifiable"]
+    if ok.empty:
+        return "No alternative specification could be computed."
+    counts = ok["status"].value_counts()
+    parts = ", ".join(f"{n} {s}" for s, n in counts.items())
+    if verdict.status == "unverifiable":
+        return (
+            "The claim as stated cannot be measured, so no specification decides it; "
+            f"the {len(ok)} computable specifications of what can be measured give {parts}."
+        )
+    return f"Of {len(ok)} computable specifications: {parts}."
 
 
 def _env() -> jinja2.Environment:
@@ -122,6 +168,10 @@ def claim_section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any
         "claim": claim,
         "verdict": verdict,
         "status_text": STATUS_TEXT[verdict.status],
+        "badge": badge_text(verdict),
+        "kind_text": verdict.kind_text,
+        "robustness_line": robustness_line(verdict),
+        "robustness": verdict.robustness.to_dict("records"),
         "reason_text": REASON_TEXT.get(verdict.reason or "", ""),
         "figures": verdict.figures,
         "svg": chart_svg(verdict),
@@ -143,6 +193,7 @@ def render_html(store: Store, verdicts: list[Verdict]) -> str:
         .render(
             sections=sections,
             counts=counts,
+            kind_rows=kind_counts(verdicts),
             status_text=STATUS_TEXT,
             css=css,
             version=__version__,
@@ -216,7 +267,7 @@ def verdict_frame(verdicts: list[Verdict]) -> pd.DataFrame:
             {
                 "no": claims[v.claim_id].number,
                 "claim": v.claim_id,
-                "verdict": v.label,
+                "verdict": v.badge,
                 "key_number": (
                     f"{v.figures[0].label}: {v.figures[0].formatted()}" if v.figures else ""
                 ),

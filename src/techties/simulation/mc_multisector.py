@@ -369,13 +369,17 @@ def run_scenario(
     workers: int | None = None,
     data: Path | None = None,
     level: float = 0.90,
+    base: Any = None,
 ) -> ScenarioResult:
+    """Solve ``sc`` (central case and ``draws`` draws); ``base``: a prebuilt baseline of the
+    scenario's type to use instead of loading ``sc.baseline`` (e.g. with other elasticities)."""
     if draws < 0:
         raise ConfigError(f"draws must be ≥ 0, got {draws}")
     if not 0 < level < 1:
         raise ConfigError(f"level must be in (0, 1), got {level}")
     steps = [f"scenario {sc.name!r} ({sc.path or 'in memory'})"]
-    base = load_named_baseline(sc.baseline, data)
+    if base is None:
+        base = load_named_baseline(sc.baseline, data)
     steps.append(f"baseline {base.name}; " + "; ".join(getattr(base, "notes", ())))
     steps += [f"status quo: {s.describe()}" for s in sc.status_quo]
     steps += [f"shock: {s.describe()}" for s in sc.shocks]

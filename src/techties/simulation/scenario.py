@@ -347,11 +347,16 @@ class Scenario:
         workers: int | None = None,
         data: Path | None = None,
         level: float = 0.90,
+        base: Any = None,
     ) -> Any:
         """Solve the central case and ``draws`` uncertainty draws (in parallel processes).
 
-        Returns a :class:`~techties.simulation.mc_multisector.ScenarioResult`.
+        ``base``: a prebuilt baseline to use instead of loading :attr:`baseline` (e.g. the same
+        baseline with elasticities from another source). Returns a
+        :class:`~techties.simulation.mc_multisector.ScenarioResult`.
         """
         from techties.simulation.mc_multisector import run_scenario
 
-        return run_scenario(self, draws=draws, seed=seed, workers=workers, data=data, level=level)
+        return run_scenario(
+            self, draws=draws, seed=seed, workers=workers, data=data, level=level, base=base
+        )

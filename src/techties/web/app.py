@@ -32,7 +32,14 @@ import jinja2
 from techties import __version__
 from techties.claims import Claim, Verdict, check_all, load_catalog
 from techties.errors import did_you_mean
-from techties.report.build import STATUS_TEXT, claim_section, provenance_rows, status_counts
+from techties.report.build import (
+    STATUS_TEXT,
+    badge_text,
+    claim_section,
+    kind_counts,
+    provenance_rows,
+    status_counts,
+)
 from techties.results import json_safe
 from techties.store import Store
 
@@ -157,13 +164,14 @@ class Dashboard:
         claims = {c.id: c for c in load_catalog()}
         counts = status_counts(verdicts)
         shown = [v for v in verdicts if status in (None, v.status)]
-        rows = [{"claim": claims[v.claim_id], "verdict": v} for v in shown]
+        rows = [{"claim": claims[v.claim_id], "verdict": v, "badge": badge_text(v)} for v in shown]
         return self._page(
             start_response,
             "dashboard.html.j2",
             title="Claims checked against data",
             rows=rows,
             counts=counts,
+            kind_rows=kind_counts(verdicts),
             chosen=status,
             total=len(verdicts),
         )

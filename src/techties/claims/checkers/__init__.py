@@ -1,3 +1,11 @@
 """Built-in checkers (importing this package registers them in ``techties.claims.base.CHECKERS``)."""
 
-from techties.claims.checkers import controls, ge, science, sourcing, tariffs, trade  # noqa: F401
+from techties.claims.checkers import (  # noqa: F401
+    controls,
+    ge,
+    science,
+    sourcing,
+    statements,
+    tariffs,
+    trade,
+)
