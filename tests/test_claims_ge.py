@@ -1,8 +1,8 @@
 """Claims 1, 8 and 11: GE verdicts decided by Monte Carlo bands against fixed thresholds.
 
-Rule tests replace :func:`techties.claims.checkers.ge.run_scenario` (the simulation layer, not
-our store) with frames of central values and bands; real-data tests run the scenarios on the
-staged baselines and pin the numbers.
+Rule tests replace :func:`techties.claims.checkers.ge.scenarios.run_scenario` (the simulation
+layer, not our store) with frames of central values and bands; real-data tests run the scenarios
+on the staged baselines and pin the numbers.
 """
 
 from __future__ import annotations
@@ -87,7 +87,9 @@ def test_claim1_rule_decides_on_the_band(
     monkeypatch: pytest.MonkeyPatch, store: Store, tariff_usa: Cell, chip_usa: Cell, status: str
 ) -> None:
     calls: list = []
-    monkeypatch.setattr(ge, "run_scenario", _fake(_restrictions(tariff_usa, chip_usa), calls=calls))
+    monkeypatch.setattr(
+        ge.scenarios, "run_scenario", _fake(_restrictions(tariff_usa, chip_usa), calls=calls)
+    )
     v = check_claim(store, "restrictions-hurt-both", strict=True)
     assert v.status == status and v.decision is not None
     assert v.kind == "modelled" and all(t.kind == "modelled" for t in v.tests)
@@ -120,7 +122,7 @@ def test_claim1_supported_is_fragile_when_another_baseline_disagrees(
 ) -> None:
     main = _restrictions(CLEAR_LOSS)
     wiod = _restrictions((0.014, 0.008, 0.02))  # one-sector: a small US gain from the tariffs
-    monkeypatch.setattr(ge, "run_scenario", _fake(main, {"wiod2014": wiod}))
+    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(main, {"wiod2014": wiod}))
     v = check_claim(store, "restrictions-hurt-both", strict=True)
     assert v.decision is not None
     assert (v.decision.main_status, v.status, v.fragile) == ("supported", "mixed", True)
@@ -140,7 +142,7 @@ def test_claim1_alternative_that_cannot_run_does_not_count(
             raise ge.Missing("no_data", "no WIOD file")
         return good(name, draws=draws, variant=variant)
 
-    monkeypatch.setattr(ge, "run_scenario", fake)
+    monkeypatch.setattr(ge.scenarios, "run_scenario", fake)
     v = check_claim(store, "restrictions-hurt-both", strict=True)
     rob = v.robustness.set_index("spec")["status"]
     assert rob[ge.VARIANT_LABELS["wiod2014"]] == "unverifiable"
@@ -170,7 +172,7 @@ def test_claim11_rule_mirrors_claim1(
         "uschina_lift_all": _both(CLEAR_GAIN, (0.24, 0.23, 0.25)),
         "chip_export_controls_removal": _both(chip_usa, (0.11, 0.08, 0.15)),
     }
-    monkeypatch.setattr(ge, "run_scenario", _fake(spec))
+    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(spec))
     v = check_claim(store, "lifting-restrictions-benefits-both", strict=True)
     assert v.status == status and v.kind == "modelled"
     t = v.tests[2]
@@ -196,7 +198,7 @@ def _allies(nld: Cell) -> dict[str, dict[str, Cell]]:
 def test_claim8_disruption_half_unmeasured_makes_it_unverifiable(
     monkeypatch: pytest.MonkeyPatch, store: Store
 ) -> None:
-    monkeypatch.setattr(ge, "run_scenario", _fake(_allies((-0.03, -0.04, -0.02))))
+    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(_allies((-0.03, -0.04, -0.02))))
     v = check_claim(store, "chip-controls-hurt-allies", strict=True)
     assert (v.status, v.reason) == ("unverifiable", "no_data")
     disruption, *cost = v.tests
@@ -215,7 +217,7 @@ def test_claim8_disruption_half_unmeasured_makes_it_unverifiable(
 def test_claim8_modelled_cost_straddling_is_reported(
     monkeypatch: pytest.MonkeyPatch, store: Store
 ) -> None:
-    monkeypatch.setattr(ge, "run_scenario", _fake(_allies((-0.014, -0.024, -0.0097))))
+    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(_allies((-0.014, -0.024, -0.0097))))
     v = check_claim(store, "chip-controls-hurt-allies", strict=True)
     assert v.status == "unverifiable"
     assert "cost half alone is mixed" in v.rationale
@@ -225,7 +227,7 @@ def test_claim8_modelled_cost_straddling_is_reported(
 def test_claim8_contradicted_when_an_ally_gains(
     monkeypatch: pytest.MonkeyPatch, store: Store
 ) -> None:
-    monkeypatch.setattr(ge, "run_scenario", _fake(_allies((0.03, 0.02, 0.04))))
+    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(_allies((0.03, 0.02, 0.04))))
     v = check_claim(store, "chip-controls-hurt-allies", strict=True)
     assert v.status == "contradicted"  # a measured contradiction beats an unmeasured part
     assert v.tests[-1].status == "contradicted"

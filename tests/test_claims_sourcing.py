@@ -52,7 +52,7 @@ def _icio(*, boost: float = 1.2, us_c26: float = 20.0) -> sourcing.Icio:
 
 
 def _use_icio(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, icio: sourcing.Icio) -> Path:
-    monkeypatch.setattr(sourcing, "load_icio", lambda folder: icio)
+    monkeypatch.setattr(sourcing.inputs, "load_icio", lambda folder: icio)
     return tmp_path
 
 
@@ -168,9 +168,9 @@ def _reliance(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, fva: float, us
     ruv = sourcing.RuvChina(
         {2015: eye, 2018: eye}, {2015: np.full(14, 0.3), 2018: np.full(14, 0.3)}
     )
-    monkeypatch.setattr(sourcing, "load_ruv_china", lambda folder: ruv)
+    monkeypatch.setattr(sourcing.inputs, "load_ruv_china", lambda folder: ruv)
     monkeypatch.setattr(
-        sourcing, "fva_share",
+        sourcing.reliance, "fva_share",
         lambda icio, r, year: {"electronics": fva, "first_round": fva / 2, "all": fva, "goods": fva},
     )  # fmt: skip
     return _use_icio(monkeypatch, tmp_path, _icio(us_c26=us))

@@ -11,7 +11,6 @@ the mix shifted towards dearer varieties (quality and composition).
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from typing import Any
 
@@ -25,13 +24,17 @@ from techties.claims.base import (
     cache_file,
     cache_key,
     data_folder,
-    layer,
     provenance_of,
     register,
 )
 from techties.claims.rules import Test, Threshold, decide
 from techties.claims.verdict import Figure, Verdict
 from techties.errors import TechtiesError
+from techties.indicators.exposure import effective_duty_rates
+from techties.models import incidence as mod
+from techties.models import panels as pan
+from techties.models.incidence import incidence
+from techties.models.panels import comtrade_flows
 from techties.store import Store
 from techties.store.core import file_sha256
 
@@ -229,8 +232,6 @@ INCIDENCE_YEARS = range(2015, 2022)
 def _incidence_fits() -> tuple[pd.DataFrame, list[dict[str, str]]]:
     """The estimation layer's incidence fits on the Comtrade HS6 panel, one block of rows per
     ``spec`` (Section 301 main, the sample alternatives, Section 232); cached by input hashes."""
-    inc = layer("techties.models.incidence", "incidence", needed_for="tariff pass-through")
-    panels = layer("techties.models.panels", "comtrade_flows", needed_for="incidence panel")
     data = data_folder()
     paths = [] if data is None else [data.joinpath(*INCIDENCE_FOLDER, f) for f in INCIDENCE_FLOWS]
     paths += [] if data is None else [data.joinpath(*BOWN_FILE)]
@@ -252,9 +253,7 @@ def _incidence_fits() -> tuple[pd.DataFrame, list[dict[str, str]]]:
     cached = cache_file("incidence-specs", key)
     if cached.is_file():
         return pd.read_parquet(cached), files
-    mod = importlib.import_module("techties.models.incidence")
-    pan = importlib.import_module("techties.models.panels")
-    fl = panels(paths[:-1])
+    fl = comtrade_flows(paths[:-1])
     fl = fl[fl["period"] <= INCIDENCE_YEARS[-1]]
     tar = mod.bown_annual_tariff(paths[-1], INCIDENCE_YEARS)
     panel = mod.comtrade_incidence_panel(pan.stable_codes(fl), tar)
@@ -272,7 +271,7 @@ def _incidence_fits() -> tuple[pd.DataFrame, list[dict[str, str]]]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                t = inc(p, panel_name=name).tidy()
+                t = incidence(p, panel_name=name).tidy()
         except TechtiesError:
             continue  # a sample the model cannot fit leaves its test unverifiable
         out.append(t.assign(spec=spec))
@@ -288,7 +287,6 @@ _DUTY_NOTE = " The duties paid on imports from China are shown; they say how muc
 def _duties_paid(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int], Any] | None:
     """Calculated duties on US imports from China and the world by full year (None if absent)."""
     try:
-        edr = layer("techties.indicators.exposure", "effective_duty_rates", needed_for="duties")
         found = store.df(
             "SELECT source, classification FROM trade_flows WHERE reporter = 'USA' "
             "AND flow = 'import' AND partner = 'CHN' AND duties_usd IS NOT NULL GROUP BY ALL "
@@ -297,7 +295,7 @@ def _duties_paid(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int], A
         if found.empty:
             return None
         source, cls = str(found["source"].iloc[0]), str(found["classification"].iloc[0])
-        res = edr(store, reporter="USA", flow="import", source=source, classification=cls,
+        res = effective_duty_rates(store, reporter="USA", flow="import", source=source, classification=cls,
                   level=0, partners=["CHN", "WLD"])  # fmt: skip
     except (Missing, TechtiesError):
         return None
@@ -314,13 +312,15 @@ def _duties_paid(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int], A
     chn = t[t["partner"] == "CHN"].set_index("year")
     if chn.empty or BASE_YEAR not in chn.index:
         return None
+    duties = chn["duties_bn"].astype(float)
+    rate = chn["duty_rate"].astype(float)
     last = int(chn.index.max())
-    peak = int(chn["duties_bn"].idxmax())
+    peak = int(duties.idxmax())  # type: ignore[call-overload]
     figs = [
-        Figure("duties_peak", f"Duties paid on imports from China {peak}", chn.at[peak, "duties_bn"], "USD bn"),
-        Figure("duties_base", f"Duties paid on imports from China {BASE_YEAR}", chn.at[BASE_YEAR, "duties_bn"], "USD bn"),
-        Figure("rate_base", f"Effective duty rate on China {BASE_YEAR}", 100 * chn.at[BASE_YEAR, "duty_rate"], "%"),
-        Figure("rate_last", f"Effective duty rate on China {last}", 100 * chn.at[last, "duty_rate"], "%"),
+        Figure("duties_peak", f"Duties paid on imports from China {peak}", float(duties[peak]), "USD bn"),
+        Figure("duties_base", f"Duties paid on imports from China {BASE_YEAR}", float(duties[BASE_YEAR]), "USD bn"),
+        Figure("rate_base", f"Effective duty rate on China {BASE_YEAR}", 100 * float(rate[BASE_YEAR]), "%"),
+        Figure("rate_last", f"Effective duty rate on China {last}", 100 * float(rate[last]), "%"),
     ]  # fmt: skip
     data = t.assign(who=t["partner"].map({"CHN": "China", "WLD": "All partners"}))
     chart = (
