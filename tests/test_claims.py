@@ -169,16 +169,15 @@ def test_chip_access_needs_2022(store: Store) -> None:
 
 
 # -- claims on layers that may not have landed ------------------------------------------------
-def test_layer_claims_say_which_layer_is_missing(store: Store) -> None:
+def test_model_claims_say_which_data_they_need(store: Store) -> None:
     for claim_id in (
         "restrictions-hurt-both",
         "lifting-restrictions-benefits-both",
         "tariff-cost-on-us",
     ):
         v = check_claim(store, claim_id)
-        assert v.status == "unverifiable"
-        if v.reason == "not_yet":
-            assert "techties." in v.missing
+        assert (v.status, v.reason) == ("unverifiable", "no_data"), v.claim_id
+        assert "data folder" in v.missing or "--data" in v.missing, v.missing
 
 
 # -- GE claims: the rule applied to the simulation layer's welfare table ---------------------

@@ -21,7 +21,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from techties._version import __version__
 
 #: public name → module it lives in (the only place names are re-exported)
 _EXPORTS = {

@@ -10,6 +10,9 @@ import warnings
 from pathlib import Path
 
 from techties.claims.base import CHECKERS, DATA_DIR, Checker, Missing, get_checker, register
+
+# the built-in checkers register themselves on import (any import of techties.claims.* runs this)
+from techties.claims import checkers  # noqa: F401  isort: skip
 from techties.claims.catalog import Claim, get_claim, load_catalog
 from techties.claims.verdict import REASONS, STATUSES, Figure, Verdict, format_value
 from techties.errors import DataWarning

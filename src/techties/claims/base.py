@@ -18,7 +18,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar
 
-from techties import __version__, config
+from techties import config
+from techties._version import __version__
 from techties.claims.catalog import Claim, get_claim
 from techties.claims.verdict import Reason, Verdict
 from techties.errors import NoDataError, TechtiesError, UnknownNameError, did_you_mean
@@ -57,17 +58,12 @@ def register(cls: type[Checker]) -> type[Checker]:
 def get_checker(name: str, *, claim_id: str | None = None) -> Checker:
     """The checker registered as ``name``; a generic checker (one class for many catalog entries,
     such as ``out_of_scope``) is bound to ``claim_id``."""
-    _load_builtins()
     if name not in CHECKERS:
         raise UnknownNameError(f"No checker named {name!r}.", hint=did_you_mean(name, CHECKERS))
     cls = CHECKERS[name]
     if cls.generic and claim_id is not None:
         cls = type(cls.__name__, (cls,), {"claim_id": claim_id})
     return cls()
-
-
-def _load_builtins() -> None:
-    import techties.claims.checkers  # noqa: F401  (importing registers the built-in checkers)
 
 
 class Checker(ABC):
@@ -115,17 +111,6 @@ def _said(exc: TechtiesError) -> str:
 
 
 # -- helpers shared by checkers -------------------------------------------------------------
-def layer(module: str, attr: str, *, needed_for: str) -> Any:
-    """``module.attr`` from another layer, or :class:`Missing` (``not_yet``) when it has not landed."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        raise Missing("not_yet", f"{module}.{attr} has not landed yet ({needed_for}).") from None
-    if not hasattr(mod, attr):
-        raise Missing("not_yet", f"{module}.{attr} has not landed yet ({needed_for}).")
-    return getattr(mod, attr)
-
-
 def require_table(store: Store, table: str, *, needed_for: str, loaded_by: str) -> None:
     """Raise ``not_yet`` if the table does not exist, ``no_data`` if it is empty."""
     if not store.has_table(table):

@@ -23,7 +23,6 @@ Average applied tariff of imposer i on partner p on date d (rates from
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +31,7 @@ import pandas as pd
 
 from techties import charts
 from techties.errors import ConfigError, NoDataError
+from techties.indicators import tariffs
 from techties.indicators.result import (
     IndicatorResult,
     has_table,
@@ -310,7 +310,6 @@ def average_tariffs(
     the HTS8 lines inside each HS6); weights are the imposer's imports from each partner in
     ``base_year`` at HS6 (the ``weights`` selection, default HS6 of every source with them).
     """
-    tariffs = importlib.import_module("techties.indicators.tariffs")
     chosen, ds_note = _tariff_datasets(store, tariffs, imposer, datasets)
     lines = tariffs.applied_tariff(
         store, None, list(partners), list(dates), level=6, imposer=imposer, datasets=chosen
@@ -330,7 +329,7 @@ def average_tariffs(
         wsum = g["weight"].sum()
         rows.append(
             {
-                "date": pd.Timestamp(day),
+                "date": pd.Timestamp(str(day)),
                 "partner": partner,
                 "simple_pct": float(g["applied_pct"].mean()),
                 "trade_weighted_pct": float((g["applied_pct"] * g["weight"]).sum() / wsum)

@@ -21,7 +21,6 @@ rows, or add its monthly rows (``n_months`` says how many months were present).
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +31,7 @@ import pandas as pd
 
 from techties import charts
 from techties.errors import ConfigError, NoDataError, TechtiesError, UnknownNameError, did_you_mean
+from techties.indicators import concordance
 from techties.indicators.result import (
     IndicatorResult,
     has_table,
@@ -353,8 +353,7 @@ def _group_codes(
     Headings (< 6 digits) hold across HS revisions and are used as written; 6-digit codes of
     another vintage go through the concordance when the store has it (else as written, noted).
     """
-    conc = importlib.import_module("techties.indicators.concordance")
-    groups = conc.load_groups()
+    groups = concordance.load_groups()
     if group not in groups:
         raise UnknownNameError(f"No product group {group!r}.", hint=did_you_mean(group, groups))
     g = groups[group]
@@ -372,7 +371,7 @@ def _group_codes(
             out[v] = as_written
             continue
         try:
-            out[v] = (tuple(conc.group_codes(group, base, store=store)), ())
+            out[v] = (tuple(concordance.group_codes(group, base, store=store)), ())
             notes.append(
                 f"6-digit codes of {group} carried from {g.vintage} to {base} through "
                 "the concordance"

@@ -18,7 +18,8 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from techties import __version__, charts
+from techties import charts
+from techties._version import __version__
 from techties.claims import Claim, Verdict, check_all, load_catalog
 from techties.claims.rules import KIND_TEXT, KINDS
 from techties.errors import ConfigError

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from techties.errors import ConfigError, ModelError, SolverError
-from techties.simulation.onesector import (
+from techties.simulation.onesector_result import (
     Equilibrium,
     OneSectorResult,
     _labels,
@@ -166,8 +166,9 @@ def book_rounds(
         omr_new, imr_new = y * er_new / new.exp_pi, e / (new.exp_chi * er_new)
         d_omr, d_imr = omr_new / omr, imr_new / imr
         dif = np.repeat(step - step_new, n)  # the pair-level data set, exporter by exporter
-        rounds.append(BookRound(flows, new, y, e, step_new, float(dif.std(ddof=1)),
-                                float(abs(dif.max()))))
+        rounds.append(
+            BookRound(flows, new, y, e, step_new, float(dif.std(ddof=1)), float(abs(dif.max())))
+        )
         fit, er, step, omr, imr = new, er_new, step_new, omr_new, imr_new
         if rounds[-1].price_sd <= tol and rounds[-1].price_max <= tol:
             return cdl, rounds
@@ -202,8 +203,10 @@ def solve_geppml(
     n = x.shape[0]
     chat = np.ones((n, n)) if cost_change is None else _matrix(cost_change, "cost_change", n=n)
     if np.any(chat < 0):
-        raise ModelError("cost_change has negative entries",
-                         hint="cost_change is the multiplicative change in flows, e.g. exp(β·Δx)")
+        raise ModelError(
+            "cost_change has negative entries",
+            hint="cost_change is the multiplicative change in flows, e.g. exp(β·Δx)",
+        )
     sig = _sigma(sigma)
     if not (isinstance(tol, (int, float)) and 0 < tol < 1):
         raise ConfigError(f"tol must be in (0, 1), got {tol!r}", hint="the book's loop uses 0.005")
@@ -214,8 +217,7 @@ def solve_geppml(
     y0, e0 = x.sum(axis=1), x.sum(axis=0)
     _positive(y0, "output (row sums of trade)")
     _positive(e0, "expenditure (column sums of trade)")
-    cdl_fit, rounds = book_rounds(x, chat, sigma=sig, reference=ref, tol=tol,
-                                  max_rounds=max_rounds)
+    cdl_fit, rounds = book_rounds(x, chat, sigma=sig, reference=ref, tol=tol, max_rounds=max_rounds)
     cdl = _equilibrium(x, chat, sig, cdl_fit, y0, e0, iterations=cdl_fit.sweeps)
     last = rounds[-1]
     er0, er = e0[ref], last.expenditure[ref]
@@ -223,8 +225,9 @@ def solve_geppml(
     y_full = p_hat * y0
     imr_ratio = (last.expenditure / (last.effects.exp_chi * er)) / (e0 / er0)
     omr_ratio = (y_full * er / last.effects.exp_pi) / (y0 * er0)
-    full = _full_equilibrium(x, chat, sig, p_hat, y_full, e0 / y0 * y_full, omr_ratio,
-                             imr_ratio, iterations=len(rounds))
+    full = _full_equilibrium(
+        x, chat, sig, p_hat, y_full, e0 / y0 * y_full, omr_ratio, imr_ratio, iterations=len(rounds)
+    )
     return OneSectorResult(
         countries=labels,
         baseline=x,
@@ -259,15 +262,22 @@ def solve_as_onesector(
             hint="use method='exact' for tariffs or additive imbalance",
         )
     if reference is None:
-        raise ConfigError("method='geppml_book' needs a reference country",
-                          hint="the Advanced Guide uses reference='DEU'")
-    return solve_geppml(trade, cost_change, sigma=sigma, reference=reference,
-                        countries=countries)
+        raise ConfigError(
+            "method='geppml_book' needs a reference country",
+            hint="the Advanced Guide uses reference='DEU'",
+        )
+    return solve_geppml(trade, cost_change, sigma=sigma, reference=reference, countries=countries)
 
 
 def _equilibrium(
-    x: np.ndarray, chat: np.ndarray, sig: float, fit: FixedEffects, y0: np.ndarray,
-    e0: np.ndarray, *, iterations: int
+    x: np.ndarray,
+    chat: np.ndarray,
+    sig: float,
+    fit: FixedEffects,
+    y0: np.ndarray,
+    e0: np.ndarray,
+    *,
+    iterations: int,
 ) -> Equilibrium:
     """Conditional stage: output and expenditure fixed, ``Π̂ = α^(1/(1−σ))``, ``P̂ = β^…``."""
     s1 = 1.0 - sig
@@ -287,8 +297,16 @@ def _equilibrium(
 
 
 def _full_equilibrium(
-    x: np.ndarray, chat: np.ndarray, sig: float, p_hat: np.ndarray, y_full: np.ndarray,
-    e_full: np.ndarray, omr_ratio: np.ndarray, imr_ratio: np.ndarray, *, iterations: int
+    x: np.ndarray,
+    chat: np.ndarray,
+    sig: float,
+    p_hat: np.ndarray,
+    y_full: np.ndarray,
+    e_full: np.ndarray,
+    omr_ratio: np.ndarray,
+    imr_ratio: np.ndarray,
+    *,
+    iterations: int,
 ) -> Equilibrium:
     """The book's final indexes: ``X' = X ĉ Ŷ_i Ê_j / (OMR̂_i IMR̂_j)`` (power-form MRs)."""
     s1 = 1.0 - sig

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,10 @@ from techties.simulation.caliendo_parro import (
     MultiSectorBaseline,
     solve_caliendo_parro,
 )
-from techties.simulation.scenario import SECTOR_ALIASES, Scenario, Shock
+from techties.simulation.sectors import SECTOR_ALIASES
+
+if TYPE_CHECKING:  # the scenario module calls this one; its types are for the checker only
+    from techties.simulation.scenario import Scenario, Shock
 
 MS_MEASURES = (
     "real_income_change",
@@ -472,7 +475,7 @@ class ScenarioResult(Result):
         import altair as alt
 
         from techties.charts import finish
-        from techties.simulation.onesector import change_bars
+        from techties.simulation.onesector_result import change_bars
 
         key = measure or self.measures[0]
         if key not in self.measures:

@@ -54,6 +54,7 @@ import numpy as np
 import yaml
 
 from techties.errors import ConfigError, UnknownNameError, did_you_mean
+from techties.simulation.mc_multisector import run_scenario
 
 BASELINES = ("cp2015", "eora2017", "wiod2014")
 MULTISECTOR = ("cp2015", "eora2017")
@@ -69,8 +70,6 @@ SCENARIO_KEYS = (
     "notes",
     "year",
 )
-#: names accepted for sectors whose official label is misspelt in the source
-SECTOR_ALIASES = {"electrical and machinery": "Electrica and Machinery"}
 
 
 def _as_list(v: Any) -> list[Any]:
@@ -355,8 +354,6 @@ class Scenario:
         baseline with elasticities from another source). Returns a
         :class:`~techties.simulation.mc_multisector.ScenarioResult`.
         """
-        from techties.simulation.mc_multisector import run_scenario
-
         return run_scenario(
             self, draws=draws, seed=seed, workers=workers, data=data, level=level, base=base
         )

@@ -31,12 +31,11 @@ from techties.errors import ConfigError, ModelError, SolverError, did_you_mean
 from techties.results import Result, json_safe
 from techties.simulation.onesector import (
     Imbalance,
-    _labels,
-    _reference,
     build_economy,
     equilibrium,
     fitted_flows,
 )
+from techties.simulation.onesector_result import _labels, _reference
 from techties.simulation.options import SolverOptions
 
 MEASURES = ("real_gdp_pct", "welfare_pct")
@@ -91,7 +90,9 @@ class OneSectorDraws(Result):
     def intervals(self, measure: str = "real_gdp_pct") -> pd.DataFrame:
         """One row per country: country, mean, p05, p50, p95 of ``measure``."""
         if measure not in MEASURES:
-            raise ConfigError(f"measure {measure!r} is not known. " + did_you_mean(measure, MEASURES))
+            raise ConfigError(
+                f"measure {measure!r} is not known. " + did_you_mean(measure, MEASURES)
+            )
         t = self.tidy()
         return t[t.measure == measure][["country", "mean", "p05", "p50", "p95"]].reset_index(
             drop=True
@@ -111,8 +112,13 @@ class OneSectorDraws(Result):
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
-        out.update(n_draws=self.n_draws, seed=self.seed, terms=self.terms,
-                   sigma_range=list(self.sigma_range), percentiles=list(PERCENTILES))
+        out.update(
+            n_draws=self.n_draws,
+            seed=self.seed,
+            terms=self.terms,
+            sigma_range=list(self.sigma_range),
+            percentiles=list(PERCENTILES),
+        )
         return json_safe(out)  # type: ignore[no-any-return]
 
 
@@ -138,18 +144,23 @@ def _coefficients(
     v_all = np.asarray(vcov, dtype=float)
     if v_all.shape != (len(all_terms), len(all_terms)):
         raise ModelError(f"vcov is {v_all.shape} but there are {len(all_terms)} coefficients")
-    if not isinstance(covariates, Mapping) or (levels is not None and not isinstance(levels, Mapping)):
+    if not isinstance(covariates, Mapping) or (
+        levels is not None and not isinstance(levels, Mapping)
+    ):
         raise ModelError("covariates (and levels) must map each term to an N×N array")
     terms = list(dict.fromkeys([str(t) for t in covariates] + [str(t) for t in levels or {}]))
     missing = [t for t in terms if t not in est]
     if missing:
-        raise ModelError(f"covariate {missing[0]!r} has no coefficient. " + did_you_mean(missing[0], est))
+        raise ModelError(
+            f"covariate {missing[0]!r} has no coefficient. " + did_you_mean(missing[0], est)
+        )
     idx = [all_terms.index(t) for t in terms]
     shape = np.shape(next(iter(covariates.values()))) if covariates else (0, 0)
 
     def stack(source: Mapping[str, Any]) -> np.ndarray:
-        return np.stack([np.asarray(source[t], dtype=float) if t in source else np.zeros(shape)
-                         for t in terms])
+        return np.stack(
+            [np.asarray(source[t], dtype=float) if t in source else np.zeros(shape) for t in terms]
+        )
 
     dx = stack({str(k): v for k, v in covariates.items()})
     lx = None if levels is None else stack({str(k): v for k, v in levels.items()})
@@ -164,9 +175,9 @@ def _linear(beta: np.ndarray, arrays: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sigma_draws(sigma: float | Sequence[float], n: int, rng: np.random.Generator) -> tuple[
-    np.ndarray, tuple[float, float]
-]:
+def _sigma_draws(
+    sigma: float | Sequence[float], n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, tuple[float, float]]:
     if isinstance(sigma, (int, float, np.floating)):
         return np.full(n, float(sigma)), (float(sigma), float(sigma))
     lo, hi = (float(s) for s in sigma)
@@ -197,11 +208,18 @@ def _solve_chunk(
         chat = np.exp(_linear(beta[k], dx))
         trade = st["trade"]
         if st["levels"] is not None:  # the Advanced Guide's baseline: fitted flows at β_d
-            trade = fitted_flows(trade, np.exp(_linear(beta[k], st["levels"])),
-                                 options=st["options"])
-        eco = build_economy(trade, chat, sigma=sigma[k], tariff=st["tariff"],
-                            tariff_change=st["tariff_change"], imbalance=st["imbalance"],
-                            reference=st["reference"])
+            trade = fitted_flows(
+                trade, np.exp(_linear(beta[k], st["levels"])), options=st["options"]
+            )
+        eco = build_economy(
+            trade,
+            chat,
+            sigma=sigma[k],
+            tariff=st["tariff"],
+            tariff_change=st["tariff_change"],
+            imbalance=st["imbalance"],
+            reference=st["reference"],
+        )
         try:
             eq = equilibrium(eco, full=True, options=st["options"], stage=f"draw {start + k}")
         except SolverError as err:
@@ -256,10 +274,15 @@ def draw_onesector(
     rng = np.random.default_rng(seed)
     beta = rng.multivariate_normal(beta_hat, cov, size=n_draws, method="eigh")
     sig, sig_range = _sigma_draws(sigma, n_draws, rng)
-    build_economy(x, None, sigma=sig_range[0], tariff=tariff, tariff_change=tariff_change,
-                  imbalance=imbalance)  # validate once, before any process starts
+    build_economy(
+        x, None, sigma=sig_range[0], tariff=tariff, tariff_change=tariff_change, imbalance=imbalance
+    )  # validate once, before any process starts
     state = {
-        "trade": x, "dx": dx, "levels": lx, "options": opts, "imbalance": imbalance,
+        "trade": x,
+        "dx": dx,
+        "levels": lx,
+        "options": opts,
+        "imbalance": imbalance,
         "tariff": None if tariff is None else np.asarray(tariff, dtype=float),
         "tariff_change": None if tariff_change is None else np.asarray(tariff_change, dtype=float),
         "reference": _reference(reference if reference is not None else opts.reference, labels),
@@ -278,7 +301,9 @@ def draw_onesector(
     )
 
 
-def _run(state: dict[str, Any], beta: np.ndarray, sig: np.ndarray, workers: int | None) -> list[Any]:
+def _run(
+    state: dict[str, Any], beta: np.ndarray, sig: np.ndarray, workers: int | None
+) -> list[Any]:
     n = len(sig)
     n_workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if n_workers < 1:

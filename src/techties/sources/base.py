@@ -78,7 +78,6 @@ def _load_entry_points() -> None:
 
 def get_source(name: str) -> Source:
     """Instantiate the source called ``name``."""
-    _load_builtins()
     _load_entry_points()
     if name not in REGISTRY:
         raise UnknownNameError(f"No source named {name!r}.", hint=did_you_mean(name, REGISTRY))
@@ -86,13 +85,8 @@ def get_source(name: str) -> Source:
 
 
 def all_sources() -> dict[str, Source]:
-    _load_builtins()
     _load_entry_points()
     return {n: REGISTRY[n]() for n in sorted(REGISTRY)}
-
-
-def _load_builtins() -> None:
-    import techties.sources as pkg  # noqa: F401  (importing the package registers built-ins)
 
 
 def fetch_bytes(client: httpx.Client, url: str, *, params: dict[str, str] | None = None) -> bytes:

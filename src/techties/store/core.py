@@ -34,7 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from techties import __version__, config
+from techties import config
+from techties._version import __version__
 from techties.errors import (
     ConfigError,
     ReadOnlyQueryError,

@@ -29,7 +29,7 @@ from wsgiref.simple_server import WSGIRequestHandler
 
 import jinja2
 
-from techties import __version__
+from techties._version import __version__
 from techties.claims import Claim, Verdict, check_all, load_catalog
 from techties.errors import did_you_mean
 from techties.report.build import (
