@@ -163,3 +163,20 @@ def test_data_warnings_print_as_one_line(capsys) -> None:
     err = capsys.readouterr().err
     assert err.strip() == "warning: f.csv: 3 rows dropped"
     assert "ingest.py" not in err
+
+
+def test_usage_errors_are_click_messages_not_a_traceback() -> None:
+    """typer bundles its own click: its usage errors must still print as one message."""
+    for args, said in (
+        (["claimz"], "No such command 'claimz'. Did you mean 'claims'?"),
+        (["tables", "--json", "true"], "Got unexpected extra argument(s) (true)"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "techties.cli.main", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 2, args
+        assert "Traceback" not in proc.stderr
+        assert said in proc.stderr

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from techties import __version__, config
+from techties import config
+from techties._version import __version__
 from techties.cli.app import CsvOpt, JsonOpt, StoreOpt, app
 from techties.cli.app import fmt as _fmt
 from techties.cli.app import open_store_cli as _open
@@ -210,12 +211,15 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         fail("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
+    except Exception as exc:  # usage errors: typer's bundled click, or click itself
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        usage = isinstance(exc, click.exceptions.ClickException) or (
+            isinstance(exc, typer.TyperException) and hasattr(exc, "show")
+        )
+        if usage:
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         raise
 
 
