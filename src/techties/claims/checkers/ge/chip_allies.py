@@ -38,7 +38,8 @@ ALLY_BASE_YEAR = 2022
 #: the October 2022 controls: the first full year after them (the disruption test needs it)
 CONTROLS_FIRST_FULL_YEAR = 2023
 #: claim 8's disruption rule (if it could be measured): the allies' combined exports of chips
-#: and chip equipment to China after the controls relative to 2022, %
+#: and chip equipment to China after the controls relative to 2022, minus the same change in
+#: their exports of these goods to other destinations (the comparator), pp
 DISRUPTION_SUPPORT_PCT, DISRUPTION_CONTRADICT_PCT = -10.0, 0.0
 ICIO_FOLDER = ("trade-ge-baseline", "icio2023-tariffwar")
 #: ICIO 2023 sectors holding chips (C26 computer, electronic and optical) and chip-making
@@ -68,9 +69,9 @@ def _disruption_test(data: Path | None) -> tuple[Test, pd.DataFrame, list[dict[s
     test = Test(
         key="ally_chip_exports_to_china",
         label=f"JPN+KOR+NLD chip and chip-equipment exports to China, {CONTROLS_FIRST_FULL_YEAR}+ "
-        "vs 2022",
+        "vs 2022, minus the change to other destinations",
         estimate=None,
-        unit="% change",
+        unit="pp",
         support=Threshold("<=", DISRUPTION_SUPPORT_PCT),
         contradict=Threshold(">=", DISRUPTION_CONTRADICT_PCT),
         kind="observed",
@@ -131,8 +132,9 @@ class ChipControlsAllies(Checker):
     method = (
         "The claim has two parts, both required. Disruption (observed): Japan's, Korea's and the "
         "Netherlands' exports of chips and chip-making equipment to China from "
-        f"{CONTROLS_FIRST_FULL_YEAR} on against 2022 — supported at ≤ {DISRUPTION_SUPPORT_PCT:g} "
-        f"%, contradicted at ≥ {DISRUPTION_CONTRADICT_PCT:g} %; the staged data do not measure "
+        f"{CONTROLS_FIRST_FULL_YEAR} on against 2022, minus the same change in their exports to "
+        f"other destinations — supported at ≤ {DISRUPTION_SUPPORT_PCT:g} pp, contradicted at ≥ "
+        f"{DISRUPTION_CONTRADICT_PCT:g}; the staged data do not measure "
         "it (OECD ICIO by destination ends in 2022; Comtrade chip files are partner World). "
         f"Cost (model): the scenario {CHIP_SCENARIO!r} (Caliendo–Parro GE, Eora26 2017) with "
         f"{DRAWS} draws of θ and of the assumed covered shares; each ally's change in real "
