@@ -12,6 +12,7 @@ a chart.
     techties indicator coverage --source comtrade
     techties indicator mirror
     techties indicator coauthorship | entity-list | rd_intensity | ip_payments | doctorates
+    techties indicator --list --json          # the registry: names, help, parameters
 
 ``techties panel``: shares, concentration and chokepoints of every reporter, product and period
 at once (BACI scale), computed inside the store and written to Parquet files::
@@ -23,21 +24,16 @@ at once (BACI scale), computed inside the store and written to Parquet files::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from techties.cli.app import CsvOpt, JsonOpt, StoreOpt, app, fmt, open_store_cli
 from techties.cli.output import console, emit_json, print_frame
-from techties.errors import ConfigError, did_you_mean
+from techties.errors import ConfigError
 
-KINDS = (
-    "share", "duty-rate", "concentration", "chokepoints", "decoupling", "us-share-of-china",
-    "rerouting", "coverage",
-    "mirror", "coauthorship", "entity-list", "rd_intensity", "ip_payments", "ip_receipts",
-    "doctorates",
-)  # fmt: skip
-
+if TYPE_CHECKING:
+    from techties.indicators.registry import Indicator
 
 # options shared by `indicator` and `panel` (declared once)
 FlowOpt = Annotated[str, typer.Option(help="import or export.")]
@@ -87,51 +83,97 @@ def _years(year: int | None, first: int | None, last: int | None) -> tuple[int, 
     return (first or 1900, last or 2100)
 
 
-def compute(kind: str, store: Any, opts: dict[str, Any]) -> Any:
-    """The indicator result for ``kind`` (library calls only; see the module doc)."""
-    from techties.indicators import concentration, decoupling, exposure, rerouting, science, shares
+KIND_HELP = "The indicator (`techties indicator --list` shows every one, with its parameters)."
+#: CLI defaults that differ by indicator (the product level when --level is left at 2)
+DEFAULT_LEVEL = {"rerouting": 6}
 
-    sel = opts["selection"]
-    partners = opts["partners"]
-    denom = opts["denominator"]
-    if kind == "share":
-        return shares.partner_shares(store, sel, partners=partners, denominator=denom)
-    if kind == "duty-rate":
-        return exposure.effective_duty_rates(store, sel, partners=partners)
-    if kind == "concentration":
-        return concentration.supplier_concentration(store, sel, denominator=denom)
-    if kind == "chokepoints":
-        return concentration.chokepoints(store, sel, denominator=denom)
-    if kind == "decoupling":
-        return decoupling.decoupling(
-            store, sel, partner=(partners or ["CHN"])[0], base_year=opts["base_year"],
-            denominator=denom, by_product=opts["by_product"],
-        )  # fmt: skip
-    if kind == "us-share-of-china":
-        return decoupling.share_of_total_imports(store, base_year=opts["base_year"])
-    if kind == "rerouting":
-        return rerouting.rerouting(
-            store, sel, base_year=opts["base_year"], end_year=opts["end_year"],
-            denominator=denom,
-        )  # fmt: skip
-    if kind == "coverage":
-        return exposure.tariff_wave_coverage(
-            store, sel, partner=(partners or ["CHN"])[0], base_year=opts["base_year"]
+
+def _option_values(
+    sel: Any, reporter: str, partner: list[str] | None, opts: dict[str, Any]
+) -> dict[str, Any]:
+    """``option → value`` for the indicator parameters the CLI sets. An option that is absent
+    leaves the function's default (``--partner`` not given: every indicator keeps its own)."""
+    values: dict[str, Any] = {"selection": sel, "reporter": reporter, **opts}
+    if partner:
+        values.update(partners=list(partner), countries=list(partner), partner=partner[0])
+    return values
+
+
+def _parse_args(args: list[str] | None, ind: Indicator) -> dict[str, Any]:
+    """``--arg name=value`` pairs, typed by the parameter (int, float, bool, lists by commas)."""
+    out: dict[str, Any] = {}
+    for item in args or ():
+        name, sep, text = item.partition("=")
+        if not sep:
+            raise ConfigError(
+                f"--arg {item!r} is not NAME=VALUE.", hint="E.g. --arg base_year=2018."
+            )
+        param = ind.param(name.strip().replace("-", "_"))
+        out[param.name] = _typed(text.strip(), param.type)
+    return out
+
+
+def _typed(text: str, type_: str) -> Any:
+    kinds = {t.strip() for t in type_.split("|")}
+    if text.lower() in ("none", "null") and "None" in kinds:
+        return None
+    try:
+        if "bool" in kinds:
+            return text.lower() in ("1", "true", "yes", "on")
+        if "int" in kinds:
+            return int(text)
+        if "float" in kinds:
+            return float(text)
+    except ValueError as exc:
+        raise ConfigError(f"{text!r} is not a {type_}.") from exc
+    if any(k.startswith(("Sequence", "list", "tuple")) for k in kinds):
+        return [t.strip() for t in text.split(",") if t.strip()]
+    return text
+
+
+def compute(
+    kind: str, store: Any, values: dict[str, Any], args: dict[str, Any] | None = None
+) -> Any:
+    """The result of indicator ``kind``: each of its parameters takes the value of its option in
+    ``values`` (see :func:`_option_values`) or of ``args`` (``--arg``), else the function's
+    default."""
+    from techties.indicators import get_indicator
+
+    ind = get_indicator(kind)
+    kwargs = {p.name: values[p.option] for p in ind.params if p.option in values}
+    kwargs.update(args or {})
+    missing = [p.name for p in ind.params if p.required and p.name not in kwargs]
+    if missing:
+        raise ConfigError(
+            f"Indicator {kind!r} needs {missing[0]!r}.", hint=f"Pass --arg {missing[0]}=VALUE."
         )
-    if kind == "mirror":
-        return rerouting.mirror_gaps(
-            store, reporter=sel.reporter or "USA", partner=(partners or ["CHN"])[0]
-        )
-    if kind == "coauthorship":
-        return science.coauthorship(store, source=opts["science_source"])
-    if kind == "entity-list":
-        return science.entity_list_additions(store, partners or ["CHN"])
-    return science.indicator_series(store, kind, partners or ["USA", "CHN"])
+    return ind(store, **kwargs)
+
+
+def _list_indicators(json_: bool) -> None:
+    from techties.indicators import indicators
+
+    rows = [ind.to_dict() for ind in indicators()]
+    if json_:
+        emit_json(rows)
+        return
+    for row in rows:
+        console.print(f"{row['name']}: {row['help']}", highlight=False, markup=False)
+        for p in row["params"]:
+            default = "required" if p["required"] else f"default {p['default']!r}"
+            console.print(
+                f"    --{p['option']} ({p['type']}, {default}): {p['help']}",
+                highlight=False,
+                markup=False,
+            )
 
 
 @app.command("indicator")
 def indicator(
-    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.")],
+    kind: Annotated[str | None, typer.Argument(help=KIND_HELP)] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List the indicators with their parameters.")
+    ] = False,
     reporter: Annotated[str, typer.Option(help="Reporting country (ISO3).")] = "USA",
     partner: Annotated[
         list[str] | None, typer.Option("--partner", help="Partner ISO3 (repeat for several).")
@@ -161,6 +203,12 @@ def indicator(
         False
     ),
     science_source: Annotated[str, typer.Option(help="ncses or openalex.")] = "ncses",
+    arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--arg", help="Any other parameter of the indicator, NAME=VALUE (see --list)."
+        ),
+    ] = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the chart (.png, .svg or .html).")
     ] = None,
@@ -168,19 +216,28 @@ def indicator(
     json_: JsonOpt = False,
     csv: CsvOpt = False,
 ) -> None:
-    """Compute one interdependence indicator from the store (formula in `--json` output)."""
-    if kind not in KINDS:
-        raise ConfigError(f"No indicator named {kind!r}.", hint=did_you_mean(kind, KINDS))
-    if kind == "rerouting" and level == 2:
-        level = 6
-    opts = {
-        "selection": _selection(reporter, flow, source, classification, level, product, group,
-                                _years(year, first_year, last_year), monthly, mirror),
-        "partners": partner, "denominator": denominator, "base_year": base_year,
-        "end_year": end_year, "by_product": by_product, "science_source": science_source,
-    }  # fmt: skip
+    """Compute one interdependence indicator from the store (formula in `--json` output);
+    `--list` shows every indicator and its parameters."""
+    if list_:
+        _list_indicators(json_)
+        return
+    if kind is None:
+        raise ConfigError("Name the indicator to compute.", hint=KIND_HELP)
+    from techties.indicators import get_indicator
+
+    ind = get_indicator(kind)
+    extra = _parse_args(arg, ind)
+    if level == 2:
+        level = DEFAULT_LEVEL.get(ind.name, level)
+    sel = _selection(reporter, flow, source, classification, level, product, group,
+                     _years(year, first_year, last_year), monthly, mirror)  # fmt: skip
+    values = _option_values(
+        sel, reporter, partner,
+        {"denominator": denominator, "base-year": base_year, "end-year": end_year,
+         "by-product": by_product, "science-source": science_source},
+    )  # fmt: skip
     with open_store_cli(store, read_only=True) as st:
-        res = compute(kind, st, opts)
+        res = compute(ind.name, st, values, extra)
     if plot is not None:
         from techties import charts
 
@@ -196,6 +253,12 @@ def indicator(
         lines += [f"chart: {plot}"] if plot is not None else []
         for line in lines:
             console.print(line, highlight=False, markup=False)
+
+
+@app.command("indicators")
+def indicators_command(json_: JsonOpt = False) -> None:
+    """List the indicators (name, help, parameters); the same as `techties indicator --list`."""
+    _list_indicators(json_)
 
 
 @app.command("panel")

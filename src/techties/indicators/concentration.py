@@ -32,6 +32,7 @@ import pandas as pd
 
 from techties import charts
 from techties.errors import ConfigError
+from techties.indicators.registry import DENOMINATOR_HELP, SELECTION_HELP, register_indicator
 from techties.indicators.result import (
     IndicatorResult,
     provenance_ids,
@@ -381,6 +382,11 @@ def _inline(sql: str, params: Sequence[Any]) -> str:
     return out
 
 
+@register_indicator(
+    "concentration",
+    help="Supplier concentration: HHI, top-supplier share and name, by product and period.",
+    params_help={"selection": SELECTION_HELP, "denominator": DENOMINATOR_HELP},
+)
 def supplier_concentration(
     store: Store,
     selection: Selection | None = None,
@@ -412,6 +418,11 @@ def supplier_concentration(
     )
 
 
+@register_indicator(
+    "chokepoints",
+    help="Products whose top supplier has more than 50 % / 70 % of the trade.",
+    params_help={"selection": SELECTION_HELP, "denominator": DENOMINATOR_HELP},
+)
 def chokepoints(
     store: Store,
     selection: Selection | None = None,

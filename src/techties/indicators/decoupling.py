@@ -26,6 +26,7 @@ import pandas as pd
 from techties import charts
 from techties.errors import NoDataError
 from techties.indicators.exposure import WAVES_301, covered_codes
+from techties.indicators.registry import DENOMINATOR_HELP, SELECTION_HELP, register_indicator
 from techties.indicators.result import IndicatorResult, has_table, source_line, wave_markers
 from techties.indicators.shares import Denominator, Selection, partner_shares
 from techties.store import Store
@@ -56,6 +57,17 @@ def exposure_flags(
     return pd.Series(out), None
 
 
+@register_indicator(
+    "decoupling",
+    help="Change of the partner's share since the base year, by tariff exposure class.",
+    params_help={
+        "selection": SELECTION_HELP,
+        "partner": "The partner whose share is followed (ISO3).",
+        "base_year": "Base year of the changes.",
+        "denominator": DENOMINATOR_HELP,
+        "by_product": "One row per product instead of per exposure class.",
+    },
+)
 def decoupling(
     store: Store,
     selection: Selection | None = None,
@@ -205,6 +217,11 @@ class DecouplingResult(IndicatorResult):
         )
 
 
+@register_indicator(
+    "us-share-of-china",
+    help="US share of China's total merchandise imports (China-reported, WDI totals).",
+    params_help={"base_year": "Base year of the changes."},
+)
 def share_of_total_imports(
     store: Store, *, reporter: str = "CHN", partner: str = "USA", base_year: int = 2017
 ) -> DecouplingResult:

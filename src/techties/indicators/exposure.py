@@ -32,6 +32,7 @@ import pandas as pd
 from techties import charts
 from techties.errors import ConfigError, NoDataError
 from techties.indicators import tariffs
+from techties.indicators.registry import SELECTION_HELP, register_indicator
 from techties.indicators.result import (
     IndicatorResult,
     has_table,
@@ -47,6 +48,11 @@ from techties.store import Store
 WAVES_301 = ("301_list1", "301_list2", "301_list3", "301_list4a")
 
 
+@register_indicator(
+    "duty-rate",
+    help="Effective duty rate: calculated duties / customs value, by partner and period.",
+    params_help={"selection": SELECTION_HELP, "partners": "Partners to show; default every one."},
+)
 def effective_duty_rates(
     store: Store,
     selection: Selection | None = None,
@@ -210,6 +216,15 @@ def _coverage_join(level: int) -> str:
     )
 
 
+@register_indicator(
+    "coverage",
+    help="Share of base-year imports from the partner in products covered by each 301 wave.",
+    params_help={
+        "selection": SELECTION_HELP,
+        "partner": "The partner the tariffs target (ISO3).",
+        "base_year": "Year whose imports weight the coverage.",
+    },
+)
 def tariff_wave_coverage(
     store: Store,
     selection: Selection | None = None,

@@ -34,6 +34,7 @@ from techties import charts
 from techties.errors import ConfigError, NoDataError
 from techties.indicators.decoupling import EXPOSED, exposure_flags
 from techties.indicators.exposure import WAVES_301
+from techties.indicators.registry import DENOMINATOR_HELP, SELECTION_HELP, register_indicator
 from techties.indicators.result import IndicatorResult, provenance_ids, source_line
 from techties.indicators.shares import Denominator, Selection, hs_base, partner_shares
 from techties.store import Store
@@ -41,6 +42,16 @@ from techties.store import Store
 CONNECTORS = ("VNM", "MEX", "TWN", "KOR", "IND", "THA", "MYS")
 
 
+@register_indicator(
+    "rerouting",
+    help="Falling China share vs rising connector countries in the listed products.",
+    params_help={
+        "selection": SELECTION_HELP,
+        "base_year": "Base year.",
+        "end_year": "End year.",
+        "denominator": DENOMINATOR_HELP,
+    },
+)
 def rerouting(
     store: Store,
     selection: Selection | None = None,
@@ -256,6 +267,11 @@ class ReroutingResult(IndicatorResult):
         )
 
 
+@register_indicator(
+    "mirror",
+    help="Reporter-reported imports minus partner-reported exports (gap, ratio).",
+    params_help={"reporter": "Importing country (ISO3).", "partner": "Exporting country (ISO3)."},
+)
 def mirror_gaps(
     store: Store,
     *,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from techties import charts
 from techties.errors import ConfigError, NoDataError
+from techties.indicators.registry import register_indicator
 from techties.indicators.result import IndicatorResult, has_table, source_line
 from techties.store import Store
 
@@ -78,6 +79,12 @@ def indicator_series(
     )
 
 
+@register_indicator(
+    "coauthorship",
+    help="Internationally co-authored articles of the United States and China.",
+    params_help={"source": "ncses or openalex."},
+    options={"source": "science-source"},
+)
 def coauthorship(
     store: Store, a: str = "USA", b: str = "CHN", *, source: str = "ncses"
 ) -> SeriesResult:
@@ -124,6 +131,11 @@ def coauthorship(
     )
 
 
+@register_indicator(
+    "entity-list",
+    help="BIS Entity List additions by country and year (survivor basis).",
+    params_help={"countries": "Countries (ISO3)."},
+)
 def entity_list_additions(
     store: Store, countries: Sequence[str] = ("CHN",), *, list_name: str = "BIS Entity List"
 ) -> SeriesResult:
@@ -228,3 +240,12 @@ class SeriesResult(IndicatorResult):
             )
         )
         return charts.finish(lines, title=self.title, subtitle=self.units, source=self.source)
+
+
+for _series in ("rd_intensity", "ip_payments", "ip_receipts", "doctorates"):
+    register_indicator(
+        _series,
+        help=f"{SERIES[_series][1]}, by country and year.",
+        params_help={"countries": "Countries (ISO3)."},
+        bind={"series": _series},
+    )(indicator_series)

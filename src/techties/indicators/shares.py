@@ -32,6 +32,7 @@ import pandas as pd
 from techties import charts
 from techties.errors import ConfigError, NoDataError, TechtiesError, UnknownNameError, did_you_mean
 from techties.indicators import concordance
+from techties.indicators.registry import DENOMINATOR_HELP, SELECTION_HELP, register_indicator
 from techties.indicators.result import (
     IndicatorResult,
     has_table,
@@ -563,6 +564,15 @@ def share_sql(
     return sql, [*params, *total_params, *keep_params], res, rows_sql, params
 
 
+@register_indicator(
+    "share",
+    help="Partner shares of the reporter's trade by product and period.",
+    params_help={
+        "selection": SELECTION_HELP,
+        "partners": "Partners to show (shares stay of the full total); default every one.",
+        "denominator": DENOMINATOR_HELP,
+    },
+)
 def partner_shares(
     store: Store,
     selection: Selection | None = None,
