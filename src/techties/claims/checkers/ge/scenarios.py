@@ -32,21 +32,19 @@ from techties.claims.checkers.ge.variants import (
     _solve_wiod,
     _worlds,
 )
-from techties.errors import NoDataError, TechtiesError
+from techties.errors import ConfigError, NoDataError, TechtiesError
+from techties.simulation.library import scenario_file
 from techties.simulation.scenario import Scenario
 from techties.store.core import file_sha256
 
 
 def scenario_path(name: str) -> Path:
-    """The YAML file of a named scenario in the simulation layer's library."""
+    """The YAML file of a named scenario in the simulation layer's library
+    (:func:`techties.simulation.library.scenario_file`; a missing one is ``not_yet``)."""
     try:
-        folder = resources.files("techties.simulation").joinpath("scenarios")
-    except ModuleNotFoundError:
-        raise Missing("not_yet", "the simulation layer has not landed yet.") from None
-    path = Path(str(folder)) / f"{name}.yaml"
-    if not path.is_file():
-        raise Missing("not_yet", f"scenario {name!r} is not in the scenario library yet.")
-    return path
+        return scenario_file(name)
+    except ConfigError:
+        raise Missing("not_yet", f"scenario {name!r} is not in the scenario library yet.") from None
 
 
 def run_scenario(
