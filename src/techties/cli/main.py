@@ -138,10 +138,23 @@ def parse_years(text: str | None) -> list[int] | None:
 
 
 @app.command()
-def provenance(store: StoreOpt = None, json_: JsonOpt = False, csv: CsvOpt = False) -> None:
-    """Show where every ingested file came from (append-only provenance log)."""
+def provenance(
+    store: StoreOpt = None,
+    derived: Annotated[
+        bool, typer.Option("--derived", help="List the cached derived results and their inputs.")
+    ] = False,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+) -> None:
+    """Show where every ingested file came from (append-only provenance log); with
+    ``--derived``, the cached model results and the provenance ids they were computed from."""
     with _open(store, read_only=True) as st:
-        print_frame(st.provenance(), fmt=_fmt(json_, csv), title="Provenance")
+        if derived:
+            from techties.store.derived import derived_list
+
+            print_frame(derived_list(st), fmt=_fmt(json_, csv), title="Derived results")
+        else:
+            print_frame(st.provenance(), fmt=_fmt(json_, csv), title="Provenance")
 
 
 @app.command()
