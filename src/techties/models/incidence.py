@@ -213,14 +213,13 @@ BOWN_301_DATES = {
 }
 
 
-def bown_annual_tariff(path: str | Path, years: Sequence[int]) -> pd.DataFrame:
-    """Time-weighted Section 301 additional tariff on China by HS6 and year (fraction).
+def bown_annual_tariff(waves: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """Time-weighted Section 301 additional tariff on China by HS6 and year (fraction), from
+    Bown's waves (:func:`techties.models.panels.bown_waves`).
 
     ``τ_p,y = Σ_w Δτ_p,w · (days of year y on/after the wave date) / (days in y)``.
     """
-    from techties.sources.containers import read_frame
-
-    d = read_frame(Path(path))
+    d = waves
     out = []
     for y in years:
         start, end = pd.Timestamp(f"{y}-01-01"), pd.Timestamp(f"{y + 1}-01-01")
@@ -248,7 +247,7 @@ SECTION_232_PERIODS = {
 
 
 def bown_annual_232(
-    path: str | Path,
+    waves: pd.DataFrame,
     years: Sequence[int],
     periods: dict[str, tuple[str, str | None]] | None = None,
 ) -> pd.DataFrame:
@@ -257,9 +256,7 @@ def bown_annual_232(
 
     A wave counts from its date, and for each partner only inside that partner's period.
     """
-    from techties.sources.containers import read_frame
-
-    d = read_frame(Path(path))
+    d = waves
     cols = [c for c in BOWN_232_DATES if c in d.columns]
     rates = {c: pd.to_numeric(d[c], errors="coerce").fillna(0.0).to_numpy() / 100 for c in cols}
     hit = np.zeros(len(d), dtype=bool)
@@ -301,7 +298,11 @@ def comtrade_incidence_panel(
     flows: pd.DataFrame, tariffs: pd.DataFrame, *, treated_partner: str = "CHN"
 ) -> pd.DataFrame:
     """Attach the China tariff to China rows (0 for other partners); keeps products with a
-    single quantity unit across years and partners (unit values comparable)."""
+    single quantity unit across years and partners (unit values comparable).
+
+    Rows without a reported quantity (Comtrade's ``N/A`` unit, stored as a missing quantity)
+    do not count as a unit: a product measured in kg every year but one stays in the panel,
+    and a product never reported with a quantity leaves it (it has no unit values)."""
     units = flows.dropna(subset=["quantity"]).groupby("product")["qty_unit"].nunique()
     ok = units.index[units == 1]
     p = flows[flows["product"].isin(ok)].merge(tariffs, on=["product", "period"], how="left")

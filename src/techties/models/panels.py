@@ -1,4 +1,4 @@
-"""Tidy panels for the event-study and incidence models, from the store or the staged files.
+"""Tidy panels for the event-study and incidence models, built from the store.
 
 Panel layout (what :mod:`techties.models.event_study` and :mod:`techties.models.incidence`
 take): ``product`` (HS code string), ``partner`` (ISO3), ``period`` (int: year, or months since
@@ -8,14 +8,17 @@ year 0 for monthly data), ``value`` (USD, duty-exclusive customs/CIF value), opt
 Treatment sources:
 - the store table ``tariff_measures`` (:func:`store_treatment`: Section 301 rows, first start
   date per product), or
-- Bown (2021) ``TrumpTariffs-CHN-hs6.dta`` (:func:`bown_treatment`: first wave with a positive
-  tariff change per HS6).
+- Bown (2021) ``TrumpTariffs-CHN-hs6.dta`` as stored by source ``bown_waves``
+  (:func:`bown_waves`, then :func:`bown_treatment`: first wave with a positive tariff change per
+  HS6).
+
+Every frame built from the store carries ``attrs["provenance_ids"]``: the ingested files its
+rows came from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,16 +38,24 @@ BOWN_301_WAVES = {
 }
 
 
-def bown_treatment(path: str | Path) -> pd.DataFrame:
-    """HS6 → first Section 301 list and date (``product, list, event_date, event_period``)."""
-    from techties.sources.containers import read_frame
+def bown_waves(store: Store) -> pd.DataFrame:
+    """Bown's wave-by-wave US tariff changes on China: ``hs06`` and one column per wave (pp)."""
+    from techties.store.model_inputs import model_inputs
 
-    d = read_frame(Path(path))
-    if "hs06" not in d.columns:
-        raise ModelError(f"{path} has no 'hs06' column; expected Bown's TrumpTariffs-CHN-hs6.dta")
+    inputs = model_inputs(store, "bown_waves_hs6")
+    out = inputs.frame("waves")
+    out.attrs["provenance_ids"] = inputs.provenance_ids
+    return out
+
+
+def bown_treatment(waves: pd.DataFrame) -> pd.DataFrame:
+    """HS6 → first Section 301 list and date (``product, list, event_date, event_period``),
+    from :func:`bown_waves`."""
+    if "hs06" not in waves.columns:
+        raise ModelError("the waves frame has no 'hs06' column; build it with bown_waves(store)")
     rows = []
     for col, (name, date) in BOWN_301_WAVES.items():
-        hit = d.loc[pd.to_numeric(d[col], errors="coerce") > 0, "hs06"].astype(str)
+        hit = waves.loc[pd.to_numeric(waves[col], errors="coerce") > 0, "hs06"].astype(str)
         rows.append(pd.DataFrame({"product": hit.str.zfill(6), "list": name, "event_date": date}))
     t = pd.concat(rows, ignore_index=True)
     t["event_date"] = pd.to_datetime(t["event_date"])
@@ -102,28 +113,49 @@ def store_flows(
     return df
 
 
-def comtrade_flows(paths: Iterable[str | Path], *, flow: str = "M") -> pd.DataFrame:
-    """HS6 rows of Comtrade+ extracts (R ``.rds`` as staged) as a tidy flow table."""
-    from techties.sources.containers import read_frame
-
-    frames = []
-    for p in paths:
-        d = read_frame(Path(p))
-        d = d[(d["flow_code"] == flow) & (d["aggr_level"] == 6)]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "product": d["cmd_code"].astype(str).str.zfill(6),
-                    "partner": d["partner_iso"].astype(str),
-                    "period": d["ref_year"].astype(int),
-                    "vintage": d["classification_code"].astype(str),
-                    "value": pd.to_numeric(d["primary_value"], errors="coerce"),
-                    "quantity": pd.to_numeric(d["qty"], errors="coerce"),
-                    "qty_unit": d["qty_unit_abbr"].astype(str),
-                }
-            )
+def comtrade_hs6(
+    store: Store,
+    partners: Sequence[str],
+    *,
+    reporter: str = "USA",
+    flow: str = "import",
+    years: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Annual HS6 rows of UN Comtrade (source ``comtrade``) for ``reporter`` and ``partners``:
+    ``product, partner, period, vintage, value, quantity, qty_unit`` (quantity and unit blank
+    where Comtrade reports none). Each (product, partner, year, vintage) appears once."""
+    marks = ", ".join("?" for _ in partners)
+    span = "" if years is None else f"AND year BETWEEN {int(min(years))} AND {int(max(years))}"
+    df = store.df(
+        f"""
+        SELECT product_code AS product, partner, year AS period, vintage,
+               sum(value_usd) AS value, sum(quantity) AS quantity,
+               any_value(quantity_unit) AS qty_unit, count(*) AS n,
+               list(DISTINCT provenance_id) AS ids
+        FROM trade_flows
+        WHERE source = 'comtrade' AND reporter = ? AND flow = ? AND product_level = 6
+          AND month IS NULL AND partner IN ({marks}) {span}
+        GROUP BY product_code, partner, year, vintage
+        ORDER BY partner, period, product
+        """,
+        [reporter, flow, *partners],
+    )
+    if df.empty:
+        raise NoDataError(
+            f"no annual HS6 Comtrade {flow}s of {reporter} from {list(partners)} in trade_flows",
+            hint="Ingest them first: `techties ingest comtrade "
+            "trade-flows/us-comtrade-hs6-2015-2025/` (or `techties report --data DIR`).",
         )
-    return pd.concat(frames, ignore_index=True)
+    if (df["n"] > 1).any():
+        dup = df[df["n"] > 1].iloc[0]
+        raise ModelError(
+            f"Comtrade HS6 rows are stored twice (e.g. {dup['product']} from {dup['partner']} "
+            f"in {dup['period']}); two ingested files cover the same flows.",
+            hint="Drop one of the overlapping files from the store (`techties provenance`).",
+        )
+    out = df.drop(columns=["n", "ids"])
+    out.attrs["provenance_ids"] = sorted({int(i) for ids in df["ids"] for i in ids})
+    return out
 
 
 def stable_codes(flows: pd.DataFrame) -> pd.DataFrame:

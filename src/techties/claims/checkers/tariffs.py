@@ -18,25 +18,16 @@ import altair as alt
 import pandas as pd
 
 from techties import charts
-from techties.claims.base import (
-    Checker,
-    Missing,
-    cache_file,
-    cache_key,
-    data_folder,
-    provenance_of,
-    register,
-)
+from techties.claims.base import Checker, Missing, provenance_of, register
 from techties.claims.rules import Test, Threshold, decide
 from techties.claims.verdict import Figure, Verdict
-from techties.errors import TechtiesError
+from techties.errors import NoDataError, TechtiesError
 from techties.indicators.exposure import effective_duty_rates
 from techties.models import incidence as mod
 from techties.models import panels as pan
 from techties.models.incidence import incidence
-from techties.models.panels import comtrade_flows
 from techties.store import Store
-from techties.store.core import file_sha256
+from techties.store.derived import cached
 
 BASE_YEAR = 2017
 #: the rule: the whole 95 % interval of the pass-through against these (neutral: half borne)
@@ -73,7 +64,7 @@ class TariffIncidence(Checker):
         duties = _duties_paid(store)
         ytd = _duties_same_months(store)
         try:
-            t, files = _incidence_fits()
+            t, fit_ids = _incidence_fits(store)
         except Missing as m:
             if duties is None:
                 raise
@@ -179,8 +170,7 @@ class TariffIncidence(Checker):
             rationale=rationale,
             figures=figs,
             evidence=t,
-            provenance_ids=ids,
-            files=files,
+            provenance_ids=sorted({*ids, *fit_ids}),
             chart=chart,
             evidence_for=ev_for,
             evidence_against=ev_against,
@@ -219,66 +209,62 @@ def _pass_test(uv: pd.DataFrame, spec: str, label: str) -> Test:
     )
 
 
-#: Comtrade HS6 US imports from China and two untaxed comparison partners (quantities kept)
-INCIDENCE_FLOWS = (
-    "us_china.rds", "us_china_2022_24.rds", "us_vietnam_1521.rds", "us_vietnam_2225.rds",
-    "us_mexico_1521.rds", "us_mexico_2225.rds",
-)  # fmt: skip
-INCIDENCE_FOLDER = ("trade-flows", "us-comtrade-hs6-2015-2025")
-BOWN_FILE = ("trade-tariffs", "bown", "TrumpTariffs-CHN-hs6.dta")
+#: US imports from China and two untaxed comparison partners (Comtrade HS6, quantities kept)
+INCIDENCE_PARTNERS = ("CHN", "VNM", "MEX")
 INCIDENCE_YEARS = range(2015, 2022)
 
 
-def _incidence_fits() -> tuple[pd.DataFrame, list[dict[str, str]]]:
-    """The estimation layer's incidence fits on the Comtrade HS6 panel, one block of rows per
-    ``spec`` (Section 301 main, the sample alternatives, Section 232); cached by input hashes."""
-    data = data_folder()
-    paths = [] if data is None else [data.joinpath(*INCIDENCE_FOLDER, f) for f in INCIDENCE_FLOWS]
-    paths += [] if data is None else [data.joinpath(*BOWN_FILE)]
-    if data is None or not all(p.is_file() for p in paths):
+def _incidence_fits(store: Store) -> tuple[pd.DataFrame, list[int]]:
+    """The estimation layer's incidence fits on the store's Comtrade HS6 panel, one block of
+    rows per ``spec`` (Section 301 main, the sample alternatives, Section 232); cached in the
+    store's ``derived`` table by the provenance ids of the rows used and the code version."""
+    try:
+        flows = pan.comtrade_hs6(store, INCIDENCE_PARTNERS, years=INCIDENCE_YEARS)
+        waves = pan.bown_waves(store)
+    except NoDataError as exc:
         raise Missing(
             "no_data",
-            "the pass-through estimate needs the Comtrade HS6 files of US imports from China, "
-            "Vietnam and Mexico and Bown's TrumpTariffs-CHN-hs6.dta in the data folder "
-            "(pass --data DIR).",
+            "the pass-through estimate needs the Comtrade HS6 US imports from China, Vietnam and "
+            f"Mexico and Bown's tariff waves in the store: {exc.message} {exc.hint}",
+        ) from None
+    missing = set(INCIDENCE_PARTNERS) - set(flows["partner"])
+    if missing:
+        raise Missing(
+            "no_data", f"the store has no Comtrade HS6 US imports from {sorted(missing)}."
         )
-    files = [
-        {"source": "incidence panel", "location": str(p), "sha256": file_sha256(p)} for p in paths
-    ]
-    key = cache_key(
-        "incidence-specs",
-        [f["sha256"] for f in files],
-        ["techties.models.incidence", "techties.models.panels", __name__],
-    )
-    cached = cache_file("incidence-specs", key)
-    if cached.is_file():
-        return pd.read_parquet(cached), files
-    fl = comtrade_flows(paths[:-1])
-    fl = fl[fl["period"] <= INCIDENCE_YEARS[-1]]
-    tar = mod.bown_annual_tariff(paths[-1], INCIDENCE_YEARS)
-    panel = mod.comtrade_incidence_panel(pan.stable_codes(fl), tar)
-    samples = {
-        SPEC_301: (panel, "comtrade_hs6_annual"),
-        "no_mex": (panel[panel["partner"] != "MEX"], "comtrade_hs6_annual"),
-        "no_vnm": (panel[panel["partner"] != "VNM"], "comtrade_hs6_annual"),
-        "to_2019": (panel[panel["period"] <= 2019], "comtrade_hs6_annual"),
-    }
-    if hasattr(mod, "bown_annual_232"):
-        t232 = mod.bown_annual_232(paths[-1], INCIDENCE_YEARS)
+    ids = sorted({*flows.attrs["provenance_ids"], *waves.attrs["provenance_ids"]})
+
+    def fit() -> pd.DataFrame:
+        tar = mod.bown_annual_tariff(waves, INCIDENCE_YEARS)
+        panel = mod.comtrade_incidence_panel(pan.stable_codes(flows), tar)
+        samples = {
+            SPEC_301: (panel, "comtrade_hs6_annual"),
+            "no_mex": (panel[panel["partner"] != "MEX"], "comtrade_hs6_annual"),
+            "no_vnm": (panel[panel["partner"] != "VNM"], "comtrade_hs6_annual"),
+            "to_2019": (panel[panel["period"] <= 2019], "comtrade_hs6_annual"),
+        }
+        t232 = mod.bown_annual_232(waves, INCIDENCE_YEARS)
         samples[SPEC_232] = (mod.section_232_panel(panel, t232), "comtrade_hs6_232")
-    out = []
-    for spec, (p, name) in samples.items():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                t = incidence(p, panel_name=name).tidy()
-        except TechtiesError:
-            continue  # a sample the model cannot fit leaves its test unverifiable
-        out.append(t.assign(spec=spec))
-    table = pd.concat(out, ignore_index=True)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(cached)
-    return table, files
+        out = []
+        for spec, (p, name) in samples.items():
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    t = incidence(p, panel_name=name).tidy()
+            except TechtiesError:
+                continue  # a sample the model cannot fit leaves its test unverifiable
+            out.append(t.assign(spec=spec))
+        return pd.concat(out, ignore_index=True)
+
+    table = cached(
+        store,
+        "incidence-specs",
+        inputs=ids,
+        modules=("techties.models.incidence", "techties.models.panels", __name__),
+        compute=fit,
+        params=f"years={INCIDENCE_YEARS.start}-{INCIDENCE_YEARS.stop - 1}",
+    )
+    return table, ids
 
 
 _DUTY_NOTE = " The duties paid on imports from China are shown; they say how much was collected, not who bore it."
