@@ -42,8 +42,9 @@ def shared(*parts: str) -> Path:
 def real_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """One store built from every file of the real data folder (once per test session).
 
-    GE and model results are cached in a temporary folder, never in the user's cache. Check
-    claims on it with ``check_claim(real_store, claim_id, data=shared_data)``.
+    Model inputs are in it too, so claims are checked on it alone
+    (``check_claim(real_store, claim_id)``); GE and model results are cached in its
+    ``derived`` table, which lives in the temporary folder with it.
     """
     from techties.store.manifest import ingest_folder
 

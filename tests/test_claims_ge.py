@@ -1,14 +1,13 @@
 """Claims 1, 8 and 11: GE verdicts decided by Monte Carlo bands against fixed thresholds.
 
 Rule tests replace :func:`techties.claims.checkers.ge.scenarios.run_scenario` (the simulation
-layer, not our store) with frames of central values and bands; real-data tests run the scenarios
-on the staged baselines and pin the numbers.
+layer on the store's model inputs) with frames of central values and bands; real-data tests run
+the scenarios on the baselines of the real store and pin the numbers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -37,13 +36,13 @@ Spec = Mapping[str, Mapping[str, Cell]]
 
 def _fake(
     main: Spec, variants: Mapping[str, Spec] | None = None, calls: list | None = None
-) -> Callable[..., tuple[pd.DataFrame, list[dict[str, str]], str]]:
+) -> Callable[..., tuple[pd.DataFrame, list[int], str]]:
     """``run_scenario`` returning ``main[scenario]`` (and ``variants[variant][scenario]``,
-    defaulting to the main values)."""
+    defaulting to the main values), with no provenance ids."""
 
     def fake(
-        name: str, *, draws: int = 0, variant: str = "main"
-    ) -> tuple[pd.DataFrame, list[dict[str, str]], str]:
+        store: Store, name: str, *, draws: int = 0, variant: str = "main"
+    ) -> tuple[pd.DataFrame, list[int], str]:
         if calls is not None:
             calls.append((name, draws, variant))
         spec = (variants or {}).get(variant, main)
@@ -137,10 +136,10 @@ def test_claim1_alternative_that_cannot_run_does_not_count(
 ) -> None:
     good = _fake(_restrictions(CLEAR_LOSS))
 
-    def fake(name: str, *, draws: int = 0, variant: str = "main") -> tuple:
+    def fake(store: Store, name: str, *, draws: int = 0, variant: str = "main") -> tuple:
         if variant == "wiod2014":
             raise ge.Missing("no_data", "no WIOD file")
-        return good(name, draws=draws, variant=variant)
+        return good(store, name, draws=draws, variant=variant)
 
     monkeypatch.setattr(ge.scenarios, "run_scenario", fake)
     v = check_claim(store, "restrictions-hurt-both", strict=True)
@@ -237,7 +236,7 @@ def test_ge_claims_need_the_data_folder(store: Store) -> None:
     for claim in ("restrictions-hurt-both", "chip-controls-hurt-allies", "11"):
         v = check_claim(store, claim, strict=True)
         assert (v.status, v.reason) == ("unverifiable", "no_data")
-        assert "data folder" in v.missing
+        assert "Ingest it first: `techties ingest " in v.missing, v.missing
 
 
 # -- real data -------------------------------------------------------------------------------
@@ -245,8 +244,8 @@ def test_ge_claims_need_the_data_folder(store: Store) -> None:
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_claim1_on_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "restrictions-hurt-both", data=shared_data, strict=True)
+def test_claim1_on_real_data(real_store: Store) -> None:
+    v = check_claim(real_store, "restrictions-hurt-both", strict=True)
     t = {x.key: x for x in v.tests}
     # central cases (draw-independent), Eora 2017 baseline
     assert t["USA_uschina_escalation"].estimate == pytest.approx(-0.0621, abs=5e-4)
@@ -266,13 +265,16 @@ def test_claim1_on_real_data(real_store: Store, shared_data: Path) -> None:
     assert rob[ge.VARIANT_LABELS["theta_cp2015"]] == "mixed"
     assert rob[ge.VARIANT_LABELS["wiod2014"]] == "mixed"
     assert rob["thresholds × 0.5 (closer to neutral)"] == "supported"
-    assert any(f["source"] == "baseline eora2017" for f in v.files)
+    prov = real_store.provenance(v.provenance_ids)
+    eora = prov[prov.source == "eora_cp"]
+    assert eora.location.str.endswith("eora26-cp2017/data.npz").any()
+    assert (eora.sha256.str.len() == 64).all()
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_claim8_on_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "chip-controls-hurt-allies", data=shared_data, strict=True)
+def test_claim8_on_real_data(real_store: Store) -> None:
+    v = check_claim(real_store, "chip-controls-hurt-allies", strict=True)
     assert (v.status, v.reason) == ("unverifiable", "no_data")
     assert "end in 2022" in v.missing
     cost = {x.key: x for x in v.tests[1:]}
@@ -285,13 +287,16 @@ def test_claim8_on_real_data(real_store: Store, shared_data: Path) -> None:
     # observed context: China's share of the allies' ICIO C26 exports in 2022
     assert v.figure("KOR_C26_china_share_2022") == pytest.approx(46.1, abs=0.1)
     assert v.figure("JPN_C26_china_share_2022") == pytest.approx(41.2, abs=0.1)
-    assert any("ICIO" in f["source"] for f in v.files)
+    prov = real_store.provenance(v.provenance_ids)
+    icio = prov[prov.source == "icio_tariffwar"]
+    assert icio.location.str.contains("ICIO").any()
+    assert (icio.sha256.str.len() == 64).all()
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_claim11_on_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "11", data=shared_data, strict=True)
+def test_claim11_on_real_data(real_store: Store) -> None:
+    v = check_claim(real_store, "11", strict=True)
     t = {x.key: x for x in v.tests}
     assert t["USA_uschina_lift_all"].estimate == pytest.approx(0.0630, abs=5e-4)
     assert t["CHN_uschina_lift_all"].estimate == pytest.approx(0.2361, abs=5e-4)
@@ -307,11 +312,11 @@ def test_claim11_on_real_data(real_store: Store, shared_data: Path) -> None:
 
 
 @pytest.mark.realdata
-def test_one_sector_conversion_on_the_eora_flows(shared_data: Path) -> None:
+def test_one_sector_conversion_on_the_eora_flows(real_store: Store) -> None:
     """The WIOD alternative's bilateral equivalents: flow-weighted tariffs, covered shares."""
     from techties.simulation.scenario import Scenario
 
-    base = ge._eora(shared_data)
+    base = ge._eora(real_store)
     sc = Scenario.from_yaml(ge.scenario_path(ge.TARIFF_SCENARIO))
     shocks = ge._one_sector_shocks(ge._worlds(sc)[1], base)
     add = {(s["tariff"]["imposer"], s["tariff"]["target"]): s["tariff"]["add"] for s in shocks}

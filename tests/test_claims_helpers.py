@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -122,3 +123,38 @@ def chips_and_entities(store: Store) -> None:
         for i, (c, y) in enumerate([("ARE", 2017), ("ARE", 2019), ("SGP", 2022), ("SGP", 2023), ("CHN", 2024), ("ARE", 2025)])
     ]  # fmt: skip
     write_rows(store, "entity_list", entries)
+
+
+def write_model_inputs(
+    store: Store,
+    dataset: str,
+    arrays: dict[str, Any],
+    texts: dict[str, Sequence[str]] | None = None,
+    *,
+    source: str = "fixture",
+) -> int:
+    """Write named arrays (and label lists) of ``dataset`` to ``model_inputs`` the way a model
+    input source does (rows from :mod:`techties.sources._arrays`), under one provenance row."""
+    import numpy as np
+
+    from techties.sources._arrays import array_rows, concat, text_rows
+
+    path = Path(f"/fixtures/{dataset}")
+    parts = [array_rows(path, dataset, k, np.asarray(v, dtype=float), signed=True)
+             for k, v in arrays.items()]  # fmt: skip
+    parts += [text_rows(path, dataset, k, list(v)) for k, v in (texts or {}).items()]
+    table = concat(parts)
+    digest = hashlib.sha256(f"{dataset}|{table.num_rows}|{sorted(arrays)}".encode())
+    for v in arrays.values():
+        digest.update(np.ascontiguousarray(np.asarray(v, dtype=float)).tobytes())
+    with store.transaction():
+        res = store.write(
+            source=source,
+            table="model_inputs",
+            data=table,
+            location=f"/fixtures/model_inputs-{dataset}.npz",
+            sha256=digest.hexdigest(),
+            nbytes=int(table.nbytes),
+        )
+    assert res.provenance_id is not None
+    return res.provenance_id

@@ -267,7 +267,7 @@ def test_exchanges_mixed_when_the_share_is_between_the_thresholds(store: Store) 
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_rd_pace_on_the_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "china-accelerated-rd", data=shared_data)
+    v = check_claim(real_store, "china-accelerated-rd")
     tol = 1e-3
     own, did, pl = _test(v, "china_break"), _test(v, "did_break"), _test(v, "placebo")
     # China's own break after 2017: +0.028 pp/yr, 90 % CI [+0.007, +0.050] → straddles 0.01
@@ -301,7 +301,7 @@ def test_rd_pace_on_the_real_data(real_store: Store, shared_data: Path) -> None:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_mne_gain_on_the_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "us-mne-gain-china", data=shared_data)
+    v = check_claim(real_store, "us-mne-gain-china")
     assert (v.status, v.reason) == ("unverifiable", "no_data")
     assert v.figure("rd_growth") == pytest.approx(100 * (13052 / 7867 - 1), abs=0.05)
     assert v.figure("employment_growth") == pytest.approx(100 * (1137 / 881 - 1), abs=0.05)
@@ -311,7 +311,7 @@ def test_mne_gain_on_the_real_data(real_store: Store, shared_data: Path) -> None
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_doctorates_on_the_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "china-most-doctorates", data=shared_data)
+    v = check_claim(real_store, "china-most-doctorates")
     assert (v.status, v.reason) == ("unverifiable", "no_data")
     assert (v.figure("china"), v.figure("rival")) == (60_724.0, 72_731.0)
     assert (v.figure("china_se"), v.figure("rival_se")) == (39_768.0, 41_071.0)
@@ -324,7 +324,7 @@ def test_doctorates_on_the_real_data(real_store: Store, shared_data: Path) -> No
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_exchanges_on_the_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "exchanges-mutually-beneficial", data=shared_data)
+    v = check_claim(real_store, "exchanges-mutually-beneficial")
     assert (v.status, v.reason) == ("unverifiable", "no_data")
     # SPBS-35: 58,546 US–China articles of 241,823 (US) and 182,305 (China) international ones
     assert v.figure("share_us") == pytest.approx(100 * 58_546 / 241_823, abs=0.01)

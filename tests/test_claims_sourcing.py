@@ -13,7 +13,7 @@ from techties.claims import check_claim
 from techties.claims.checkers import sourcing
 from techties.indicators.rerouting import product_panel
 from techties.store import Store
-from test_claims_helpers import flows, need_table, write_rows
+from test_claims_helpers import flows, need_table, write_model_inputs, write_rows
 
 COUNTRIES = ("CHN", "USA", "VNM", "MEX", "DEU")
 SECTORS = ("A01", "C26", "C27", "C28", "Services (aggregate)")
@@ -51,9 +51,30 @@ def _icio(*, boost: float = 1.2, us_c26: float = 20.0) -> sourcing.Icio:
     return sourcing.Icio(COUNTRIES, SECTORS, cubes)
 
 
-def _use_icio(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, icio: sourcing.Icio) -> Path:
-    monkeypatch.setattr(sourcing.inputs, "load_icio", lambda folder: icio)
-    return tmp_path
+def _store_icio(store: Store, icio: sourcing.Icio) -> None:
+    """The cubes as the ``icio_tariffwar`` source stores them: one dataset per year."""
+    for y, x in icio.flows.items():
+        write_model_inputs(
+            store, f"icio{y}", {"Xjik_3D": x, "tjik_3D": np.zeros_like(x), "year": [y]},
+            {"countries": icio.countries, "sectors": icio.sectors},
+        )  # fmt: skip
+
+
+def _store_ruv(store: Store, years: tuple[int, ...] = (2015, 2018)) -> None:
+    """China's ICIO 2021 shares as the ``ruv_icio`` source stores them: uniform cost shares
+    1/14 and value-added shares 0.3 on the 14 sectors."""
+    secs = [str(s) for s in sourcing.RUV_SECTORS]
+    arrays: dict[str, object] = {"va": np.full((len(years), 14), 0.3)}
+    texts: dict[str, list[str]] = {
+        "va:columns": [f"sector_{s}" for s in secs],
+        "va:region": ["CHN"] * len(years),
+        "va:year": [str(y) for y in years],
+    }
+    for y in years:
+        arrays[f"io{y}"] = np.ones((14, 14)) / 14
+        texts |= {f"io{y}:columns": [f"io{s}" for s in secs], f"io{y}:country": ["CHN"] * 14,
+                  f"io{y}:sector": secs}  # fmt: skip
+    write_model_inputs(store, "ruv_icio2021", arrays, texts)
 
 
 # -- claim 4 ------------------------------------------------------------------------------------
@@ -88,12 +109,11 @@ def _us_imports(store: Store, *, listed_growth: float) -> None:
     [(1.1, 1.2, "supported"), (0.9, 1.2, "contradicted"), (1.005, 1.2, "mixed")],
 )
 def test_rerouting_rule_on_a_small_store(
-    monkeypatch: pytest.MonkeyPatch, store: Store, tmp_path: Path, growth: float, boost: float,
-    status: str,
-) -> None:  # fmt: skip
+    store: Store, growth: float, boost: float, status: str
+) -> None:
     _us_imports(store, listed_growth=growth)
-    data = _use_icio(monkeypatch, tmp_path, _icio(boost=boost))
-    v = check_claim(store, "rerouting-not-decoupling", strict=True, data=data)
+    _store_icio(store, _icio(boost=boost))
+    v = check_claim(store, "rerouting-not-decoupling", strict=True)
     assert v.status == status, v.rationale
     # (b1) listed minus unlisted growth of the connectors, 2017→2024: 100·(g⁷ − 1) − 0
     assert v.figure("listed_gap") == pytest.approx(100 * (growth**7 - 1), abs=1e-6)
@@ -112,17 +132,14 @@ def test_rerouting_rule_on_a_small_store(
     assert v.chart is not None and v.kind == "estimated"
 
 
-def test_rerouting_with_falling_reach_is_contradicted(
-    monkeypatch: pytest.MonkeyPatch, store: Store, tmp_path: Path
-) -> None:
+def test_rerouting_with_falling_reach_is_contradicted(store: Store) -> None:
     """China's exports to everyone collapse after 2017: trade *was* cut (test a contradicts)."""
     _us_imports(store, listed_growth=1.1)
     icio = _icio()
     for y in range(2018, 2023):
         icio.flows[y][:, :, 0] *= 0.5  # every flow from China halves
-    v = check_claim(
-        store, "rerouting-not-decoupling", strict=True, data=_use_icio(monkeypatch, tmp_path, icio)
-    )
+    _store_icio(store, icio)
+    v = check_claim(store, "rerouting-not-decoupling", strict=True)
     reach = next(t for t in v.tests if t.key == "reach")
     assert reach.status == "contradicted" and reach.estimate <= -40.0
     assert v.decision.main_status == "contradicted"
@@ -136,7 +153,7 @@ def test_rerouting_without_the_icio_is_unverifiable(store: Store) -> None:
     _us_imports(store, listed_growth=1.1)
     v = check_claim(store, "rerouting-not-decoupling", strict=True)
     assert v.status == "unverifiable" and v.reason == "no_data"
-    assert "data folder" in v.missing
+    assert "the store has no ICIO cubes" in v.missing and "techties ingest icio_tariffwar" in v.missing
     assert v.figure("listed_gap") == pytest.approx(100 * (1.1**7 - 1))  # still shown
 
 
@@ -163,17 +180,15 @@ def test_product_panel_carries_renumbered_codes(store: Store) -> None:
 
 
 # -- claim 2 ------------------------------------------------------------------------------------
-def _reliance(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, fva: float, us: float) -> Path:
-    eye = np.ones((14, 14)) / 14
-    ruv = sourcing.RuvChina(
-        {2015: eye, 2018: eye}, {2015: np.full(14, 0.3), 2018: np.full(14, 0.3)}
-    )
-    monkeypatch.setattr(sourcing.inputs, "load_ruv_china", lambda folder: ruv)
+def _reliance(monkeypatch: pytest.MonkeyPatch, store: Store, *, fva: float, us: float) -> None:
+    """The ICIO cubes and RUV shares in the store; the foreign value-added share fixed at
+    ``fva`` (its Leontief computation is tested on its own below)."""
+    _store_ruv(store)
     monkeypatch.setattr(
         sourcing.reliance, "fva_share",
         lambda icio, r, year: {"electronics": fva, "first_round": fva / 2, "all": fva, "goods": fva},
     )  # fmt: skip
-    return _use_icio(monkeypatch, tmp_path, _icio(us_c26=us))
+    _store_icio(store, _icio(us_c26=us))
 
 
 @pytest.mark.parametrize(
@@ -182,11 +197,15 @@ def _reliance(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, fva: float, us
      (12.0, 20.0, "mixed")],
 )  # fmt: skip
 def test_import_reliance_rule(
-    monkeypatch: pytest.MonkeyPatch, store: Store, tmp_path: Path, fva: float, us: float,
-    status: str,
-) -> None:  # fmt: skip
-    data = _reliance(monkeypatch, tmp_path, fva=fva, us=us)
-    v = check_claim(store, "china-hightech-relies-on-imports", strict=True, data=data)
+    monkeypatch: pytest.MonkeyPatch, store: Store, fva: float, us: float, status: str
+) -> None:
+    _reliance(monkeypatch, store, fva=fva, us=us)
+    v = check_claim(store, "china-hightech-relies-on-imports", strict=True)
+    # the inputs trace to the rows written: every ICIO year and the RUV shares
+    prov = store.provenance(v.provenance_ids)
+    assert {"/fixtures/model_inputs-icio2018.npz", "/fixtures/model_inputs-ruv_icio2021.npz"} <= set(
+        prov["location"]
+    )
     assert v.status == status, v.rationale
     assert v.figure("us_c26_share_pct") == pytest.approx(us)
     rob = v.robustness.set_index("spec")
@@ -221,7 +240,7 @@ def test_fva_share_matches_a_hand_computed_leontief() -> None:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_rerouting_on_the_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "rerouting-not-decoupling", data=shared_data)
+    v = check_claim(real_store, "rerouting-not-decoupling")
     t = {x.key: x for x in v.tests}
     # (a) ICIO: China's goods reaching the US directly and via VNM/MEX, 2017→2022 (observed)
     assert t["reach"].estimate == pytest.approx(28.4, abs=0.1) and t["reach"].status == "supported"
@@ -242,14 +261,15 @@ def test_rerouting_on_the_real_data(real_store: Store, shared_data: Path) -> Non
     rob = v.robustness.set_index("spec")
     assert len(rob) == 13 and set(rob["status"]) == {"mixed"}
     assert v.figure("placebo_listed_gap") == pytest.approx(7.8, abs=0.5)
-    assert {Path(f["location"]).name for f in v.files} >= {"ICIO2017.mat", "ICIO2022.mat"}
-    assert v.provenance_ids and v.chart is not None
+    prov = real_store.provenance(v.provenance_ids)
+    assert {Path(p).name for p in prov["location"]} >= {"ICIO2017.mat", "ICIO2022.mat"}
+    assert v.chart is not None
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_import_reliance_on_the_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, "china-hightech-relies-on-imports", data=shared_data)
+    v = check_claim(real_store, "china-hightech-relies-on-imports")
     t = {x.key: x for x in v.tests}
     assert t["fva"].estimate == pytest.approx(20.7, abs=0.1) and t["fva"].status == "supported"
     assert t["us"].estimate == pytest.approx(4.4, abs=0.1) and t["us"].status == "contradicted"
@@ -262,6 +282,7 @@ def test_import_reliance_on_the_real_data(real_store: Store, shared_data: Path) 
     assert v.figure("fva_all_pct") == pytest.approx(14.7, abs=0.1)
     assert v.figure("fva_wiod_pct") == pytest.approx(16.8, abs=0.1)
     assert v.figure("us_c26_share_first_pct") == pytest.approx(6.4, abs=0.1)
-    names = {Path(f["location"]).name for f in v.files}
+    prov = real_store.provenance(v.provenance_ids)
+    names = {Path(p).name for p in prov["location"]}
     assert {"ICIO2022.mat", "io_allyears.xlsx", "va_shares_allyears.xlsx"} <= names
-    assert all(len(f["sha256"]) == 64 for f in v.files)
+    assert prov["sha256"].str.len().eq(64).all()

@@ -170,7 +170,7 @@ def test_claim12_unverifiable_without_us_imports(store: Store) -> None:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_claim6_on_the_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, C6, data=shared_data)
+    v = check_claim(real_store, C6)
     # NCSES: China 881 → 1,137 thousand (2018–2022); world 10,700 → 12,361, undistributed
     # 2,277 → 1,636: other distributed locations 7,542 → 9,588
     assert v.figure("employment_base") == pytest.approx(881)
@@ -191,7 +191,7 @@ def test_claim6_on_the_real_data(real_store: Store, shared_data: Path) -> None:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_claim12_on_the_real_data(real_store: Store, shared_data: Path) -> None:
-    v = check_claim(real_store, C12, data=shared_data)
+    v = check_claim(real_store, C12)
     # NAICS 334, Census monthly: China 46.1 % (2017) → 21.4 % (2024, January–December)
     assert v.figure("china_334_base") == pytest.approx(46.07, abs=0.05)
     assert v.figure("china_334_last") == pytest.approx(21.40, abs=0.05)

@@ -140,21 +140,6 @@ def test_report_without_data_says_how_to_provide_it(tmp_path: Path) -> None:
     assert "does not exist" in proc.stderr
 
 
-def test_store_remembers_the_data_folder_for_later_checks(tmp_path: Path) -> None:
-    from techties.cli.cmd_report import data_folder
-
-    folder = tmp_path / "data"
-    folder.mkdir()
-    with open_store(tmp_path / "s.duckdb") as st:
-        assert data_folder(st, None) is None
-        st.set_meta("data_folder", str(folder))
-        assert data_folder(st, None) == folder
-        assert data_folder(st, tmp_path) == tmp_path  # an explicit folder wins
-        st.set_meta("data_folder", str(tmp_path / "gone"))
-        assert st.get_meta("data_folder") == str(tmp_path / "gone")
-        assert data_folder(st, None) is None  # a folder that no longer exists is not used
-
-
 def test_data_warnings_print_as_one_line(capsys) -> None:
     from techties.cli.output import show_warning
     from techties.errors import DataWarning

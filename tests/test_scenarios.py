@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from conftest import FIXTURES, SHARED_DATA, shared
 from techties.errors import ConfigError, UnknownNameError
 from techties.simulation.scenario import Scenario
+from techties.store import Store
 
 LIBRARY = Path(__file__).resolve().parents[1] / "src/techties/simulation/scenarios"
 
@@ -31,9 +32,8 @@ def _scenario(**kw: object) -> Scenario:
     return Scenario.from_dict(data)
 
 
-def _run(sc: Scenario, **kw: object):  # type: ignore[no-untyped-def]
-    shared("trade-ge-baseline", "eora26-cp2017", "data.npz")
-    return sc.run(data=SHARED_DATA, workers=1, **kw)  # type: ignore[arg-type]
+def _run(store: Store, sc: Scenario, **kw: object):  # type: ignore[no-untyped-def]
+    return sc.run(store=store, workers=1, **kw)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- validation
@@ -84,40 +84,39 @@ def test_coefficient_file_is_checked(tmp_path: Path) -> None:
         )
 
 
-def test_unknown_country_and_sector_at_run() -> None:
+def test_unknown_country_and_sector_at_run(real_store: Store) -> None:
     bad_country = _scenario(shocks=[{"tariff": {"imposer": "USA", "target": "CHINA", "add": 5}}])
     with pytest.raises(UnknownNameError, match="unknown country 'CHINA'"):
-        _run(bad_country)
+        _run(real_store, bad_country)
     bad_sector = _scenario(
         shocks=[{"tariff": {"imposer": "USA", "target": "CHN", "sectors": ["Chips"], "add": 5}}]
     )
     with pytest.raises(UnknownNameError, match="unknown sector 'Chips'"):
-        _run(bad_sector)
+        _run(real_store, bad_sector)
 
 
 # --------------------------------------------------------------------------- baselines
 
 
-def test_eora_raw_is_not_an_equilibrium_but_calibrated_is() -> None:
+def test_eora_raw_is_not_an_equilibrium_but_calibrated_is(real_store: Store) -> None:
     from techties.simulation.baselines import load_eora2017
     from techties.simulation.caliendo_parro import solve_caliendo_parro
 
-    folder = shared("trade-ge-baseline", "eora26-cp2017")
-    raw = load_eora2017(folder, calibrate=False)
+    raw = load_eora2017(real_store, calibrate=False)
     assert raw.value_added[raw.index_of("USA")] / 1e6 == pytest.approx(18_545.3, abs=0.1)  # bn USD
     moved = solve_caliendo_parro(raw)
     assert 0.005 < np.max(np.abs(moved.w_hat - 1)) < 0.012  # catalog: about 0.85 %
-    zero = _run(_scenario())
+    zero = _run(real_store, _scenario())
     values = zero.tidy().drop(columns="country").to_numpy()
     assert len(zero.tidy()) == 37 and np.max(np.abs(values)) < 1e-8
 
 
-def test_one_sector_loaders() -> None:
+def test_one_sector_loaders(real_store: Store) -> None:
     from techties.simulation.baselines import load_liberation_day, load_wiod2014_onesector
 
-    w = load_wiod2014_onesector(shared("trade-gegravity", "GE_gravity_example_data.dta"))
+    w = load_wiod2014_onesector(real_store)
     assert w.trade.shape == (44, 44) and w.trade[w.index_of("CHN"), w.index_of("CHN")] > 0
-    ld = load_liberation_day(shared("trade-ge-baseline", "liberation-day"))
+    ld = load_liberation_day(real_store)
     chn, usa = ld.index_of("CHN"), ld.index_of("USA")
     assert ld.trade[chn, usa] / 1e6 == pytest.approx(440.5, abs=0.1)  # catalog §10.4
     assert ld.tariff is not None and ld.tariff[chn, usa] == pytest.approx(0.54)
@@ -132,8 +131,7 @@ def _lib(name: str) -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def library() -> dict:
-    shared("trade-ge-baseline", "eora26-cp2017", "data.npz")
+def library(real_store: Store) -> dict:
     names = [
         "uschina_escalation",
         "uschina_lift301",
@@ -142,7 +140,7 @@ def library() -> dict:
         "chip_export_controls_removal",
     ]
     return {
-        n: _lib(n).run(data=SHARED_DATA, draws=3, workers=1).tidy().set_index("country")
+        n: _lib(n).run(store=real_store, draws=3, workers=1).tidy().set_index("country")
         for n in names
     }
 
@@ -201,8 +199,7 @@ def test_library_rates_match_the_derivation() -> None:
 # --------------------------------------------------------------------------- coefficients
 
 
-def test_fta_coefficient_draws_one_sector(tmp_path: Path) -> None:
-    shared("trade-gegravity", "GE_gravity_example_data.dta")
+def test_fta_coefficient_draws_one_sector(tmp_path: Path, real_store: Store) -> None:
     (tmp_path / "fta.json").write_text(
         json.dumps(
             {
@@ -231,7 +228,7 @@ def test_fta_coefficient_draws_one_sector(tmp_path: Path) -> None:
         },
         base_dir=tmp_path,
     )
-    res = sc.run(data=SHARED_DATA, draws=6, workers=2, seed=3)
+    res = sc.run(store=real_store, draws=6, workers=2, seed=3)
     t = res.tidy().set_index("country")
     assert t.loc["USA", "welfare_pct"] > 0 and t.loc["CHN", "welfare_pct"] > 0
     assert (t.welfare_pct_low <= t.welfare_pct_high).all()
@@ -239,7 +236,7 @@ def test_fta_coefficient_draws_one_sector(tmp_path: Path) -> None:
     assert len(res.draws_long()) == 6 * 44 * 4
 
 
-def test_tariff_equivalent_control_is_smaller_than_prohibitive() -> None:
+def test_tariff_equivalent_control_is_smaller_than_prohibitive(real_store: Store) -> None:
     def ctl(cost: object) -> float:
         sc = _scenario(
             shocks=[
@@ -253,7 +250,9 @@ def test_tariff_equivalent_control_is_smaller_than_prohibitive() -> None:
                 }
             ]
         )
-        return float(_run(sc).tidy().set_index("country").loc["CHN", "real_income_change"])
+        return float(
+            _run(real_store, sc).tidy().set_index("country").loc["CHN", "real_income_change"]
+        )
 
     assert ctl("prohibitive") < ctl(50) < 0
 
@@ -261,25 +260,25 @@ def test_tariff_equivalent_control_is_smaller_than_prohibitive() -> None:
 # --------------------------------------------------------------------------- CLI
 
 
-def test_cli_simulate_writes_outputs(tmp_path: Path) -> None:
+def test_cli_simulate_writes_outputs(tmp_path: Path, real_store: Store) -> None:
     from techties.cli.main import app
 
-    shared("trade-ge-baseline", "eora26-cp2017", "data.npz")
     out = tmp_path / "out"
+    # --data ingests the folder's files not yet in --store (here: none, all are in real_store)
+    where = ["--data", str(SHARED_DATA), "--store", str(real_store.path)]
     r = CliRunner().invoke(
-        app,
-        ["simulate", "uschina_escalation", "--data", str(SHARED_DATA), "--out", str(out), "--json"],
+        app, ["simulate", "uschina_escalation", *where, "--out", str(out), "--json"]
     )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
     assert doc["baseline"] == "eora2017" and len(doc["table"]) == 37
     names = {p.name for p in out.iterdir()}
     assert {"countries.parquet", "countries.csv", "result.json", "chart.svg"} <= names
-    bad = CliRunner().invoke(app, ["simulate", "uschina_escalaton", "--data", str(SHARED_DATA)])
+    bad = CliRunner().invoke(app, ["simulate", "uschina_escalaton", *where])
     assert bad.exit_code != 0
 
 
-def test_per_sector_elasticity_draws() -> None:
+def test_per_sector_elasticity_draws(real_store: Store) -> None:
     from techties.simulation.mc_multisector import random_draws
 
     sc = _scenario(
@@ -289,20 +288,20 @@ def test_per_sector_elasticity_draws() -> None:
     draws = random_draws(sc, 3, seed=1, base_sectors=tuple("abc"))
     assert all(np.shape(d.theta_factor) == (3,) for d in draws)
     assert all(0.5 <= f <= 1.5 for d in draws for f in np.atleast_1d(d.theta_factor))
-    t = _run(sc, draws=3).tidy().set_index("country")
+    t = _run(real_store, sc, draws=3).tidy().set_index("country")
     assert t.loc["CHN", "real_income_change_low"] <= t.loc["CHN", "real_income_change_high"] < 0
     with pytest.raises(ConfigError, match="per_sector must be true or false"):
         _scenario(elasticities={"per_sector": "yes"})
 
 
-def test_scenario_chart_has_interval_rules(tmp_path: Path) -> None:
+def test_scenario_chart_has_interval_rules(tmp_path: Path, real_store: Store) -> None:
     from techties.charts import to_svg
 
     sc = _scenario(
         shocks=[{"tariff": {"imposer": "USA", "target": "CHN", "add": 10}}],
         elasticities={"range": [0.8, 1.2]},
     )
-    res = _run(sc, draws=2)
+    res = _run(real_store, sc, draws=2)
     spec = res.plot().to_dict()
     layer = spec["vconcat"][0]["layer"]
     assert layer[1]["mark"]["type"] == "rule" and layer[1]["encoding"]["y"]["field"] == (
@@ -313,7 +312,7 @@ def test_scenario_chart_has_interval_rules(tmp_path: Path) -> None:
         res.plot("welfare")
 
 
-def test_coefficient_shock_multisector(tmp_path: Path) -> None:
+def test_coefficient_shock_multisector(tmp_path: Path, real_store: Store) -> None:
     """An FTA coefficient of 0.5 on USA↔CHN goods: κ̂_j = exp(−0.5/θ_j); both gain, trade grows."""
     (tmp_path / "fta.json").write_text(
         json.dumps({"terms": ["FTA"], "estimate": [0.5], "vcov": [[0.0025]], "nobs": 100})
@@ -334,7 +333,7 @@ def test_coefficient_shock_multisector(tmp_path: Path) -> None:
         },
         base_dir=tmp_path,
     )
-    res = _run(sc, draws=2)
+    res = _run(real_store, sc, draws=2)
     t = res.tidy().set_index("country")
     assert t.loc["USA", "real_income_change"] > 0 and t.loc["CHN", "real_income_change"] > 0
     assert t.loc["CHN", "exports_change"] > 0
@@ -342,9 +341,8 @@ def test_coefficient_shock_multisector(tmp_path: Path) -> None:
     assert 0 < res.central.bilateral_imports_change("USA", ["CHN"]) < 65
 
 
-def test_one_sector_tariff_scenario() -> None:
+def test_one_sector_tariff_scenario(real_store: Store) -> None:
     """A 20 pp US tariff on China in the 44-economy WIOD aggregate (σ = 5): China loses."""
-    shared("trade-gegravity", "GE_gravity_example_data.dta")
     sc = Scenario.from_dict(
         {
             "name": "US tariff",
@@ -353,7 +351,7 @@ def test_one_sector_tariff_scenario() -> None:
             "shocks": [{"tariff": {"imposer": "USA", "target": "CHN", "add": 20}}],
         }
     )
-    t = sc.run(data=SHARED_DATA).tidy().set_index("country")
+    t = sc.run(store=real_store).tidy().set_index("country")
     assert t.loc["CHN", "welfare_pct"] < 0 and t.loc["CHN", "exports_full_pct"] < 0
     assert len(t) == 44
     bad = Scenario.from_dict(
@@ -367,4 +365,4 @@ def test_one_sector_tariff_scenario() -> None:
         }
     )
     with pytest.raises(ConfigError, match="without sectors"):
-        bad.run(data=SHARED_DATA)
+        bad.run(store=real_store)

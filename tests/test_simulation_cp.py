@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import shared
 from techties.errors import ConfigError, SolverError, UnknownNameError
 from techties.simulation.baselines import load_cp2015
 from techties.simulation.caliendo_parro import (
@@ -28,13 +27,14 @@ from techties.simulation.caliendo_parro import (
     solve_caliendo_parro,
 )
 from techties.simulation.options import SolverOptions
+from techties.store import Store
 
 NAFTA = ("CAN", "MEX", "USA")
 
 
 @pytest.fixture(scope="module")
-def cp_data():  # type: ignore[no-untyped-def]
-    return load_cp2015(shared("trade-cp2015"))
+def cp_data(real_store: Store):  # type: ignore[no-untyped-def]
+    return load_cp2015(real_store)
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import shared
 from techties.errors import ConfigError
-from techties.simulation.baselines import baseline_from_mrio, load_icio_flows
+from techties.simulation.baselines import baseline_from_mrio, icio_datasets, load_icio_flows
 from techties.simulation.caliendo_parro import solve_caliendo_parro
+from techties.store import Store
 
 
 def _mrio(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -62,13 +62,14 @@ def test_mrio_rejects_negative_cells() -> None:
         baseline_from_mrio(z, f, ("A", "B", "C"), ("g", "s"), np.array([4.0, 8.0]))
 
 
-def test_icio_and_wiod_cubes_match_catalog() -> None:
+def test_icio_and_wiod_cubes_match_catalog(real_store: Store) -> None:
     pytest.importorskip("h5py")
-    icio = load_icio_flows(shared("trade-ge-baseline", "icio2023-tariffwar", "ICIO2017.mat"))
+    assert "icio2017" in icio_datasets(real_store)
+    icio = load_icio_flows(real_store, "icio2017")
     assert (icio.year, len(icio.countries), len(icio.sectors)) == (2017, 81, 28)
     goods = slice(0, 27)
     assert icio.bilateral("CHN", "USA", goods) / 1e3 == pytest.approx(367.8, abs=0.1)
     assert icio.bilateral("USA", "CHN", goods) / 1e3 == pytest.approx(102.9, abs=0.1)
     assert icio.elasticities["FGO"][0] == pytest.approx(2.91)
-    wiod = load_icio_flows(shared("trade-ge-baseline", "icio2023-tariffwar", "WIOD2014.mat"))
+    wiod = load_icio_flows(real_store, "wiod2014")
     assert wiod.bilateral("CHN", "USA", slice(0, 15)) / 1e3 == pytest.approx(337.0, abs=0.1)

@@ -7,8 +7,8 @@ The public API (imported on first use, so ``import techties`` stays light)::
     techties.ingest(store, "census", ["2024-hs10-imports.json"])     # one source's files
     techties.ingest_folder(store, "../shared/data")                  # a whole data folder
     v = techties.check("tariffs-cut-dependence", store=store)        # one Verdict
-    verdicts = techties.check_all(store=store, data="../shared/data")
-    res = techties.simulate("uschina_escalation", data="../shared/data", draws=100)
+    verdicts = techties.check_all(store=store)
+    res = techties.simulate("uschina_escalation", store=store, draws=100)
     fit = techties.fit_gravity(frame, techties.GravitySpec(...))
 
 Every result has ``summary()``, ``tidy()``, ``to_dict()`` and ``plot()``; in a notebook it shows
@@ -93,25 +93,26 @@ def ingest_folder(store: Store, folder: str | Path) -> list[Any]:
     return _ingest_folder(store, Path(folder))
 
 
-def check(claim_id: str, *, store: Store, data: str | Path | None = None) -> Verdict:
-    """The verdict of one claim (id or number) on ``store``; ``data`` is the folder of GE
-    baseline files (default ``TECHTIES_DATA``)."""
+def check(claim_id: str, *, store: Store) -> Verdict:
+    """The verdict of one claim (id or number) on ``store`` (everything it reads is in the
+    store; ``verdict.provenance_ids`` name the ingested files)."""
     from techties.claims import check_claim
 
-    return check_claim(store, claim_id, data=Path(data) if data else None)
+    return check_claim(store, claim_id)
 
 
-def check_all(*, store: Store, data: str | Path | None = None) -> list[Verdict]:
+def check_all(*, store: Store) -> list[Verdict]:
     """Every claim's verdict on ``store``, in catalog order."""
     from techties.claims import check_all as _check_all
 
-    return _check_all(store, data=Path(data) if data else None)
+    return _check_all(store)
 
 
 def simulate(
-    scenario: str | Path, *, data: str | Path | None = None, draws: int = 0, seed: int = 0
+    scenario: str | Path, *, store: Store | None = None, draws: int = 0, seed: int = 0
 ) -> Any:
-    """Run a scenario (a YAML file or a library name such as ``uschina_escalation``)."""
+    """Run a scenario (a YAML file or a library name such as ``uschina_escalation``) on the
+    baseline in ``store`` (default: the store ``TECHTIES_STORE`` names)."""
     from techties.simulation.library import simulate as _simulate
 
-    return _simulate(scenario, data=Path(data) if data else None, draws=draws, seed=seed)
+    return _simulate(scenario, store=store, draws=draws, seed=seed)

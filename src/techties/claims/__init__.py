@@ -7,9 +7,8 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
-from techties.claims.base import CHECKERS, DATA_DIR, Checker, Missing, get_checker, register
+from techties.claims.base import CHECKERS, Checker, Missing, get_checker, register
 
 # the built-in checkers register themselves on import (any import of techties.claims.* runs this)
 from techties.claims import checkers  # noqa: F401  isort: skip
@@ -19,29 +18,18 @@ from techties.errors import DataWarning
 from techties.store import Store
 
 
-def check_claim(
-    store: Store, claim_id: str, *, strict: bool = False, data: Path | None = None
-) -> Verdict:
+def check_claim(store: Store, claim_id: str, *, strict: bool = False) -> Verdict:
     """Check one claim (by id or number) against the store (see :func:`check_all`)."""
-    token = DATA_DIR.set(data)
-    try:
-        return _check(store, get_claim(claim_id), strict=strict)
-    finally:
-        DATA_DIR.reset(token)
+    return _check(store, get_claim(claim_id), strict=strict)
 
 
-def check_all(store: Store, *, strict: bool = False, data: Path | None = None) -> list[Verdict]:
-    """Check every claim in the catalog.
+def check_all(store: Store, *, strict: bool = False) -> list[Verdict]:
+    """Check every claim in the catalog against the store (checkers read nothing else).
 
-    ``data`` is the folder of source files for checkers that read outside the store (GE
-    baselines; default ``TECHTIES_DATA``). Unless ``strict``, a checker that fails unexpectedly
-    gives an ``unverifiable (not_yet)`` verdict naming the error (and a :class:`DataWarning`).
+    Unless ``strict``, a checker that fails unexpectedly gives an ``unverifiable (not_yet)``
+    verdict naming the error (and a :class:`DataWarning`).
     """
-    token = DATA_DIR.set(data)
-    try:
-        return [_check(store, claim, strict=strict) for claim in load_catalog()]
-    finally:
-        DATA_DIR.reset(token)
+    return [_check(store, claim, strict=strict) for claim in load_catalog()]
 
 
 def _check(store: Store, claim: Claim, *, strict: bool) -> Verdict:

@@ -9,36 +9,16 @@ into an ``unverifiable`` verdict that says what evidence is missing.
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from contextvars import ContextVar
-from pathlib import Path
 from typing import Any, ClassVar
 
-from techties import config
-from techties._version import __version__
 from techties.claims.catalog import Claim, get_claim
 from techties.claims.verdict import Reason, Verdict
 from techties.errors import NoDataError, TechtiesError, UnknownNameError, did_you_mean
 from techties.store import Store
 
 CHECKERS: dict[str, type[Checker]] = {}
-#: the data folder for checkers that read files outside the store (GE baselines)
-DATA_DIR: ContextVar[Path | None] = ContextVar("techties_claims_data_dir", default=None)
-
-
-def data_folder() -> Path | None:
-    """The data folder given to :func:`techties.claims.check_all`, else ``TECHTIES_DATA``."""
-    given = DATA_DIR.get()
-    if given is not None:
-        return given
-    env = config.get("data")
-    return Path(env) if env else None
-
-
 class Missing(Exception):
     """Evidence a checker needs is not available (``reason`` is ``not_yet`` or ``no_data``)."""
 
@@ -127,23 +107,6 @@ def provenance_of(
         f'SELECT DISTINCT provenance_id FROM "{table}" WHERE {where} ORDER BY 1', list(params)
     )
     return [int(i) for i in ids["provenance_id"]]
-
-
-def cache_key(name: str, hashes: Sequence[str], modules: Sequence[str]) -> str:
-    """Key of a cached model result: input sha256s, the code of the modules that compute it."""
-    h = hashlib.sha256(f"{name}|{__version__}".encode())
-    for x in hashes:
-        h.update(x.encode())
-    for m in modules:
-        spec = importlib.util.find_spec(m)
-        if spec is not None and spec.origin and Path(spec.origin).is_file():
-            h.update(Path(spec.origin).read_bytes())
-    return h.hexdigest()[:16]
-
-
-def cache_file(name: str, key: str) -> Path:
-    """Where a cached model result lives (under the cache folder setting)."""
-    return Path(config.get("cache") or ".") / "claims" / f"{name}-{key}.parquet"
 
 
 def pct_change(new: float, old: float) -> float:

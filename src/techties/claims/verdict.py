@@ -75,8 +75,6 @@ class Verdict(Result):
     method: str = ""
     missing: str = ""
     provenance_ids: list[int] = field(default_factory=list)
-    #: inputs read from files outside the store (GE baselines): source, location, sha256
-    files: list[dict[str, str]] = field(default_factory=list)
     chart: Any = None
     title: str = ""
     #: the rule applied to the decisive tests and the robustness panel (None: no evidence)
@@ -223,7 +221,6 @@ class Verdict(Result):
             "figures": json_safe(self.tidy()),
             "evidence": json_safe(self.evidence),
             "provenance_ids": [int(i) for i in self.provenance_ids],
-            "files": [dict(f) for f in self.files],
             "kind": self.kind,
             "badge": self.badge,
             "fragile": self.fragile,

@@ -95,17 +95,6 @@ def download_all(store: Store, *, quiet: bool = False) -> int:
     return done
 
 
-def data_folder(store: Store, data: Path | None) -> Path | None:
-    """The data folder to read model inputs from: the one given, else the one the store was
-    last built from (``techties report --data``), if it still exists."""
-    if data is not None:
-        return data
-    remembered = store.get_meta("data_folder")
-    if remembered and Path(remembered).is_dir():
-        return Path(remembered)
-    return None
-
-
 @app.command()
 def report(
     data: DataOpt = None,
@@ -125,18 +114,16 @@ def report(
     with open_store_cli(store) as st:
         if data is not None:
             new = ingest_data_folder(st, data, quiet=json_)
-            st.set_meta("data_folder", str(data.resolve()))
             if not json_:
                 console.print(f"{new} new file(s) ingested from {data}")
         elif not store_has_data(st):
             new = download_all(st, quiet=json_)
-        data = data_folder(st, data)
         if not store_has_data(st):
             raise ConfigError(
                 f"The store {st.path} holds no data to check claims with.", hint=NO_DATA_HINT
             )
         with console.status("checking claims and writing the report", spinner="dots"):
-            result = build_report(st, out, pdf=pdf, data=data)
+            result = build_report(st, out, pdf=pdf)
     if json_:
         emit_json(
             {
@@ -153,12 +140,15 @@ def report(
 
 @app.command()
 def claims(store: StoreOpt = None, data: DataOpt = None, json_: JsonOpt = False) -> None:
-    """List the claims in the catalog with their verdicts on the store."""
+    """List the claims in the catalog with their verdicts on the store (with --data DIR, the
+    folder's files not yet in the store are ingested first)."""
     from techties.claims import check_all
     from techties.report.build import verdict_frame
 
     with open_store_cli(store) as st:
-        verdicts = check_all(st, data=data_folder(st, data))
+        if data is not None:
+            ingest_data_folder(st, data, quiet=True)
+        verdicts = check_all(st)
     if json_:
         emit_json(
             [
@@ -177,11 +167,14 @@ def check(
     data: DataOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Check one claim and show its verdict with the evidence behind it."""
+    """Check one claim and show its verdict with the evidence behind it (with --data DIR, the
+    folder's files not yet in the store are ingested first)."""
     from techties.claims import check_claim
 
     with open_store_cli(store) as st:
-        verdict = check_claim(st, claim_id, data=data_folder(st, data))
+        if data is not None:
+            ingest_data_folder(st, data, quiet=True)
+        verdict = check_claim(st, claim_id)
         prov = st.provenance(verdict.provenance_ids) if verdict.provenance_ids else None
     if json_:
         d = verdict.to_dict()

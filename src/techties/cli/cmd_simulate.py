@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from techties.cli.app import DataOpt, JsonOpt, app
+from techties.cli.app import DataOpt, JsonOpt, StoreOpt, app, open_store_cli
 from techties.cli.output import console, emit_json, print_frame
 
 
@@ -29,12 +29,20 @@ def simulate(
     ] = None,
     level: Annotated[float, typer.Option("--level", help="Interval coverage.")] = 0.90,
     data: DataOpt = None,
+    store: StoreOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Run a scenario and print every country's welfare change (with intervals when --draws)."""
+    """Run a scenario and print every country's welfare change (with intervals when --draws).
+
+    The baseline comes from the store; with --data DIR the folder's model inputs (and any other
+    manifest files not yet stored) are ingested first."""
+    from techties.cli.cmd_report import ingest_data_folder
     from techties.simulation.library import simulate as run
 
-    res = run(scenario, draws=draws, seed=seed, workers=workers, data=data, level=level)
+    with open_store_cli(store) as st:
+        if data is not None:
+            ingest_data_folder(st, data, quiet=True)
+        res = run(scenario, draws=draws, seed=seed, workers=workers, store=st, level=level)
     table = res.tidy()
     if out is not None:
         write_outputs(res, out)

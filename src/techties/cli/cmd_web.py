@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from techties.cli.app import DataOpt, StoreOpt, app, open_store_cli
-from techties.cli.cmd_report import NO_DATA_HINT, data_folder, store_has_data
+from techties.cli.app import StoreOpt, app, open_store_cli
+from techties.cli.cmd_report import NO_DATA_HINT, store_has_data
 from techties.cli.output import console
 from techties.errors import ConfigError
 
@@ -19,7 +19,6 @@ from techties.errors import ConfigError
 @app.command()
 def serve(
     store: StoreOpt = None,
-    data: DataOpt = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8765,
 ) -> None:
@@ -35,7 +34,7 @@ def serve(
                 f"The store {st.path} holds no data to check claims with.",
                 hint="Build it first with `techties report --data DIR`. " + NO_DATA_HINT,
             )
-        dashboard = Dashboard(st, data=data_folder(st, data))
+        dashboard = Dashboard(st)
         with console.status("checking claims", spinner="dots"):
             dashboard.verdicts()  # before the first visitor, not during their request
         try:

@@ -149,21 +149,6 @@ def provenance_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
-def _file_rows(verdict: Verdict) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": "file",
-            "source": f.get("source", ""),
-            "file": _short(f["location"]),
-            "location": f["location"],
-            "sha256": f["sha256"],
-            "rows": None,
-            "version": "",
-        }
-        for f in verdict.files
-    ]
-
-
 def claim_section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any]:
     return {
         "claim": claim,
@@ -176,7 +161,7 @@ def claim_section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any
         "reason_text": REASON_TEXT.get(verdict.reason or "", ""),
         "figures": verdict.figures,
         "svg": chart_svg(verdict),
-        "provenance": provenance_rows(store, verdict.provenance_ids) + _file_rows(verdict),
+        "provenance": provenance_rows(store, verdict.provenance_ids),
         "evidence_rows": len(verdict.evidence),
     }
 
@@ -213,16 +198,12 @@ def _table_counts(store: Store) -> list[dict[str, Any]]:
     return [{"table": str(r["table"]), "rows": int(r["rows"])} for r in t.to_dict("records")]
 
 
-def build_report(
-    store: Store, out_dir: str | Path, *, pdf: bool = False, data: Path | None = None
-) -> ReportResult:
-    """Check every claim and write ``report.html`` (and ``report.pdf``) into ``out_dir``.
-
-    ``data`` is the folder of source files (GE scenarios read their baselines from it).
-    """
+def build_report(store: Store, out_dir: str | Path, *, pdf: bool = False) -> ReportResult:
+    """Check every claim on ``store`` and write ``report.html`` (and ``report.pdf``) into
+    ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    verdicts = check_all(store, data=data)
+    verdicts = check_all(store)
     html = out / "report.html"
     html.write_text(render_html(store, verdicts), "utf-8")
     pdf_path = to_pdf(html, out / "report.pdf") if pdf else None

@@ -1,4 +1,8 @@
-"""Baselines for the general-equilibrium engines, read from the staged public data.
+"""Baselines for the general-equilibrium engines, built from the model inputs in the store.
+
+Every loader takes a :class:`~techties.store.Store` (the files reach it through the sources of
+:mod:`techties.sources.model_inputs` and ``gravity``) and records the provenance ids of the
+rows it used in ``provenance_ids``.
 
 Multi-sector (:class:`~techties.simulation.caliendo_parro.MultiSectorBaseline`):
 
@@ -17,19 +21,19 @@ One-sector: :func:`load_wiod2014_onesector` (44-country GE_gravity example data,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from techties.errors import ConfigError, SourceFormatError
+from techties.errors import ConfigError, NoDataError
 from techties.simulation.caliendo_parro import (
     MultiSectorBaseline,
     calibrate_baseline,
     country_index,
 )
+from techties.store.core import Store
+from techties.store.gravity import gravity_frame
+from techties.store.model_inputs import model_datasets, model_inputs
 
 CP2015_REGIONS = (
     "ARG",
@@ -107,21 +111,6 @@ CP2015_SECTORS = (
     "Private households",
 )
 CP2015_NONTRADABLE_THETA = 8.22
-EORA_DIR = ("trade-ge-baseline", "eora26-cp2017")
-
-
-def _read_matrix(path: Path, shape: tuple[int, int]) -> np.ndarray:
-    try:
-        arr = np.loadtxt(path, dtype=float, ndmin=2)
-    except ValueError as exc:
-        raise SourceFormatError(path, f"not a numeric tab-separated matrix: {exc}") from None
-    if arr.shape != shape and arr.size == shape[0] * shape[1]:
-        arr = arr.reshape(shape)
-    if arr.shape != shape:
-        raise SourceFormatError(
-            path, f"matrix has shape {arr.shape}", expected=f"{shape[0]} x {shape[1]} numbers"
-        )
-    return arr
 
 
 def _stacked(arr: np.ndarray, blocks: int, size: int) -> np.ndarray:
@@ -146,23 +135,24 @@ class CP2015Data:
         return tau
 
 
-def load_cp2015(folder: Path) -> CP2015Data:
-    """Read ``trade-cp2015/`` (catalog §9) into a 31 × 40 baseline, as the replication code does.
+def load_cp2015(store: Store) -> CP2015Data:
+    """The CP (2015) data of the store (source ``cp2015``, catalog §9) as a 31 × 40 baseline,
+    built as the replication code does.
 
     Trade flows are thousands of USD (scaled × 1000 to USD like ``GO.txt``); services (sectors
     21–40) have no trade. Domestic sales = max(GO, exports) − exports. ``X_n^j`` = tariff-
     inclusive absorption; ``α_n^j ∝ max(X_n^j − Σ_k G_n^{jk}(1 − B_n^k) GO_n^k, 0)``; value
     added = B · GO; deficits = imports − exports at producer prices.
     """
-    folder = Path(folder)
+    d = model_inputs(store, "cp2015")
     n, j, jt = len(CP2015_REGIONS), len(CP2015_SECTORS), 20
-    flows = _stacked(_read_matrix(folder / "xbilat1993.txt", (jt * n, n)), jt, n) * 1000
-    t93 = _stacked(_read_matrix(folder / "tariffs1993.txt", (jt * n, n)), jt, n)
-    t05 = _stacked(_read_matrix(folder / "tariffs2005.txt", (jt * n, n)), jt, n)
-    io = _stacked(_read_matrix(folder / "IO.txt", (n * j, j)), n, j)  # [n, k(input), j(user)]
-    va_share = _read_matrix(folder / "B.txt", (j, n)).T  # [n, j]
-    gross_output = _read_matrix(folder / "GO.txt", (j, n)).T
-    theta_t = _read_matrix(folder / "T.txt", (jt, 1)).ravel()
+    flows = _stacked(d.array("xbilat1993"), jt, n) * 1000
+    t93 = _stacked(d.array("tariffs1993"), jt, n)
+    t05 = _stacked(d.array("tariffs2005"), jt, n)
+    io = _stacked(d.array("IO"), n, j)  # [n, k(input), j(user)]
+    va_share = d.array("B").T  # [n, j]
+    gross_output = d.array("GO").T
+    theta_t = d.array("T").ravel()
     theta = np.concatenate([theta_t, np.full(j - jt, CP2015_NONTRADABLE_THETA)])
 
     m = np.zeros((n, n, j))  # [importer, exporter, sector] at producer prices
@@ -211,64 +201,42 @@ def load_cp2015(folder: Path) -> CP2015Data:
         unit="USD",
         notes=("Caliendo & Parro (2015) replication data, 1993; θ = 8.22 for services",),
         goods=CP2015_SECTORS[:jt],
+        provenance_ids=tuple(d.provenance_ids),
     )
     return CP2015Data(base, tau93, tau05)
 
 
-def load_eora2017(folder: Path, *, calibrate: bool = True) -> MultiSectorBaseline:
-    """The Eora26 2017 Caliendo–Parro baseline (catalog §10.1; thousand USD; 37 × 23).
+def load_eora2017(store: Store, *, calibrate: bool = True) -> MultiSectorBaseline:
+    """The Eora26 2017 Caliendo–Parro baseline of the store (source ``eora_cp``, catalog §10.1;
+    thousand USD; 37 × 23).
 
     ``calibrate=True`` (default) returns the model's own zero-shock equilibrium under the
     file's parameters, tariffs and deficits (the stored shares do not clear goods markets).
     """
-    path = Path(folder) / "data.npz"
-    try:
-        d = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise SourceFormatError(path, f"cannot read npz: {exc}") from None
-    need = (
-        "country_list",
-        "sector_list",
-        "alpha",
-        "beta",
-        "gamma",
-        "theta",
-        "pi",
-        "X",
-        "tilde_tau",
-        "V",
-        "D",
-    )
-    missing = [k for k in need if k not in d.files]
-    if missing:
-        raise SourceFormatError(path, f"missing arrays {missing}", expected=", ".join(need))
+    d = model_inputs(store, "eora2017")
+    sectors = d.text("sector_list")
     base = MultiSectorBaseline(
-        countries=tuple(str(c) for c in d["country_list"]),
-        sectors=tuple(str(s) for s in d["sector_list"]),
-        pi=d["pi"].astype(float),
-        tau=d["tilde_tau"].astype(float),
-        expenditure=d["X"].astype(float),
-        alpha=d["alpha"].astype(float),
-        beta=d["beta"].astype(float),
-        gamma=d["gamma"].astype(float),
-        theta=d["theta"].astype(float),
-        value_added=d["V"].astype(float),
-        deficit=d["D"].astype(float),
+        countries=d.text("country_list"),
+        sectors=sectors,
+        pi=d.array("pi"),
+        tau=d.array("tilde_tau"),
+        expenditure=d.array("X"),
+        alpha=d.array("alpha"),
+        beta=d.array("beta"),
+        gamma=d.array("gamma"),
+        theta=d.array("theta"),
+        value_added=d.array("V"),
+        deficit=d.array("D"),
         name="Eora26 2017 (37 × 23)",
         unit="thousand USD",
         notes=(
             "Eora26 2017 basic prices (Lenzen et al. 2012, 2013); Teti GTD 2017 tariffs "
             "(no Section 301); VNM and TWN flows are poor in Eora",
         ),
-        goods=tuple(str(s) for s in d["sector_list"][:10]),
+        goods=sectors[:10],
+        provenance_ids=tuple(d.provenance_ids),
     )
     return calibrate_baseline(base) if calibrate else base
-
-
-@lru_cache(maxsize=4)
-def eora2017_cached(folder: str) -> MultiSectorBaseline:
-    """Calibrated Eora 2017 baseline, cached per process (calibration takes a fraction of a s)."""
-    return load_eora2017(Path(folder))
 
 
 # --------------------------------------------------------------------------- one-sector
@@ -291,26 +259,29 @@ class OneSectorBaseline:
     unit: str = "USD"
     has_domestic: bool = True
     notes: tuple[str, ...] = ()
+    provenance_ids: tuple[int, ...] = ()
 
     def index_of(self, country: str) -> int:
         return country_index(self.countries, country, self.name)
 
 
-def load_wiod2014_onesector(path: Path, *, year: int = 2014) -> OneSectorBaseline:
-    """The WIOD-based 44-economy aggregate of Zylkin's ``ge_gravity`` example (catalog §2).
+#: the gravity dataset of Zylkin's ``ge_gravity`` example (source ``gravity``)
+WIOD_ONESECTOR = "ge_gravity_example_data"
 
-    ``GE_gravity_example_data.dta``: exporter, importer, year, trade (millions USD, domestic
-    flows included), FTA / eu_enlargement / other_fta pair dummies (kept in ``pairs``).
+
+def load_wiod2014_onesector(store: Store, *, year: int = 2014) -> OneSectorBaseline:
+    """The WIOD-based 44-economy aggregate of Zylkin's ``ge_gravity`` example (catalog §2),
+    from the store's ``gravity`` table (``GE_gravity_example_data.dta``): exporter, importer,
+    year, trade (millions USD, domestic flows included), FTA / eu_enlargement / other_fta pair
+    dummies (kept in ``pairs``).
     """
-    path = Path(path)
-    df = pd.read_stata(path)
-    need = {"exporter", "importer", "year", "trade"}
-    if not need <= set(df.columns):
-        raise SourceFormatError(path, f"missing columns {sorted(need - set(df.columns))}")
+    df = gravity_frame(store, WIOD_ONESECTOR)
+    ids = tuple(df.attrs.get("provenance_ids", ()))
     df = df[df.year == year]
     if df.empty:
-        raise SourceFormatError(
-            path, f"no rows for year {year}", column="year", expected="2000, 2005, 2010 or 2014"
+        raise NoDataError(
+            f"The gravity dataset {WIOD_ONESECTOR!r} has no rows for year {year}.",
+            hint="Years in the file: 2000, 2005, 2010 and 2014.",
         )
     countries = tuple(sorted(set(df.exporter)))
     wide = df.pivot_table(index="exporter", columns="importer", values="trade", aggfunc="sum")
@@ -323,39 +294,42 @@ def load_wiod2014_onesector(path: Path, *, year: int = 2014) -> OneSectorBaselin
         name=f"WIOD one-sector {year} (44 economies)",
         unit="million USD",
         notes=("ge_gravity example data (WIOD 2016 release aggregate; FTAs from NSF-Kellogg)",),
+        provenance_ids=ids,
     )
 
 
-def load_liberation_day(folder: Path) -> OneSectorBaseline:
-    """194-country trade matrix (≈2023, thousand USD) and the 2 April 2025 US schedule (§10.4).
+def load_liberation_day(store: Store) -> OneSectorBaseline:
+    """194-country trade matrix (≈2023, thousand USD) and the 2 April 2025 US schedule (§10.4),
+    from the store (source ``liberation_day``).
 
     The file has no domestic flows (``has_domestic=False``): a GE counterfactual needs them, so
     supply them (e.g. GDP − exports) before solving. ``tariff[i, USA]`` holds the schedule.
     """
-    folder = Path(folder)
-    labels = pd.read_csv(folder / "country_labels.csv")
-    trade = pd.read_csv(folder / "trade_cepii.csv").to_numpy(dtype=float)
-    n = len(labels)
-    if trade.shape != (n, n):
-        raise SourceFormatError(
-            folder / "trade_cepii.csv",
-            f"shape {trade.shape}",
-            expected=f"{n} x {n} (country_labels.csv order)",
+    d = model_inputs(store, "liberation_day")
+    countries = d.text("iso3")
+    trade = d.array("trade")
+    schedule = d.array("applied_tariff")
+    n = len(countries)
+    if trade.shape != (n, n) or schedule.shape != (n,):
+        raise NoDataError(
+            f"Liberation Day inputs disagree: trade {trade.shape}, schedule {schedule.shape}, "
+            f"{n} countries.",
+            hint="Ingest the three files of one release together (trade_cepii.csv, "
+            "country_labels.csv, tariffs.csv) with --replace.",
         )
-    schedule = pd.read_csv(folder / "tariffs.csv")["applied_tariff"].to_numpy(dtype=float)
-    countries = tuple(str(c) for c in labels["iso3"])
     tariff = np.zeros((n, n))
     usa = countries.index("USA")
     tariff[:, usa] = schedule
     tariff[usa, usa] = 0.0
     return OneSectorBaseline(
         countries=countries,
-        trade=np.nan_to_num(trade),
+        trade=trade,
         tariff=tariff,
         name="CEPII 194-country matrix (2023 levels) with the 2 April 2025 US schedule",
         unit="thousand USD",
         has_domestic=False,
         notes=("Ignatenko, Lashkaripour, Macedoni & Simonovska (2025) data; no domestic flows",),
+        provenance_ids=tuple(d.provenance_ids),
     )
 
 
@@ -373,42 +347,37 @@ class SectoralFlows:
     elasticities: dict[str, np.ndarray]
     year: int
     unit: str = "million USD"
+    provenance_ids: tuple[int, ...] = ()
 
     def bilateral(self, origin: str, destination: str, sectors: slice | None = None) -> float:
         i, j = self.countries.index(origin), self.countries.index(destination)
         return float(self.flows[sectors or slice(None), j, i].sum())
 
 
-def load_icio_flows(path: Path) -> SectoralFlows:
-    """OECD ICIO 2023 (81 × 28) or WIOD 2014 (44 × 16) cube from ``icio2023-tariffwar`` (§10.2).
+def load_icio_flows(store: Store, dataset: str) -> SectoralFlows:
+    """OECD ICIO 2023 (81 × 28, ``icio2014`` … ``icio2022``) or WIOD 2014 (44 × 16,
+    ``wiod2014``) cube of the store (source ``icio_tariffwar``, §10.2).
 
-    MATLAB v7.3 (HDF5) read with ``h5py``: ``Xjik_3D[s, j, i]`` = sector-s goods from i to j
-    (USD million, basic prices, domestic on the diagonal); ``tjik_3D`` tariffs (decimals, no
-    Section 301); ``sigma/<SRC>/epsilon_S`` trade elasticities by source. No IO or value added.
+    ``flows[s, j, i]`` = sector-s goods from i to j (USD million, basic prices, domestic on the
+    diagonal); ``tariff`` (decimals, no Section 301); ``elasticities[<SRC>]`` trade elasticities
+    by source. No IO or value added.
     """
-    try:
-        import h5py
-    except ImportError:  # pragma: no cover - optional dependency
-        from techties.errors import ConfigError
+    d = model_inputs(store, dataset)
+    el = {k.split(":", 1)[1]: d.array(k) for k in sorted(d.items) if k.startswith("sigma:")}
+    return SectoralFlows(
+        countries=d.text("countries"),
+        sectors=d.text("sectors"),
+        flows=d.array("Xjik_3D"),
+        tariff=d.array("tjik_3D"),
+        elasticities=el,
+        year=int(d.array("year").ravel()[0]),
+        provenance_ids=tuple(d.provenance_ids),
+    )
 
-        raise ConfigError("reading ICIO .mat files needs h5py", hint="pip install h5py") from None
-    path = Path(path)
 
-    def text(f: Any, ref: Any) -> str:
-        return "".join(chr(c) for c in f[ref][()].ravel())
-
-    try:
-        with h5py.File(path, "r") as f:
-            d = f["data"]
-            countries = tuple(text(f, r) for r in d["countries"][()].ravel())
-            sectors = tuple(text(f, r) for r in d["sectors"][()].ravel())
-            flows = d["Xjik_3D"][()]
-            tariff = d["tjik_3D"][()]
-            year = int(d["year"][()].ravel()[0])
-            el = {k: d["sigma"][k]["epsilon_S"][()].ravel() for k in d["sigma"]}
-    except (OSError, KeyError) as exc:
-        raise SourceFormatError(path, f"not an ICIO/WIOD tariffwar .mat file ({exc})") from None
-    return SectoralFlows(countries, sectors, flows, tariff, el, year)
+def icio_datasets(store: Store) -> list[str]:
+    """The ICIO cubes in the store (``icio2014`` …), oldest first."""
+    return [d for d in model_datasets(store) if d.startswith("icio")]
 
 
 # --------------------------------------------------------------------------- from a full MRIO

@@ -95,6 +95,8 @@ class MultiSectorBaseline:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: tradable goods sectors (the ``goods`` keyword of scenarios); default: all sectors
     goods: tuple[str, ...] = ()
+    #: provenance ids of the store rows the baseline was built from
+    provenance_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         n, j = len(self.countries), len(self.sectors)

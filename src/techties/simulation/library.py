@@ -1,16 +1,19 @@
 """The scenario library: named YAML scenarios shipped with techties, and running one by name.
 
 >>> from techties.simulation.library import simulate
->>> res = simulate("uschina_escalation", data=Path("../shared/data"), draws=100)
+>>> res = simulate("uschina_escalation", store=store, draws=100)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from techties.errors import ConfigError, did_you_mean
 from techties.simulation.scenario import Scenario
+
+if TYPE_CHECKING:
+    from techties.store.core import Store
 
 LIBRARY = Path(__file__).resolve().parent / "scenarios"
 
@@ -38,17 +41,23 @@ def scenario_file(scenario: str | Path) -> Path:
 def simulate(
     scenario: str | Path,
     *,
-    data: Path | None = None,
+    store: Store | None = None,
     draws: int = 0,
     seed: int = 0,
     workers: int | None = None,
     level: float = 0.90,
 ) -> Any:
     """Run a scenario given by file or library name; returns the scenario's result object
-    (``summary()``, ``tidy()``, ``to_dict()``, ``plot()``). ``data`` is the folder of baseline
-    files (default ``TECHTIES_DATA``)."""
+    (``summary()``, ``tidy()``, ``to_dict()``, ``plot()``). The baseline is built from the
+    model inputs in ``store`` (default: the store ``TECHTIES_STORE`` names);
+    ingest them with ``techties ingest-folder DIR`` or :func:`techties.ingest_folder`."""
     sc = Scenario.from_yaml(scenario_file(scenario))
-    return sc.run(draws=draws, seed=seed, workers=workers, data=data, level=level)
+    if store is not None:
+        return sc.run(draws=draws, seed=seed, workers=workers, store=store, level=level)
+    from techties.store import open_store
+
+    with open_store(None) as st:
+        return sc.run(draws=draws, seed=seed, workers=workers, store=st, level=level)
 
 
 __all__ = ["LIBRARY", "library_names", "scenario_file", "simulate"]

@@ -13,13 +13,11 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from techties import config
 from techties.errors import ConfigError, NoDataError, UnknownNameError, did_you_mean
 from techties.results import Result, json_safe
 from techties.simulation.caliendo_parro import (
@@ -31,6 +29,7 @@ from techties.simulation.sectors import SECTOR_ALIASES
 
 if TYPE_CHECKING:  # the scenario module calls this one; its types are for the checker only
     from techties.simulation.scenario import Scenario, Shock
+    from techties.store.core import Store
 
 MS_MEASURES = (
     "real_income_change",
@@ -42,48 +41,34 @@ MS_MEASURES = (
     "exports_change",
 )
 OS_MEASURES = ("welfare_pct", "real_gdp_pct", "exports_full_pct", "imports_full_pct")
-_FOLDERS = {
-    "cp2015": ("trade-cp2015",),
-    "eora2017": ("trade-ge-baseline", "eora26-cp2017"),
-    "wiod2014": ("trade-gegravity", "GE_gravity_example_data.dta"),
-}
+BASELINES = ("cp2015", "eora2017", "wiod2014")
 
 
 # --------------------------------------------------------------------------- baselines
 
 
-def data_folder(data: Path | None = None) -> Path:
-    folder = config.get("data", data)
-    if not folder or not Path(folder).is_dir():
-        raise NoDataError(
-            "scenarios need the staged public data folder",
-            hint="pass --data /path/to/shared/data or set TECHTIES_DATA",
-        )
-    return Path(folder)
+_CACHE: dict[tuple[str, str, int], Any] = {}
 
 
-_CACHE: dict[tuple[str, str], Any] = {}
-
-
-def load_named_baseline(name: str, data: Path | None = None) -> Any:
-    """The baseline a scenario names (multi-sector ones calibrated; cached per process)."""
+def load_named_baseline(name: str, store: Store) -> Any:
+    """The baseline a scenario names, built from the store (multi-sector ones calibrated;
+    cached per process and store state). Its ``provenance_ids`` name the rows it came from."""
     from techties.simulation import baselines as bl
 
-    root = data_folder(data)
-    key = (name, str(root))
+    if name not in BASELINES:
+        raise UnknownNameError(f"No baseline named {name!r}.", hint=did_you_mean(name, BASELINES))
+    where = store.path if store.path != ":memory:" else f"memory-{id(store)}"
+    key = (name, where, int(store.scalar("SELECT coalesce(max(id), 0) FROM provenance")))
     if key not in _CACHE:
-        path = root.joinpath(*_FOLDERS[name])
-        if not path.exists():
-            raise NoDataError(f"baseline {name!r} needs {path}", hint="check --data")
         if name == "cp2015":
-            raw = bl.load_cp2015(path).baseline
+            raw = bl.load_cp2015(store).baseline
             from techties.simulation.caliendo_parro import calibrate_baseline
 
             _CACHE[key] = calibrate_baseline(raw, deficit=np.zeros(len(raw.countries)))
         elif name == "eora2017":
-            _CACHE[key] = bl.load_eora2017(path)
+            _CACHE[key] = bl.load_eora2017(store)
         else:
-            _CACHE[key] = bl.load_wiod2014_onesector(path)
+            _CACHE[key] = bl.load_wiod2014_onesector(store)
     return _CACHE[key]
 
 
@@ -370,19 +355,24 @@ def run_scenario(
     draws: int = 0,
     seed: int = 0,
     workers: int | None = None,
-    data: Path | None = None,
+    store: Store | None = None,
     level: float = 0.90,
     base: Any = None,
 ) -> ScenarioResult:
-    """Solve ``sc`` (central case and ``draws`` draws); ``base``: a prebuilt baseline of the
-    scenario's type to use instead of loading ``sc.baseline`` (e.g. with other elasticities)."""
+    """Solve ``sc`` (central case and ``draws`` draws) on its baseline from ``store``; ``base``:
+    a prebuilt baseline of the scenario's type to use instead (e.g. with other elasticities)."""
     if draws < 0:
         raise ConfigError(f"draws must be ≥ 0, got {draws}")
     if not 0 < level < 1:
         raise ConfigError(f"level must be in (0, 1), got {level}")
     steps = [f"scenario {sc.name!r} ({sc.path or 'in memory'})"]
     if base is None:
-        base = load_named_baseline(sc.baseline, data)
+        if store is None:
+            raise NoDataError(
+                f"scenario {sc.name!r} needs a store holding its baseline {sc.baseline!r}",
+                hint="pass store=open_store(...) (the CLI ingests --data DIR first)",
+            )
+        base = load_named_baseline(sc.baseline, store)
     steps.append(f"baseline {base.name}; " + "; ".join(getattr(base, "notes", ())))
     steps += [f"status quo: {s.describe()}" for s in sc.status_quo]
     steps += [f"shock: {s.describe()}" for s in sc.shocks]
@@ -400,7 +390,8 @@ def run_scenario(
         sectors = getattr(base, "sectors", ())
         sample = run_draws(sc, base, random_draws(sc, draws, seed, sectors), workers, start)
         steps.append(f"{draws} draws (seed {seed}, {workers or os.cpu_count()} processes)")
-    return ScenarioResult(sc, res, sample, level, steps)
+    ids = getattr(base, "provenance_ids", ())
+    return ScenarioResult(sc, res, sample, level, steps, ids)
 
 
 def _solver_note(res: Any) -> str:
@@ -419,12 +410,15 @@ class ScenarioResult(Result):
         draws: np.ndarray | None,
         level: float,
         steps: list[str],
+        provenance_ids: Sequence[int] = (),
     ) -> None:
         self.scenario = scenario
         self.central = central
         self.draws = draws
         self.level = level
         self.steps = steps
+        #: store rows of the baseline the scenario was solved on
+        self.provenance_ids = sorted(int(i) for i in provenance_ids)
         self.title = f"Scenario: {scenario.name}"
 
     @property

@@ -48,13 +48,16 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
 
 from techties.errors import ConfigError, UnknownNameError, did_you_mean
 from techties.simulation.mc_multisector import run_scenario
+
+if TYPE_CHECKING:
+    from techties.store.core import Store
 
 BASELINES = ("cp2015", "eora2017", "wiod2014")
 MULTISECTOR = ("cp2015", "eora2017")
@@ -344,16 +347,17 @@ class Scenario:
         draws: int = 0,
         seed: int = 0,
         workers: int | None = None,
-        data: Path | None = None,
+        store: Store | None = None,
         level: float = 0.90,
         base: Any = None,
     ) -> Any:
         """Solve the central case and ``draws`` uncertainty draws (in parallel processes).
 
-        ``base``: a prebuilt baseline to use instead of loading :attr:`baseline` (e.g. the same
-        baseline with elasticities from another source). Returns a
+        The baseline :attr:`baseline` names is built from ``store`` (see
+        :func:`techties.store.model_inputs.model_inputs`); ``base``: a prebuilt baseline to use
+        instead (e.g. the same baseline with elasticities from another source). Returns a
         :class:`~techties.simulation.mc_multisector.ScenarioResult`.
         """
         return run_scenario(
-            self, draws=draws, seed=seed, workers=workers, data=data, level=level, base=base
+            self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base
         )

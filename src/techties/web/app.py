@@ -56,11 +56,10 @@ class QuietHandler(WSGIRequestHandler):
 
 
 class Dashboard:
-    """WSGI app over one open store: ``Dashboard(store, data=folder)``."""
+    """WSGI app over one open store: ``Dashboard(store)``."""
 
-    def __init__(self, store: Store, *, data: Path | None = None) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.data = data
         self._verdicts: list[Verdict] | None = None
         self._checked = ""
         self._lock = threading.Lock()
@@ -86,7 +85,7 @@ class Dashboard:
         """Every claim's verdict (checked on first use and on refresh)."""
         with self._lock:
             if self._verdicts is None or refresh:
-                self._verdicts = check_all(self.store, data=self.data)
+                self._verdicts = check_all(self.store)
                 self._checked = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             return self._verdicts
 
@@ -192,18 +191,11 @@ class Dashboard:
 
     def _sources(self, start_response: StartResponse) -> list[bytes]:
         ids = sorted({i for v in self.verdicts() for i in v.provenance_ids})
-        files = {
-            (f["location"], f["sha256"]): f
-            for v in self.verdicts()
-            for f in v.files
-            if f.get("location") and f.get("sha256")
-        }
         return self._page(
             start_response,
             "sources.html.j2",
             title="Sources",
             sources=provenance_rows(self.store, ids),
-            files=sorted(files.values(), key=lambda f: str(f["location"])),
         )
 
     def _missing(

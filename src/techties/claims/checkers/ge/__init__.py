@@ -16,9 +16,10 @@ on the other baseline the scenarios can use, the one-sector WIOD 2014 aggregate
 (``wiod2014``, σ = 5 ± 1) with the sector tariffs and covered shares converted to bilateral
 equivalents on the Eora 2017 flows; and every threshold moved by half.
 
-GE baselines are read from the data folder, not the store, so their files are listed with their
-sha256 in :attr:`Verdict.files`. Results are cached per scenario, variant and number of draws
-(:func:`_cache_path`).
+GE baselines are built from the store's model inputs (sources ``eora_cp``, ``cp2015``,
+``gravity``, ``icio_tariffwar``), so a verdict's ``provenance_ids`` name every file behind it.
+Solved results are cached in the store's ``derived`` table per scenario, variant and number of
+draws, keyed by those ids and the code version (:func:`.scenarios.run_scenario`).
 
 Layout: :mod:`._common` (constants), :mod:`.variants` (θ and one-sector baselines),
 :mod:`.scenarios` (running and caching scenarios), :mod:`.welfare` (the rule's tests, the
@@ -42,9 +43,7 @@ from techties.claims.checkers.ge._common import (  # noqa: F401
     ALLIES,
     ALT_DRAWS,
     BAND_ALT,
-    BASELINE_FOLDERS,
     CHIP_SCENARIO,
-    CP_THETA_FILE,
     CP_TO_EORA,
     DRAWS,
     LABELS,
@@ -69,7 +68,6 @@ from techties.claims.checkers.ge.chip_allies import (  # noqa: F401
     CONTROLS_FIRST_FULL_YEAR,
     DISRUPTION_CONTRADICT_PCT,
     DISRUPTION_SUPPORT_PCT,
-    ICIO_FOLDER,
     ICIO_SECTORS,
     ChipControlsAllies,
     _ally_chip_exports,
@@ -82,7 +80,7 @@ from techties.claims.checkers.ge.restrictions import (  # noqa: F401
 )
 from techties.claims.checkers.ge.scenarios import (  # noqa: F401
     _pure_removal,
-    baseline_files,
+    baseline_ids,
     run_scenario,
     scenario_path,
 )

@@ -41,7 +41,7 @@ VARIANT_LABELS = {
 }
 VARIANT_NOTES = {
     "theta_cp2015": (
-        "goods-sector θ of Caliendo & Parro (2015, trade-cp2015/T.txt) averaged to the Eora "
+        "goods-sector θ of Caliendo & Parro (2015, T.txt of source cp2015) averaged to the Eora "
         f"grid; same draws (factor 0.75–1.25), {ALT_DRAWS} draws"
     ),
     "wiod2014": (
@@ -51,12 +51,6 @@ VARIANT_NOTES = {
     ),
 }
 BAND_ALT = "95 % band (same draws)"
-BASELINE_FOLDERS: dict[str, tuple[str, ...]] = {
-    "eora2017": ("trade-ge-baseline", "eora26-cp2017"),
-    "cp2015": ("trade-cp2015",),
-    "wiod2014": ("trade-gegravity", "GE_gravity_example_data.dta"),
-}
-CP_THETA_FILE = ("trade-cp2015", "T.txt")
 #: Caliendo–Parro (2015) tradable sectors averaged onto each Eora26 goods sector
 CP_TO_EORA: dict[str, tuple[str, ...]] = {
     "Agriculture": ("Agriculture",),
@@ -88,11 +82,3 @@ MODEL_CAVEAT = (
     "These are model counterfactuals (Caliendo–Parro GE on one baseline year), not observed "
     "outcomes; the bands cover θ and the assumed covered shares, not the model's structure."
 )
-
-
-def _unique(files: list[dict[str, str]]) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    for f in files:
-        if f not in out:
-            out.append(f)
-    return out

@@ -3,20 +3,15 @@ Netherlands (observed disruption, not measurable on the staged data, AND modelle
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import numpy as np
 import pandas as pd
 
-from techties.claims.base import Checker, data_folder, register
+from techties.claims.base import Checker, register
 from techties.claims.checkers.ge._common import (
     ALLIES,
     CHIP_SCENARIO,
     DRAWS,
     MODEL_CAVEAT,
     WELFARE_EPS_PCT,
-    _unique,
 )
 from techties.claims.checkers.ge.scenarios import _runs
 from techties.claims.checkers.ge.welfare import (
@@ -30,8 +25,8 @@ from techties.claims.checkers.ge.welfare import (
 )
 from techties.claims.rules import Test, Threshold, combine, decide
 from techties.claims.verdict import Figure, Verdict
+from techties.simulation.baselines import icio_datasets, load_icio_flows
 from techties.store import Store
-from techties.store.core import file_sha256
 
 #: context for claim 8: the allies' chip exports to the world since the October 2022 controls
 ALLY_BASE_YEAR = 2022
@@ -41,23 +36,23 @@ CONTROLS_FIRST_FULL_YEAR = 2023
 #: and chip equipment to China after the controls relative to 2022, minus the same change in
 #: their exports of these goods to other destinations (the comparator), pp
 DISRUPTION_SUPPORT_PCT, DISRUPTION_CONTRADICT_PCT = -10.0, 0.0
-ICIO_FOLDER = ("trade-ge-baseline", "icio2023-tariffwar")
 #: ICIO 2023 sectors holding chips (C26 computer, electronic and optical) and chip-making
 #: equipment (C28 machinery n.e.c., which contains HS 8486)
 ICIO_SECTORS = {"C26": "computer, electronic and optical products", "C28": "machinery n.e.c."}
 
 
-def _disruption_test(data: Path | None) -> tuple[Test, pd.DataFrame, list[dict[str, str]]]:
+def _disruption_test(store: Store) -> tuple[Test, pd.DataFrame, list[int]]:
     """The 'disrupted the supply chain' half: the allies' exports of chips and chip-making
     equipment to China after the October 2022 controls relative to 2022. Staged bilateral data
     end in 2022 (ICIO) or have partner World only (Comtrade), so it is not measured; the ICIO
     series up to 2022 are returned as context."""
-    icio, files = _ally_icio_exports(data)
+    icio, ids = _ally_icio_exports(store)
     last = int(icio["year"].max()) if not icio.empty else None
     seen = (
-        f"the OECD ICIO tables staged end in {last}, the year the controls began (7 October 2022)"
+        f"the OECD ICIO tables in the store end in {last}, the year the controls began "
+        "(7 October 2022)"
         if last is not None
-        else "the OECD ICIO tables are not in the data folder"
+        else "the OECD ICIO tables are not in the store"
     )
     missing = (
         "Whether the controls disrupted the chip supply chain — Japan's, Korea's and the "
@@ -78,48 +73,28 @@ def _disruption_test(data: Path | None) -> tuple[Test, pd.DataFrame, list[dict[s
         missing=missing,
         digits=1,
     )
-    return test, icio, files
+    return test, icio, ids
 
 
-def _ally_icio_exports(data: Path | None) -> tuple[pd.DataFrame, list[dict[str, str]]]:
+def _ally_icio_exports(store: Store) -> tuple[pd.DataFrame, list[int]]:
     """Exports of ICIO sectors C26 and C28 by Japan, Korea and the Netherlands to China and to
-    the world (excluding domestic sales), USD bn, 2014–2022 (OECD ICIO 2023, basic prices)."""
+    the world (excluding domestic sales), USD bn, 2014–2022 (OECD ICIO 2023, basic prices; the
+    store's ``icio2014`` … ``icio2022`` model inputs)."""
     cols = ["exporter", "sector", "year", "to_china_usd_bn", "to_world_usd_bn", "china_share_pct"]
-    if data is None:
-        return pd.DataFrame(columns=cols), []
-    folder = Path(data).joinpath(*ICIO_FOLDER)
-    paths = sorted(folder.glob("ICIO20[0-9][0-9].mat")) if folder.is_dir() else []
-    if not paths:
-        return pd.DataFrame(columns=cols), []
-    try:
-        import h5py
-    except ImportError:  # pragma: no cover - optional dependency
-        return pd.DataFrame(columns=cols), []
-
-    def text(f: Any, ref: Any) -> str:
-        return "".join(chr(c) for c in f[ref][()].ravel())
-
     rows = []
-    for p in paths:
-        with h5py.File(p, "r") as f:
-            d = f["data"]
-            countries = [text(f, r) for r in d["countries"][()].ravel()]
-            sectors = [text(f, r) for r in d["sectors"][()].ravel()]
-            year = int(d["year"][()].ravel()[0])
-            x = d["Xjik_3D"]
-            chn = countries.index("CHN")
-            for code in ICIO_SECTORS:
-                block = np.asarray(x[sectors.index(code)], dtype=float)  # [destination, origin]
-                for c in ALLIES:
-                    i = countries.index(c)
-                    world = float(block[:, i].sum() - block[i, i])
-                    china = float(block[chn, i])
-                    rows.append((c, code, year, china / 1e3, world / 1e3, 100 * china / world))
-    files = [
-        {"source": "OECD ICIO 2023 (tariffwar)", "location": str(p), "sha256": file_sha256(p)}
-        for p in paths
-    ]
-    return pd.DataFrame(rows, columns=cols), files
+    ids: set[int] = set()
+    for dataset in icio_datasets(store):
+        cube = load_icio_flows(store, dataset)
+        ids |= set(cube.provenance_ids)
+        chn = cube.countries.index("CHN")
+        for code in ICIO_SECTORS:
+            block = cube.flows[cube.sectors.index(code)]  # [destination, origin]
+            for c in ALLIES:
+                i = cube.countries.index(c)
+                world = float(block[:, i].sum() - block[i, i])
+                china = float(block[chn, i])
+                rows.append((c, code, cube.year, china / 1e3, world / 1e3, 100 * china / world))
+    return pd.DataFrame(rows, columns=cols), sorted(ids)
 
 
 @register
@@ -145,15 +120,16 @@ class ChipControlsAllies(Checker):
 
     def evaluate(self, store: Store) -> Verdict:
         cells = [(CHIP_SCENARIO, c) for c in ALLIES]
-        df, files = _runs([CHIP_SCENARIO], draws=DRAWS)
+        df, ge_ids = _runs(store, [CHIP_SCENARIO], draws=DRAWS)
         cost = _tests(df, cells, gain=False)
-        disruption, icio, icio_files = _disruption_test(data_folder())
+        disruption, icio, icio_ids = _disruption_test(store)
         tests = [disruption, *cost]
 
         def with_disruption(t: list[Test]) -> list[Test]:
             return [disruption, *t]
 
-        alts, notes, alt_files, alt_df = _panel(
+        alts, notes, alt_ids, alt_df = _panel(
+            store,
             [CHIP_SCENARIO], cells, gain=False, main=df, extra=with_disruption
         )
         for f in (0.5, 1.5):
@@ -200,8 +176,7 @@ class ChipControlsAllies(Checker):
             rationale=rationale,
             figures=_figures(cost) + context + _icio_figures(icio),
             evidence=pd.concat([df, alt_df], ignore_index=True),
-            files=_unique(files + alt_files + icio_files),
-            provenance_ids=ids,
+            provenance_ids=sorted({*ge_ids, *alt_ids, *icio_ids, *ids}),
             chart=_bars(df, "Real-income effects of the chip export controls (model)"),
             evidence_for=pro,
             evidence_against=con,

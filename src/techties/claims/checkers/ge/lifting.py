@@ -32,6 +32,7 @@ class GeLifting(Checker):
 
     def evaluate(self, store: Store) -> Verdict:
         return pair_verdict(
+            store,
             self.claim_id,
             LIFT_SCENARIOS,
             gain=True,

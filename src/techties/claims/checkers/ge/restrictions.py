@@ -38,6 +38,7 @@ class GeRestrictions(Checker):
 
     def evaluate(self, store: Store) -> Verdict:
         return pair_verdict(
+            store,
             self.claim_id,
             RESTRICTION_SCENARIOS,
             gain=False,

@@ -1,24 +1,19 @@
-"""Running the simulation layer's named scenarios for the GE checkers, with Monte Carlo bands and
-a cache per scenario, variant and number of draws (:func:`_cache_path`)."""
+"""Running the simulation layer's named scenarios for the GE checkers, with Monte Carlo bands,
+cached inside the store per scenario, variant and number of draws (:func:`run_scenario`)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from techties import config
-from techties._version import __version__
-from techties.claims.base import Missing, data_folder
+from techties.claims.base import Missing
 from techties.claims.checkers.ge._common import (
-    BASELINE_FOLDERS,
-    CP_THETA_FILE,
     LABELS,
     LEVEL,
     LEVEL_ALT,
@@ -34,8 +29,17 @@ from techties.claims.checkers.ge.variants import (
 )
 from techties.errors import ConfigError, NoDataError, TechtiesError
 from techties.simulation.library import scenario_file
+from techties.simulation.mc_multisector import load_named_baseline
 from techties.simulation.scenario import Scenario
-from techties.store.core import file_sha256
+from techties.store.core import Store
+from techties.store.derived import cached
+
+#: modules whose code a cached GE result depends on (a change recomputes it)
+GE_MODULES = tuple(
+    [f"techties.simulation.{m}" for m in
+     ("scenario", "mc_multisector", "caliendo_parro", "onesector", "baselines")]
+    + [f"techties.claims.checkers.ge.{m}" for m in ("_common", "scenarios", "variants")]
+)  # fmt: skip
 
 
 def scenario_path(name: str) -> Path:
@@ -47,53 +51,62 @@ def scenario_path(name: str) -> Path:
         raise Missing("not_yet", f"scenario {name!r} is not in the scenario library yet.") from None
 
 
+def baseline_ids(store: Store, baseline: str, variant: str = "main") -> list[int]:
+    """Provenance ids of the stored rows a scenario's baseline (and variant) is built from; a
+    baseline not in the store is ``no_data`` naming the ingest command."""
+    try:
+        ids = set(load_named_baseline(baseline, store).provenance_ids)
+        if variant == "theta_cp2015":
+            ids |= set(_cp_theta_baseline(store).provenance_ids)
+        elif variant == "wiod2014":
+            ids |= set(load_named_baseline("wiod2014", store).provenance_ids)
+    except NoDataError as exc:
+        raise Missing(
+            "no_data", f"GE baseline {baseline!r} is not in the store: {exc.message} {exc.hint}"
+        ) from None
+    return sorted(ids)
+
+
 def run_scenario(
-    name: str, *, draws: int = 0, variant: str = "main"
-) -> tuple[pd.DataFrame, list[dict[str, str]], str]:
+    store: Store, name: str, *, draws: int = 0, variant: str = "main"
+) -> tuple[pd.DataFrame, list[int], str]:
     """Welfare by country of a named scenario under a variant of the baseline/elasticities.
 
-    Returns ``(frame, files, baseline)``; the frame has ``country, welfare_pct`` (central case)
-    and, with draws, ``p_low, p_high`` (90 % band) and ``p95_low, p95_high`` (95 % band).
+    Returns ``(frame, provenance_ids, baseline)``; the frame has ``country, welfare_pct``
+    (central case) and, with draws, ``p_low, p_high`` (90 % band) and ``p95_low, p95_high``
+    (95 % band). The frame is cached in the store's ``derived`` table, keyed by the baseline's
+    provenance ids, the scenario file, draws, seed and the code that computes it.
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; expected one of {', '.join(VARIANTS)}")
-    sc = Scenario.from_yaml(scenario_path(name))
-    data = data_folder()
-    if data is None or not Path(data).is_dir():
-        raise Missing(
-            "no_data",
-            f"GE scenario {name!r} needs the staged data folder (baseline {sc.baseline}); "
-            "pass --data DIR or set TECHTIES_DATA.",
-        )
-    data = Path(data)
-    files = baseline_files(sc.baseline, data)
-    if variant == "theta_cp2015":
-        files += _files(data.joinpath(*CP_THETA_FILE), "θ of Caliendo–Parro (2015)")
-    elif variant == "wiod2014":
-        files += baseline_files("wiod2014", data)
-    cached = _cache_path(name, draws, files, variant)
-    if cached.is_file():
-        out = pd.read_parquet(cached)
-    else:
-        out = _solve(sc, name, draws, data, variant)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        out.to_parquet(cached)
+    path = scenario_path(name)
+    sc = Scenario.from_yaml(path)
+    ids = baseline_ids(store, sc.baseline, variant)
+    yaml_sha = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    out = cached(
+        store,
+        f"ge:{name}:{variant}",
+        inputs=ids,
+        modules=GE_MODULES,
+        compute=lambda: _solve(store, sc, name, draws, variant),
+        params=f"draws={draws}|seed={SEED}|scenario={yaml_sha}",
+    )
     out["scenario"] = name
     out["scenario_label"] = LABELS.get(name, name)
     out["variant"] = variant
     baseline = "wiod2014" if variant == "wiod2014" else sc.baseline
-    return out, files, baseline
+    return out, ids, baseline
 
 
-def _solve(sc: Any, name: str, draws: int, data: Path, variant: str) -> pd.DataFrame:
+def _solve(store: Store, sc: Any, name: str, draws: int, variant: str) -> pd.DataFrame:
     try:
         if variant == "wiod2014":
-            countries, central, sample = _solve_wiod(sc, draws, data)
+            countries, central, sample = _solve_wiod(sc, draws, store)
         else:
-            base = _cp_theta_baseline(data) if variant == "theta_cp2015" else None
+            base = _cp_theta_baseline(store) if variant == "theta_cp2015" else None
             pure = bool(draws) and _pure_removal(sc)
             res = sc.run(
-                draws=0 if pure else draws, data=data, workers=WORKERS, seed=SEED, base=base
+                draws=0 if pure else draws, store=store, workers=WORKERS, seed=SEED, base=base
             )
             countries, central, sample = _welfare_draws(res)
             if pure:
@@ -101,7 +114,9 @@ def _solve(sc: Any, name: str, draws: int, data: Path, variant: str) -> pd.DataF
                 # the exact inverse of imposing the status quo with the SAME draw (the library's
                 # removal draws take the lifted share independently of the imposed one).
                 imposed = replace(sc, shocks=sc.status_quo, status_quo=())
-                run = imposed.run(draws=draws, data=data, workers=WORKERS, seed=SEED, base=base)
+                run = imposed.run(
+                    draws=draws, store=store, workers=WORKERS, seed=SEED, base=base
+                )
                 names, _, inv = _welfare_draws(run)
                 if names != countries or inv is None:
                     raise NoDataError("the imposition run does not match the removal scenario")
@@ -139,43 +154,9 @@ def _summarise(
     return out
 
 
-def _cache_path(name: str, draws: int, files: list[dict[str, str]], variant: str = "main") -> Path:
-    """Cache file of a scenario result: keyed by the scenario YAML, draws, variant, input hashes
-    and the code that computes it (so a changed input or solver gives a new key)."""
-    h = hashlib.sha256()
-    h.update(scenario_path(name).read_bytes())
-    h.update(f"{draws}|{variant}|{SEED}|{__version__}".encode())
-    for f in files:
-        h.update(f["sha256"].encode())
-    sim = resources.files("techties.simulation")
-    sources = [Path(str(sim.joinpath(f"{m}.py"))) for m in
-               ("scenario", "mc_multisector", "caliendo_parro", "onesector", "baselines")]  # fmt: skip
-    # the GE checkers' own code: every module of this package
-    sources += sorted(Path(__file__).parent.glob("*.py"))
-    for src in sources:
-        if src.is_file():
-            h.update(src.read_bytes())
-    tag = "" if variant == "main" else f"-{variant}"
-    return Path(config.get("cache") or ".") / "ge" / f"{name}{tag}-{h.hexdigest()[:16]}.parquet"
-
-
-def _files(path: Path, source: str) -> list[dict[str, str]]:
-    if path.is_file():
-        return [{"source": source, "location": str(path), "sha256": file_sha256(path)}]
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
-    return [{"source": source, "location": str(p), "sha256": file_sha256(p)} for p in files]
-
-
-def baseline_files(baseline: str, data: Path) -> list[dict[str, str]]:
-    """Files of a GE baseline in the data folder, with their sha256."""
-    return _files(data.joinpath(*BASELINE_FOLDERS.get(baseline, ())), f"baseline {baseline}")
-
-
 def _runs(
-    scenarios: Sequence[str], *, draws: int, variant: str = "main"
-) -> tuple[pd.DataFrame, list[dict[str, str]]]:
-    out = [run_scenario(n, draws=draws, variant=variant) for n in scenarios]
-    files: list[dict[str, str]] = []
-    for _, f, _ in out:
-        files += [x for x in f if x not in files]
-    return pd.concat([o[0] for o in out], ignore_index=True), files
+    store: Store, scenarios: Sequence[str], *, draws: int, variant: str = "main"
+) -> tuple[pd.DataFrame, list[int]]:
+    out = [run_scenario(store, n, draws=draws, variant=variant) for n in scenarios]
+    ids = sorted({i for _, got, _ in out for i in got})
+    return pd.concat([o[0] for o in out], ignore_index=True), ids

@@ -5,13 +5,11 @@ bilateral equivalents on the Eora 2017 flows)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from techties.claims.checkers.ge._common import (
-    CP_THETA_FILE,
     CP_TO_EORA,
     SEED,
     WIOD_SIGMA,
@@ -22,32 +20,37 @@ from techties.claims.checkers.ge._common import (
 from techties.errors import NoDataError
 from techties.simulation.mc_multisector import load_named_baseline
 from techties.simulation.scenario import Scenario
+from techties.store.core import Store
+from techties.store.model_inputs import model_inputs
 
 
-def _eora(data: Path) -> Any:
-    return load_named_baseline("eora2017", data)
+def _eora(store: Store) -> Any:
+    return load_named_baseline("eora2017", store)
 
 
-def _cp_theta_baseline(data: Path) -> Any:
+def _cp_theta_baseline(store: Store) -> Any:
     """The calibrated Eora 2017 baseline with Caliendo–Parro (2015) θ on its goods sectors
-    (simple means of the CP sectors in each Eora sector; services keep their θ)."""
+    (simple means of the CP sectors in each Eora sector; services keep their θ); its
+    ``provenance_ids`` add the rows of ``T.txt``."""
     from techties.simulation.baselines import CP2015_SECTORS
 
-    path = data.joinpath(*CP_THETA_FILE)
-    if not path.is_file():
-        raise NoDataError(f"the θ alternative needs {path}")
-    cp = dict(zip(CP2015_SECTORS[:20], np.loadtxt(path, dtype=float).ravel(), strict=True))
-    base = _eora(data)
+    inputs = model_inputs(store, "cp2015")
+    cp = dict(zip(CP2015_SECTORS[:20], inputs.array("T").ravel(), strict=True))
+    base = _eora(store)
     theta = np.asarray(base.theta, dtype=float).copy()
     for k, sector in enumerate(base.sectors):
         if sector in CP_TO_EORA:
             theta[k] = float(np.mean([cp[s] for s in CP_TO_EORA[sector]]))
-    return base.with_(theta=theta, name=f"{base.name}, θ of Caliendo–Parro (2015)")
+    return base.with_(
+        theta=theta,
+        name=f"{base.name}, θ of Caliendo–Parro (2015)",
+        provenance_ids=tuple(sorted({*base.provenance_ids, *inputs.provenance_ids})),
+    )
 
 
-def cp_theta_on_eora(data: Path) -> dict[str, float]:
+def cp_theta_on_eora(store: Store) -> dict[str, float]:
     """The θ the Caliendo–Parro alternative uses, by Eora goods sector (for the method text)."""
-    base = _cp_theta_baseline(data)
+    base = _cp_theta_baseline(store)
     return {s: float(t) for s, t in zip(base.sectors, base.theta, strict=True) if s in CP_TO_EORA}
 
 
@@ -137,12 +140,14 @@ def _one_sector_shocks(world: Mapping[str, Any], base: Any) -> list[dict[str, An
     return out
 
 
-def _solve_wiod(sc: Any, draws: int, data: Path) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+def _solve_wiod(
+    sc: Any, draws: int, store: Store
+) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     """The scenario on the one-sector WIOD 2014 baseline: the worlds before and after the policy
     are each solved from the baseline (same seed, so the same σ draws), and the policy's change
     is their ratio, ``(1 + w_after) / (1 + w_status_quo) − 1`` (exact in the one-sector model
     when both worlds are equilibria of the same baseline)."""
-    base = _eora(data)
+    base = _eora(store)
     results: list[tuple[list[str], np.ndarray, np.ndarray | None] | None] = []
     for world in _worlds(sc):
         shocks = _one_sector_shocks(world, base)
@@ -161,7 +166,7 @@ def _solve_wiod(sc: Any, draws: int, data: Path) -> tuple[list[str], np.ndarray,
                 "shocks": shocks,
             }
         )
-        res = one.run(draws=draws, data=data, workers=WORKERS, seed=SEED)
+        res = one.run(draws=draws, store=store, workers=WORKERS, seed=SEED)
         results.append(_welfare_draws(res))
     done = [r for r in results if r is not None]
     if not done:

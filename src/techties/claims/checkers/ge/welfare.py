@@ -24,11 +24,11 @@ from techties.claims.checkers.ge._common import (
     VARIANT_LABELS,
     VARIANT_NOTES,
     WELFARE_EPS_PCT,
-    _unique,
 )
 from techties.claims.checkers.ge.scenarios import _runs
 from techties.claims.rules import Decision, Test, Threshold, decide
 from techties.claims.verdict import Figure, Verdict
+from techties.store.core import Store
 
 
 def _row(df: pd.DataFrame, scenario: str, country: str) -> pd.Series:
@@ -101,13 +101,14 @@ def _missing_tests(cells: Sequence[tuple[str, str]], gain: bool, why: str) -> li
 
 
 def _panel(
+    store: Store,
     scenarios: Sequence[str],
     cells: Sequence[tuple[str, str]],
     *,
     gain: bool,
     main: pd.DataFrame,
     extra: Callable[[list[Test]], list[Test]] = lambda t: t,
-) -> tuple[dict[str, list[Test]], dict[str, str], list[dict[str, str]], pd.DataFrame]:
+) -> tuple[dict[str, list[Test]], dict[str, str], list[int], pd.DataFrame]:
     """The robustness alternatives: 95 % band, θ of Caliendo–Parro, the WIOD one-sector
     baseline (each recomputing the rule's tests; a variant that cannot run is unverifiable)."""
     alts: dict[str, list[Test]] = {
@@ -117,20 +118,20 @@ def _panel(
         "main specification": f"{VARIANT_LABELS['main']}; {DRAWS} draws, 90 % band",
         BAND_ALT: f"equal-tailed 2.5th–97.5th percentiles of the same {DRAWS} draws",
     }
-    files: list[dict[str, str]] = []
+    ids: list[int] = []
     frames = []
     for variant in ("theta_cp2015", "wiod2014"):
         name = VARIANT_LABELS[variant]
         notes[name] = VARIANT_NOTES[variant]
         try:
-            df, f = _runs(scenarios, draws=ALT_DRAWS, variant=variant)
+            df, got = _runs(store, scenarios, draws=ALT_DRAWS, variant=variant)
         except Missing as m:
             alts[name] = extra(_missing_tests(cells, gain, m.what))
             continue
-        files += f
+        ids += got
         frames.append(df)
         alts[name] = extra(_tests(df, cells, gain=gain, draws=ALT_DRAWS))
-    return alts, notes, files, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return alts, notes, sorted(set(ids)), pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _fmt(t: Test) -> str:
@@ -236,14 +237,15 @@ def _alt_sentences(decision: Decision) -> tuple[list[str], list[str]]:
 
 
 def pair_verdict(
+    store: Store,
     claim_id: str, scenarios: tuple[str, ...], *, gain: bool, chart_title: str, design: str
 ) -> Verdict:
     """The verdict on US and China welfare under ``scenarios`` (claims 1 and 11): four
     model-based tests, the robustness panel, evidence both ways and the bars chart."""
     cells = [(s, c) for s in scenarios for c in PAIR]
-    df, files = _runs(scenarios, draws=DRAWS)
+    df, ids = _runs(store, scenarios, draws=DRAWS)
     tests = _tests(df, cells, gain=gain)
-    alts, notes, alt_files, alt_df = _panel(scenarios, cells, gain=gain, main=df)
+    alts, notes, alt_ids, alt_df = _panel(store, scenarios, cells, gain=gain, main=df)
     decision = decide(tests, alts, notes=notes)
     pro, con = _direction_sentences(tests, gain=gain)
     alt_pro, alt_con = _alt_sentences(decision)
@@ -253,7 +255,7 @@ def pair_verdict(
         rationale=_rationale(decision, tests),
         figures=_figures(tests),
         evidence=pd.concat([df, alt_df], ignore_index=True),
-        files=_unique(files + alt_files),
+        provenance_ids=sorted({*ids, *alt_ids}),
         chart=_bars(df, chart_title),
         evidence_for=pro + alt_pro,
         evidence_against=[*con, *alt_con, MODEL_CAVEAT],

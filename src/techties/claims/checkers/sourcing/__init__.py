@@ -2,11 +2,11 @@
 countries (claim 4) and China's reliance on imported inputs (claim 2).
 
 Both read the OECD ICIO 2023 sectoral trade cubes (``trade-ge-baseline/icio2023-tariffwar``,
-through :func:`techties.simulation.baselines.load_icio_flows`) and, for claim 2, the ICIO-based
-input–output and value-added shares of ``trade-ge-baseline/ruv-icio2021-14sec``. Those files are
-not ingested into the store: they are read from the data folder and listed with their sha256 in
-:attr:`Verdict.files`; US imports by HS6 product, the Section 301 lists and the WIOD value-added
-rows come from the store (provenance ids).
+source ``icio_tariffwar``, through :func:`techties.simulation.baselines.load_icio_flows`) and,
+for claim 2, the ICIO-based input–output and value-added shares of
+``trade-ge-baseline/ruv-icio2021-14sec`` (source ``ruv_icio``). Like US imports by HS6 product,
+the Section 301 lists and the WIOD value-added rows, they come from the store, and the verdicts
+list the provenance ids of every row they used.
 
 Claim 4 — *decoupling has not cut trade with China; it has been rerouted* — is a conjunction of
 three tests, fixed before the data were looked at:
@@ -45,7 +45,7 @@ from the US* — is a conjunction of two observed accounting numbers:
     final use together — the cube does not split them), latest year: supported if ≥ 10 %,
     contradicted if < 5 %.
 
-Layout: :mod:`.inputs` (the ICIO and input–output files), :mod:`._common` (shared
+Layout: :mod:`.inputs` (the ICIO and input–output tables), :mod:`._common` (shared
 helpers), and one module per claim: :mod:`.reliance` (claim 2), :mod:`.rerouting` (claim 4).
 """
 
@@ -58,8 +58,6 @@ from techties.claims.checkers.sourcing import (  # noqa: F401
     rerouting,
 )
 from techties.claims.checkers.sourcing.inputs import (  # noqa: F401
-    ICIO_DIR,
-    RUV_DIR,
     RUV_ELECTRONICS,
     RUV_MAP,
     RUV_SECTORS,

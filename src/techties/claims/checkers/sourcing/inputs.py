@@ -1,28 +1,20 @@
-"""The file inputs of the sourcing checkers (claims 2 and 4): the OECD ICIO 2023 cubes and the
-ICIO 2021 input–output and value-added shares, read from the data folder (not the store) and
-listed with their sha256. The checkers call :func:`load_icio` and :func:`load_ruv_china`
-through this module (``inputs.load_icio``), so tests can replace them here."""
+"""The model inputs of the sourcing checkers (claims 2 and 4): the OECD ICIO 2023 cubes and the
+ICIO 2021 input–output and value-added shares, read from the store (sources ``icio_tariffwar``
+and ``ruv_icio``) with the provenance ids of their rows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from techties.claims.base import (
-    Missing,
-    data_folder,
-)
+from techties.claims.base import Missing
 from techties.errors import TechtiesError
-from techties.store.core import file_sha256
+from techties.simulation.baselines import SectoralFlows, icio_datasets, load_icio_flows
+from techties.store.core import Store
+from techties.store.model_inputs import model_datasets, model_inputs
 
-ICIO_DIR = ("trade-ge-baseline", "icio2023-tariffwar")
-RUV_DIR = ("trade-ge-baseline", "ruv-icio2021-14sec")
 SERVICES = "Services (aggregate)"
 #: ICIO 2023 sectors → the 14 RUV sectors (CATALOG-trade §10.3)
 RUV_MAP: dict[int, tuple[str, ...]] = {
@@ -43,9 +35,9 @@ class Icio:
     countries: tuple[str, ...]
     sectors: tuple[str, ...]
     flows: dict[int, np.ndarray]
-    files: tuple[tuple[str, str, str], ...] = ()
+    provenance_ids: tuple[int, ...] = ()
     #: the WIOD 2014 cube of the same package (44 × 16), when staged
-    wiod: Any = None
+    wiod: SectoralFlows | None = None
 
     @property
     def years(self) -> list[int]:
@@ -78,35 +70,30 @@ class Icio:
         )
 
 
-def load_icio(folder: Path) -> Icio:
-    """The ICIO 2023 cubes 2014–2022 (and WIOD 2014) of ``folder`` (read once per folder)."""
-    return _load_icio(str(folder))
-
-
-@lru_cache(maxsize=2)
-def _load_icio(folder: str) -> Icio:
-    from techties.simulation.baselines import load_icio_flows
-
-    root = Path(folder)
-    paths = sorted(root.glob("ICIO*.mat"))
-    if not paths:
-        raise Missing("no_data", f"no ICIO cubes (ICIO20xx.mat) in {root}.")
-    flows, files = {}, []
+def load_icio(store: Store) -> Icio:
+    """The ICIO 2023 cubes 2014–2022 (and WIOD 2014) in the store."""
+    names = icio_datasets(store)
+    if not names:
+        raise Missing(
+            "no_data",
+            "the store has no ICIO cubes (ingest trade-ge-baseline/icio2023-tariffwar/ICIO20xx.mat "
+            "with `techties ingest icio_tariffwar`).",
+        )
+    flows: dict[int, np.ndarray] = {}
+    ids: set[int] = set()
     countries: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
-    for p in paths:
-        f = load_icio_flows(p)
+    for name in names:
+        f = load_icio_flows(store, name)
         if countries and (f.countries != countries or f.sectors != sectors):
-            raise Missing("no_data", f"{p.name} has another country or sector list.")
+            raise Missing("no_data", f"the ICIO cube {name} has another country or sector list.")
         countries, sectors = f.countries, f.sectors
         flows[f.year] = f.flows
-        files.append(("OECD ICIO 2023 (icio2023-tariffwar)", str(p), file_sha256(p)))
-    wiod = None
-    wp = root / "WIOD2014.mat"
-    if wp.is_file():
-        wiod = load_icio_flows(wp)
-        files.append(("WIOD 2016 release, 2014 (icio2023-tariffwar)", str(wp), file_sha256(wp)))
-    return Icio(countries, sectors, flows, tuple(files), wiod)
+        ids.update(f.provenance_ids)
+    wiod = load_icio_flows(store, "wiod2014") if "wiod2014" in model_datasets(store) else None
+    if wiod is not None:
+        ids.update(wiod.provenance_ids)
+    return Icio(countries, sectors, flows, tuple(sorted(ids)), wiod)
 
 
 @dataclass(frozen=True)
@@ -116,70 +103,48 @@ class RuvChina:
 
     io: dict[int, np.ndarray]
     beta: dict[int, np.ndarray]
-    files: tuple[tuple[str, str, str], ...] = ()
+    provenance_ids: tuple[int, ...] = ()
 
 
-def load_ruv_china(folder: Path) -> RuvChina:
-    return _load_ruv(str(folder))
-
-
-@lru_cache(maxsize=2)
-def _load_ruv(folder: str) -> RuvChina:
-    root = Path(folder)
-    io_path, va_path = root / "io_allyears.xlsx", root / "va_shares_allyears.xlsx"
-    if not (io_path.is_file() and va_path.is_file()):
-        raise Missing(
-            "no_data", f"no ICIO input–output shares (io/va_shares_allyears.xlsx) in {root}."
-        )
-    sheets = pd.read_excel(io_path, sheet_name=None, engine="openpyxl")
-    va = pd.read_excel(va_path, engine="openpyxl")
-    io, beta = {}, {}
-    for name, t in sheets.items():
-        year = int(str(name)[2:])
-        chn = t[t["country"] == "CHN"].set_index("sector").reindex(list(RUV_SECTORS))
-        io[year] = chn[[f"io{s}" for s in RUV_SECTORS]].to_numpy(dtype=float)
-        row = va[(va["region"] == "CHN") & (va["year"] == year)]
-        beta[year] = row[[f"sector_{s}" for s in RUV_SECTORS]].to_numpy(dtype=float).ravel()
-    files = tuple(
-        ("ICIO 2021 IO and value-added shares (ruv-icio2021-14sec)", str(p), file_sha256(p))
-        for p in (io_path, va_path)
-    )
-    return RuvChina(io, beta, files)
-
-
-def _folder(*parts: str) -> Path:
-    root = data_folder()
-    if root is None:
+def load_ruv_china(store: Store) -> RuvChina:
+    """China's cost and value-added shares by year from the store (source ``ruv_icio``)."""
+    if "ruv_icio2021" not in model_datasets(store):
         raise Missing(
             "no_data",
-            "the ICIO tables are read from the data folder (pass data= or set TECHTIES_DATA).",
+            "the store has no ICIO input–output shares (ingest trade-ge-baseline/"
+            "ruv-icio2021-14sec/io_allyears.xlsx and va_shares_allyears.xlsx with "
+            "`techties ingest ruv_icio`).",
         )
-    return root.joinpath(*parts)
+    d = model_inputs(store, "ruv_icio2021")
+    va = d.frame("va")
+    io, beta = {}, {}
+    for item in sorted(d.items):
+        if not (item.startswith("io") and item[2:].isdigit()):
+            continue
+        year = int(item[2:])
+        t = d.frame(item)
+        chn = t[t["country"] == "CHN"].assign(sector=lambda x: x["sector"].astype(int))
+        chn = chn.set_index("sector").reindex(list(RUV_SECTORS))
+        io[year] = chn[[f"io{s}" for s in RUV_SECTORS]].to_numpy(dtype=float)
+        row = va[(va["region"] == "CHN") & (va["year"].astype(int) == year)]
+        beta[year] = row[[f"sector_{s}" for s in RUV_SECTORS]].to_numpy(dtype=float).ravel()
+    return RuvChina(io, beta, tuple(d.provenance_ids))
 
 
-def _files(*groups: Sequence[tuple[str, str, str]]) -> list[dict[str, str]]:
-    out = []
-    for g in groups:
-        out += [{"source": s, "location": loc, "sha256": h} for s, loc, h in g]
-    return out
-
-
-def icio_or_why() -> tuple[Icio | None, str, list[dict[str, str]]]:
-    """The ICIO cubes of the data folder and their files, or ``(None, why, [])``."""
+def icio_or_why(store: Store) -> tuple[Icio | None, str, list[int]]:
+    """The ICIO cubes in the store and their provenance ids, or ``(None, why, [])``."""
     try:
-        icio = load_icio(_folder(*ICIO_DIR))
-        files = _files(icio.files)
+        icio = load_icio(store)
     except (Missing, TechtiesError) as exc:
         return None, getattr(exc, "what", None) or str(exc), []
-    return icio, "", files
+    return icio, "", list(icio.provenance_ids)
 
 
-def ruv_or_why() -> tuple[RuvChina | None, str, list[dict[str, str]]]:
-    """China's ICIO input–output and value-added shares and their files, or
+def ruv_or_why(store: Store) -> tuple[RuvChina | None, str, list[int]]:
+    """China's ICIO input–output and value-added shares and their provenance ids, or
     ``(None, why, [])``."""
     try:
-        ruv = load_ruv_china(_folder(*RUV_DIR))
-        files = _files(ruv.files)
-    except (Missing, TechtiesError, OSError, ValueError, KeyError) as exc:
+        ruv = load_ruv_china(store)
+    except (Missing, TechtiesError, ValueError, KeyError) as exc:
         return None, getattr(exc, "what", None) or str(exc), []
-    return ruv, "", files
+    return ruv, "", list(ruv.provenance_ids)

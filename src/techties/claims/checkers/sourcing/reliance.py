@@ -130,9 +130,8 @@ class ChinaImportReliance(Checker):
     )
 
     def evaluate(self, store: Store) -> Verdict:
-        icio, why_i, files_i = inputs.icio_or_why()
-        ruv, why_r, files_r = inputs.ruv_or_why()
-        files = files_i + files_r
+        icio, why_i, ids_i = inputs.icio_or_why(store)
+        ruv, why_r, ids_r = inputs.ruv_or_why(store)
         wiod, wiod_ids = _wiod_fva(store)
         tests = [_fva(icio, ruv, why_i or why_r, None), _us(icio, why_i, None)]
         alternatives = _reliance_alternatives(icio, ruv, why_i or why_r, why_i, tests, wiod)
@@ -156,8 +155,7 @@ class ChinaImportReliance(Checker):
             figures=figs,
             evidence=pd.concat(series) if series else pd.DataFrame(),
             method=self.method,
-            provenance_ids=sorted(set(wiod_ids) | set(comp_ids)),
-            files=files,
+            provenance_ids=sorted(set(wiod_ids) | set(comp_ids) | set(ids_i) | set(ids_r)),
             chart=chart,
             evidence_for=for_,
             evidence_against=against,
@@ -246,7 +244,7 @@ def _reliance_alternatives(
             "Foreign value added, all of China's exports (WIOD 2014)", FVA_LOAD,
         ),
         _us_test(w_us, "US share of China's computer/electronic imports (WIOD 2014)",
-                 "the WIOD 2014 cube (WIOD2014.mat) is not in the data folder"),
+                 "the WIOD 2014 cube (WIOD2014.mat) is not in the store"),
     ]  # fmt: skip
     return alternatives
 

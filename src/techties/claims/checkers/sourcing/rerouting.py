@@ -308,7 +308,7 @@ class Rerouting(Checker):
         years = sorted({2015, 2016, BASE_YEAR, 2018, 2023, REROUTE_END})
         panel = _Panels(store, years)
         main = panel()  # raises Missing without US HS6 imports or the 301 lists
-        icio, icio_why, files = inputs.icio_or_why()
+        icio, icio_why, icio_ids = inputs.icio_or_why(store)
 
         reach, reach_n = _reach_test(icio, CONNECTORS, BASE_YEAR, ICIO_END, why=icio_why)
         listed, gap = _listed_test(main, CONNECTORS, BASE_YEAR, REROUTE_END)
@@ -349,8 +349,7 @@ class Rerouting(Checker):
             figures=figs,
             evidence=evidence,
             method=self.method,
-            provenance_ids=sorted(set(main.ids) | set(_tariff_ids(store))),
-            files=files,
+            provenance_ids=sorted(set(main.ids) | set(_tariff_ids(store)) | set(icio_ids)),
             chart=chart,
             evidence_for=for_,
             evidence_against=against,
