@@ -19,7 +19,6 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from conftest import shared
 from techties.errors import ModelError, NoDataError
 from techties.models import event_study as es
 from techties.models import incidence as inc
@@ -242,16 +241,16 @@ def test_real_incidence_comtrade_hs6(hs6_flows: pd.DataFrame, waves: pd.DataFram
     assert "hence pass-through" in r.summary()
 
 
-def test_real_incidence_census_monthly() -> None:
-    hs2 = inc.census_hs2_panel(shared("trade-flows", "us-imports-hs2-monthly"))
-    chn17 = hs2[(hs2["partner"] == "CHINA") & (hs2["period"] // 12 == 2017)]
+def test_real_incidence_census_monthly(real_store) -> None:
+    hs2 = inc.census_monthly_panel(real_store, "census", level=2)
+    chn17 = hs2[(hs2["partner"] == "CHN") & (hs2["period"] // 12 == 2017)]
     assert chn17["value"].sum() / 1e9 == pytest.approx(503.65, abs=0.01)  # catalog 11.1
+    prov = real_store.provenance(hs2.attrs["provenance_ids"])
+    assert prov["location"].str.endswith("data-2021-07.parquet").all()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = inc.incidence(hs2, outcomes=("value",), panel_name="census_hs2_monthly")
-        naics = inc.census_naics_panel(
-            shared("trade-flows", "us-imports-naics-monthly", "top30-NAICS-imports.parquet")
-        )
+        naics = inc.census_monthly_panel(real_store, "census_naics_monthly", level=3)
         rn = inc.incidence(naics, outcomes=("value",), panel_name="census_naics_monthly")
     assert r.tidy()["estimate"].iloc[0] == pytest.approx(-3.804, abs=TOL)
     assert rn.tidy()["estimate"].iloc[0] == pytest.approx(-3.180, abs=TOL)

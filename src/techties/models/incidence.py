@@ -28,15 +28,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from techties.errors import DataWarning, ModelError
+from techties.errors import DataWarning, ModelError, NoDataError
 from techties.models.fit import FitResult, check_columns, fit_fixest
 from techties.results import TIDY_COLUMNS, Result
+from techties.store import Store
 
 PANEL_NOTES = {
     "comtrade_hs6_annual": (
@@ -310,39 +309,38 @@ def comtrade_incidence_panel(
     return p
 
 
-def census_hs2_panel(folder: str | Path) -> pd.DataFrame:
-    """Monthly HS2 imports and calculated duties by partner (``<CTY>data-*.parquet``)."""
-    frames = []
-    for f in sorted(Path(folder).glob("*data-*.parquet")):
-        d = pd.read_parquet(f)
-        if "CTY_CODE" not in d.columns:  # the all-countries total
-            continue
-        frames.append(d)
-    if not frames:
-        raise ModelError(f"no '<CTY>data-*.parquet' files in {folder}")
-    d = pd.concat(frames, ignore_index=True)
-    t = pd.to_datetime(d["time"], format="%Y-%m")
-    return _monthly(d["I_COMMODITY"], d["CTY_NAME"], t, d["CON_VAL_MO"], d["CAL_DUT_MO"])
+#: partner codes of aggregates in the Census extracts (world, EU, USMCA): not partners
+CENSUS_AGGREGATES = ("WLD", "EUN", "USMCA")
 
 
-def census_naics_panel(path: str | Path) -> pd.DataFrame:
-    """Monthly NAICS3 imports and duties by partner (drops totals and the EU/USMCA aggregates)."""
-    d = pd.read_parquet(path).reset_index()
-    drop = {"TOTAL FOR ALL COUNTRIES", "EUROPEAN UNION", "USMCA (NAFTA)"}
-    d = d[~d["CTY_NAME"].isin(drop) & (d["NAICS"] != "00")]
-    return _monthly(d["NAICS"], d["CTY_NAME"], pd.to_datetime(d["time"]), d["imports"], d["duty"])
-
-
-def _monthly(product: Any, partner: Any, t: pd.Series, value: Any, duty: Any) -> pd.DataFrame:
-    p = pd.DataFrame(
-        {
-            "product": pd.Series(product).astype(str).to_numpy(),
-            "partner": pd.Series(partner).astype(str).to_numpy(),
-            "period": (12 * t.dt.year + t.dt.month - 1).to_numpy(),
-            "value": pd.to_numeric(pd.Series(value), errors="coerce").to_numpy(),
-            "duties": pd.to_numeric(pd.Series(duty), errors="coerce").to_numpy(),
-        }
+def census_monthly_panel(store: Store, source: str = "census", *, level: int = 2) -> pd.DataFrame:
+    """Monthly US imports for consumption and calculated duties by product and partner from the
+    store's ``trade_flows`` (``source="census"``, ``level=2``: the HS2 monthly extracts;
+    ``source="census_naics_monthly"``, ``level=3``: NAICS3), aggregates dropped. Columns
+    ``product, partner, period`` (months since year 0), ``value, duties, tariff``;
+    ``attrs["provenance_ids"]`` names the rows' files."""
+    marks = ", ".join("?" for _ in CENSUS_AGGREGATES)
+    where = (
+        "source = ? AND reporter = 'USA' AND flow = 'import' AND product_level = ? "
+        f"AND month IS NOT NULL AND duties_usd IS NOT NULL AND partner NOT IN ({marks})"
     )
+    d = store.df(
+        "SELECT product_code AS product, partner, 12 * year + month - 1 AS period, "
+        "sum(value_usd) AS value, sum(duties_usd) AS duties, list(DISTINCT provenance_id) AS ids "
+        f"FROM trade_flows WHERE {where} GROUP BY ALL ORDER BY partner, product, period",
+        [source, level, *CENSUS_AGGREGATES],
+    )
+    if d.empty:
+        raise NoDataError(
+            f"no monthly {source} imports with duties at product level {level} in trade_flows",
+            hint="Ingest them first: `techties ingest census trade-flows/us-imports-hs2-monthly/` "
+            "or `techties ingest census_naics_monthly trade-flows/us-imports-naics-monthly/` "
+            "(or `techties report --data DIR`).",
+        )
+    ids = sorted({int(i) for x in d["ids"] for i in x})
+    p = d.drop(columns="ids")
     p = p[p["value"] > 0].copy()
+    p["period"] = p["period"].astype(np.int64)
     p["tariff"] = (p["duties"] / p["value"]).clip(lower=0.0)
-    return p
+    p.attrs["provenance_ids"] = ids
+    return p.reset_index(drop=True)
