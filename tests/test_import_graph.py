@@ -130,3 +130,38 @@ def test_import_module_only_where_registries_load() -> None:
         if "import_module(" in p.read_text("utf-8")
     }
     assert found == allowed
+
+
+#: calls that read a source file's contents (readers belong to ``sources/``)
+FILE_READERS = {"read_csv", "read_parquet", "read_stata", "read_excel", "read_frame", "read_r",
+                "read_fwf", "read_sas", "read_spss", "loadmat", "load", "File"}  # fmt: skip
+ANALYSIS_LAYERS = ("indicators", "models", "simulation", "claims", "report", "web")
+
+
+def _file_reads(path: Path) -> list[str]:
+    """``line: call`` for every call in ``path`` that reads a data file or the data folder."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        text = ast.unparse(node)
+        in_memory = "BytesIO" in text  # a derived result's payload, not a file
+        if (name in FILE_READERS and not in_memory) or text.startswith("config.get('data'"):
+            found.append(f"{node.lineno}: {text[:60]}")
+    return found
+
+
+def test_no_analysis_layer_reads_the_data_folder() -> None:
+    """One data path: indicators, models, simulation, claims, report and web take a store; only
+    sources read data files (the acceptance rule of the one-data-path work)."""
+    reads = {
+        str(p.relative_to(SRC)): hits
+        for layer in ANALYSIS_LAYERS
+        for p in (SRC / "techties" / layer).rglob("*.py")
+        if (hits := _file_reads(p))
+    }
+    assert reads == {}
+    # the check sees a reader where one is (it cannot pass by being blind)
+    assert _file_reads(SRC / "techties" / "sources" / "model_inputs.py")
