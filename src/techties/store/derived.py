@@ -2,8 +2,9 @@
 
 A derived table is keyed by its name, the provenance ids of every input row and the source code
 of the modules that compute it, so it is recomputed exactly when an input file or the code
-changes, and ``techties provenance`` can list it beside the files it came from. A read-only
-store computes without caching.
+changes, and ``techties provenance`` can list it beside the files it came from. Storing a result
+drops the results of the same name computed by other code. A read-only store computes without
+caching.
 
 >>> table = cached(store, "incidence-specs", inputs=[3, 7], modules=["techties.models.incidence"],
 ...                compute=lambda: fit_everything())
@@ -65,7 +66,11 @@ def cached(
         buf = io.BytesIO()
         table.to_parquet(buf, index=False)
         with store.transaction():
-            store.con.execute("DELETE FROM derived WHERE name = ? AND key = ?", [name, key])
+            # results of this name from other code can never be read again: drop them
+            store.con.execute(
+                "DELETE FROM derived WHERE name = ? AND (key = ? OR code_version <> ?)",
+                [name, key, version],
+            )
             store.con.execute(
                 "INSERT INTO derived (name, key, inputs, code_version, rows, payload) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
