@@ -55,7 +55,7 @@ def test_a_bad_cell_names_file_row_and_column_and_nothing_is_stored(
         ingest_files(store, "liberation_day", files)
     msg = str(err.value)
     assert "tariffs.csv" in msg and "'ten percent'" in msg
-    assert "row 2" in msg and "applied_tariff" in msg
+    assert "row 3" in msg and "applied_tariff" in msg  # file line 3: the header is line 1
     # all-or-nothing: the two good files of the same call are not stored either
     assert store.df("SELECT count(*) AS n FROM model_inputs")["n"].iloc[0] == 0
     assert store.provenance().empty

@@ -37,6 +37,7 @@ import pyarrow as pa
 from techties.errors import ConfigError, SourceFormatError
 from techties.sources._arrays import array_rows, concat, text_rows
 from techties.sources.base import Source, register
+from techties.sources.containers import read_frame, require_columns, to_number
 
 #: CP (2015): 31 regions, 40 sectors of which 20 traded; the shape of each file (rows, columns)
 CP_N, CP_J, CP_JT = 31, 40, 20
@@ -187,11 +188,11 @@ class LiberationDay(Source):
     def read(self, path: Path) -> pa.Table:
         df = _csv(path)
         if path.name == "country_labels.csv":
-            _need(df, path, ("iso3", "CountryName"))
+            require_columns(df, ("iso3", "CountryName"), path)
             return concat([text_rows(path, "liberation_day", "iso3", list(df["iso3"])),
                            text_rows(path, "liberation_day", "names", list(df["CountryName"]))])  # fmt: skip
         if path.name == "tariffs.csv":
-            _need(df, path, ("applied_tariff",))
+            require_columns(df, ("applied_tariff",), path)
             return array_rows(path, "liberation_day", "applied_tariff",
                               _numbers(df[["applied_tariff"]], path).ravel(), unit="decimal")  # fmt: skip
         if path.name == "trade_cepii.csv":
@@ -237,14 +238,15 @@ class RuvIcio(Source):
 
 def _frame_rows(path: Path, prefix: str, t: pd.DataFrame, labels: tuple[str, ...],
                 value_prefix: str, *, dataset: str = "ruv_icio2021", unit: str = "share",
-                signed: bool = False, missing_ok: bool = False) -> pa.Table:  # fmt: skip
+                signed: bool = False, missing_ok: bool = False,
+                header_rows: int = 1) -> pa.Table:  # fmt: skip
     """A frame → its numeric block ``prefix`` plus label arrays ``prefix:<label>`` and the
     column names ``prefix:columns``."""
-    _need(t, path, labels)
+    require_columns(t, labels, path)
     cols = [c for c in t.columns if str(c).startswith(value_prefix)]
     if not cols:
         raise SourceFormatError(path, f"{prefix}: no {value_prefix}… columns")
-    parts = [array_rows(path, dataset, prefix, _numbers(t[cols], path), unit=unit, signed=signed,
+    parts = [array_rows(path, dataset, prefix, _numbers(t[cols], path, header_rows=header_rows), unit=unit, signed=signed,
                         missing_ok=missing_ok),
              text_rows(path, dataset, f"{prefix}:columns", [str(c) for c in cols])]  # fmt: skip
     parts += [text_rows(path, dataset, f"{prefix}:{lab}", [str(x) for x in t[lab]])
@@ -263,10 +265,8 @@ class BownWaves(Source):
     patterns = ("TrumpTariffs-CHN-hs6.dta",)
 
     def read(self, path: Path) -> pa.Table:
-        from techties.sources.containers import read_frame
-
         d = read_frame(path)
-        _need(d, path, ("hs06",))
+        require_columns(d, ("hs06",), path)
         codes = d["hs06"].astype(str).str.strip()
         bad = ~codes.str.fullmatch(r"\d{1,6}")
         if bad.any():
@@ -282,7 +282,7 @@ class BownWaves(Source):
         # blanks stay missing (NULL), so the store holds the file as published
         waves = d[["hs06"] + [c for c in d.columns if str(c).startswith("TT")]]
         return _frame_rows(path, "waves", waves, ("hs06",), "TT", dataset="bown_waves_hs6",
-                           unit="pp", signed=True, missing_ok=True)  # fmt: skip
+                           unit="pp", signed=True, missing_ok=True, header_rows=0)  # fmt: skip
 
 
 def _csv(path: Path) -> pd.DataFrame:
@@ -292,18 +292,9 @@ def _csv(path: Path) -> pd.DataFrame:
         raise SourceFormatError(path, f"cannot read CSV: {exc}") from None
 
 
-def _need(df: pd.DataFrame, path: Path, cols: tuple[str, ...]) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SourceFormatError(path, f"missing columns {missing}", expected=", ".join(cols))
-
-
-def _numbers(df: pd.DataFrame, path: Path) -> np.ndarray:
-    """A numeric block; the first non-numeric cell is named by row and column."""
-    num = df.apply(pd.to_numeric, errors="coerce")
-    bad = num.isna() & df.notna()
-    if bad.to_numpy().any():
-        r, c = np.argwhere(bad.to_numpy())[0]
-        raise SourceFormatError(path, f"not a number: {df.iat[r, c]!r}", row=int(r) + 1,
-                                column=str(df.columns[c]), expected="a number")  # fmt: skip
-    return num.to_numpy(dtype=float)
+def _numbers(df: pd.DataFrame, path: Path, *, header_rows: int = 1) -> np.ndarray:
+    """A numeric block, column by column (:func:`to_number`: the first non-numeric cell is
+    named by file row and column; blanks stay NaN)."""
+    return np.column_stack(
+        [to_number(df[c], path, str(c), header_rows=header_rows) for c in df.columns]
+    )
