@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from techties.claims import load_catalog
-from techties.cli import cmd_report
+from techties.cli import app as cli_app
 from techties.cli.main import main
 from techties.report import build_report
 from techties.store import Store, open_store
@@ -41,7 +41,7 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         raise httpx.ConnectError("network is unreachable", request=request)
 
     monkeypatch.setattr(
-        cmd_report, "CLIENT_FACTORY", lambda: httpx.Client(transport=httpx.MockTransport(refuse))
+        cli_app, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(refuse))
     )
     monkeypatch.delenv("TECHTIES_DATA", raising=False)
     monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path / "cache"))
@@ -162,7 +162,7 @@ def test_report_downloads_from_the_official_endpoint_when_the_store_is_empty(
     monkeypatch.setitem(REGISTRY, "fixture_bis", EntityListEndpoint)
     monkeypatch.setattr(sources_pkg, "all_sources", lambda: {"fixture_bis": EntityListEndpoint()})
     monkeypatch.setattr(
-        cmd_report, "CLIENT_FACTORY", lambda: httpx.Client(transport=httpx.MockTransport(serve))
+        cli_app, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(serve))
     )
     monkeypatch.delenv("TECHTIES_DATA", raising=False)
     monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path / "cache"))

@@ -114,7 +114,7 @@ def test_cli_tariff_prints_measures_with_references(us_store: Store) -> None:
     runner = CliRunner()
     out = runner.invoke(
         app,
-        ["tariff", "8471.50.01", "--from", "CHN", "--on", "2019-06-30", "--store", path, "--json"],
+        ["tariff", "8471.50.01", "--partner", "CHN", "--on", "2019-06-30", "--store", path, "--json"],
     )
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
@@ -131,7 +131,7 @@ def test_cli_tariff_events_filters_by_imposer_and_date(us_store: Store) -> None:
     us_store.close()
     out = CliRunner().invoke(
         app,
-        ["tariff-events", "--imposer", "USA", "--since", "2019-05-01", "--store", path, "--json"],
+        ["tariff-events", "--reporter", "USA", "--since", "2019-05-01", "--store", path, "--json"],
     )
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)

@@ -1,18 +1,18 @@
 """``techties indicator KIND``: interdependence indicators from the store, as a table, JSON or
 a chart.
 
-    techties indicator share --group semiconductors --partner CHN --year 2024 \\
+    techties indicator share --group semiconductors --partner CHN --years 2024 \\
         --denominator partners --plot chips.png
     techties indicator share --classification NAICS --level 3 --product 334 --monthly
-    techties indicator duty-rate --level 0 --year 2024 --json
-    techties indicator concentration --level 6 --year 2024
-    techties indicator chokepoints --level 6 --year 2024
+    techties indicator duty-rate --level 0 --years 2024 --json
+    techties indicator concentration --level 6 --years 2017-2024
+    techties indicator chokepoints --level 6 --years 2024
     techties indicator decoupling --classification NAICS --level 3 --product 334 --by-product
     techties indicator rerouting --source comtrade --denominator partners --end-year 2024
     techties indicator coverage --source comtrade
     techties indicator mirror
     techties indicator coauthorship | entity-list | rd_intensity | ip_payments | doctorates
-    techties indicator --list --json          # the registry: names, help, parameters
+    techties indicators --json                # the registry: names, help, parameters
 
 ``techties panel``: shares, concentration and chokepoints of every reporter, product and period
 at once (BACI scale), computed inside the store and written to Parquet files::
@@ -23,12 +23,27 @@ at once (BACI scale), computed inside the store and written to Parquet files::
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from techties.cli.app import CsvOpt, JsonOpt, StoreOpt, app, fmt, open_store_cli
+from techties.cli.app import (
+    CsvOpt,
+    GroupOpt,
+    JsonOpt,
+    LevelOpt,
+    OutOpt,
+    PartnersOpt,
+    PlotOpt,
+    ReporterOpt,
+    StoreOpt,
+    YearsOpt,
+    app,
+    country,
+    fmt,
+    open_store_cli,
+    year_range,
+)
 from techties.cli.output import console, emit_json, print_frame
 from techties.errors import ConfigError
 
@@ -39,10 +54,6 @@ if TYPE_CHECKING:
 FlowOpt = Annotated[str, typer.Option(help="import or export.")]
 SourceOpt = Annotated[str | None, typer.Option(help="Source to read (when several).")]
 ClassificationOpt = Annotated[str, typer.Option(help="HS or NAICS.")]
-LevelOpt = Annotated[int, typer.Option(help="Product digits (0 = all goods).")]
-YearOpt = Annotated[int | None, typer.Option(help="One year.")]
-FromOpt = Annotated[int | None, typer.Option("--from", help="First year.")]
-ToOpt = Annotated[int | None, typer.Option("--to", help="Last year.")]
 MonthlyOpt = Annotated[bool, typer.Option("--monthly", help="Monthly periods.")]
 MirrorOpt = Annotated[
     bool,
@@ -75,15 +86,7 @@ def _selection(
     )  # fmt: skip
 
 
-def _years(year: int | None, first: int | None, last: int | None) -> tuple[int, int] | None:
-    if year is not None:
-        return (year, year)
-    if first is None and last is None:
-        return None
-    return (first or 1900, last or 2100)
-
-
-KIND_HELP = "The indicator (`techties indicator --list` shows every one, with its parameters)."
+KIND_HELP = "The indicator (`techties indicators` lists every one, with its parameters)."
 #: CLI defaults that differ by indicator (the product level when --level is left at 2)
 DEFAULT_LEVEL = {"rerouting": 6}
 
@@ -171,13 +174,8 @@ def _list_indicators(json_: bool) -> None:
 @app.command("indicator")
 def indicator(
     kind: Annotated[str | None, typer.Argument(help=KIND_HELP)] = None,
-    list_: Annotated[
-        bool, typer.Option("--list", help="List the indicators with their parameters.")
-    ] = False,
-    reporter: Annotated[str, typer.Option(help="Reporting country (ISO3).")] = "USA",
-    partner: Annotated[
-        list[str] | None, typer.Option("--partner", help="Partner ISO3 (repeat for several).")
-    ] = None,
+    reporter: ReporterOpt = "USA",
+    partner: PartnersOpt = None,
     flow: FlowOpt = "import",
     source: SourceOpt = None,
     classification: ClassificationOpt = "HS",
@@ -185,13 +183,8 @@ def indicator(
     product: Annotated[
         list[str] | None, typer.Option("--product", help="Code prefix to keep (repeatable).")
     ] = None,
-    group: Annotated[
-        str | None,
-        typer.Option(help="Technology product group (groups.yaml), e.g. semiconductors."),
-    ] = None,
-    year: YearOpt = None,
-    first_year: FromOpt = None,
-    last_year: ToOpt = None,
+    group: GroupOpt = None,
+    years: YearsOpt = None,
     monthly: MonthlyOpt = False,
     mirror: MirrorOpt = False,
     denominator: Annotated[
@@ -209,18 +202,13 @@ def indicator(
             "--arg", help="Any other parameter of the indicator, NAME=VALUE (see --list)."
         ),
     ] = None,
-    plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write the chart (.png, .svg or .html).")
-    ] = None,
+    plot: PlotOpt = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
 ) -> None:
     """Compute one interdependence indicator from the store (formula in `--json` output);
-    `--list` shows every indicator and its parameters."""
-    if list_:
-        _list_indicators(json_)
-        return
+    `techties indicators` lists every indicator and its parameters."""
     if kind is None:
         raise ConfigError("Name the indicator to compute.", hint=KIND_HELP)
     from techties.indicators import get_indicator
@@ -229,10 +217,12 @@ def indicator(
     extra = _parse_args(arg, ind)
     if level == 2:
         level = DEFAULT_LEVEL.get(ind.name, level)
+    reporter = country(reporter, "--reporter") or "USA"
+    partners = [country(p, "--partner", allow=("WLD",)) or p for p in partner or ()]
     sel = _selection(reporter, flow, source, classification, level, product, group,
-                     _years(year, first_year, last_year), monthly, mirror)  # fmt: skip
+                     year_range(years), monthly, mirror)  # fmt: skip
     values = _option_values(
-        sel, reporter, partner,
+        sel, reporter, partners,
         {"denominator": denominator, "base-year": base_year, "end-year": end_year,
          "by-product": by_product, "science-source": science_source},
     )  # fmt: skip
@@ -257,23 +247,19 @@ def indicator(
 
 @app.command("indicators")
 def indicators_command(json_: JsonOpt = False) -> None:
-    """List the indicators (name, help, parameters); the same as `techties indicator --list`."""
+    """List the indicators (name, help, parameters; `--json` for the registry as data)."""
     _list_indicators(json_)
 
 
 @app.command("panel")
 def panel(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet files.")],
-    reporter: Annotated[
-        str | None, typer.Option(help="One reporting country (ISO3); default every one.")
-    ] = None,
+    out: OutOpt,
+    reporter: ReporterOpt = None,
     flow: FlowOpt = "import",
     source: SourceOpt = None,
     classification: ClassificationOpt = "HS",
     level: LevelOpt = 6,
-    year: YearOpt = None,
-    first_year: FromOpt = None,
-    last_year: ToOpt = None,
+    years: YearsOpt = None,
     monthly: MonthlyOpt = False,
     mirror: MirrorOpt = False,
     threshold: Annotated[
@@ -291,15 +277,15 @@ def panel(
     store: StoreOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Shares, HHI, top partner and chokepoints of a whole panel, as Parquet files."""
+    """Shares, HHI, top partner and chokepoints of a whole panel, as Parquet files in OUT."""
     import time
 
     import pandas as pd
 
     from techties.indicators.concentration import write_panel
 
-    sel = _selection(reporter, flow, source, classification, level, None, None,
-                     _years(year, first_year, last_year), monthly, mirror)  # fmt: skip
+    sel = _selection(country(reporter, "--reporter"), flow, source, classification, level, None,
+                     None, year_range(years), monthly, mirror)  # fmt: skip
     started = time.perf_counter()
     with open_store_cli(store, read_only=True) as st:
         written = write_panel(

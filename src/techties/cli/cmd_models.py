@@ -13,7 +13,17 @@ from typing import Annotated
 
 import typer
 
-from techties.cli.app import CsvOpt, JsonOpt, StoreOpt, app, fmt, open_store_cli
+from techties.cli.app import (
+    CsvOpt,
+    JsonOpt,
+    PlotOpt,
+    StoreOpt,
+    YearsOpt,
+    app,
+    fmt,
+    open_store_cli,
+    parse_years,
+)
 from techties.cli.output import console, emit_json, print_frame
 
 
@@ -30,14 +40,14 @@ def gravity(
         str, typer.Option("--fe", help="Fixed effects: exporter_time, importer_time, pair, …")
     ] = "exporter_time,importer_time",
     log: Annotated[str | None, typer.Option(help="Columns to log (→ ln_<col>).")] = None,
-    years: Annotated[str | None, typer.Option(help="Comma-separated years to keep.")] = None,
+    years: YearsOpt = None,
     international_only: Annotated[bool, typer.Option(help="Drop domestic flows.")] = False,
     directional_pairs: Annotated[bool, typer.Option(help="Pair ids (i,j) ≠ (j,i).")] = False,
     pooled_domestic: Annotated[bool, typer.Option(help="One pair FE for domestic flows.")] = False,
     border_by_year: Annotated[bool, typer.Option(help="INTL_BRDR_<year> dummies.")] = False,
     se: Annotated[str, typer.Option(help="cluster (by pair), hetero (HC1) or iid.")] = "cluster",
     export: Annotated[Path | None, typer.Option(help="Write coefficients + vcov JSON.")] = None,
-    plot: Annotated[Path | None, typer.Option(help="Coefficient chart (.png/.svg/.html).")] = None,
+    plot: PlotOpt = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
@@ -51,7 +61,7 @@ def gravity(
         estimator=estimator,
         fixed_effects=_split(fe),
         log=_split(log),
-        years=tuple(int(y) for y in _split(years)) or None,
+        years=tuple(parse_years(years) or ()) or None,
         international_only=international_only,
         symmetric_pair=not directional_pairs,
         pooled_domestic=pooled_domestic,

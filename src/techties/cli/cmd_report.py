@@ -7,15 +7,14 @@ endpoints — then checks every claim and writes a self-contained HTML report (a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from techties import config
-from techties.cli.app import DataOpt, JsonOpt, StoreOpt, app, open_store_cli
+from techties.cli import app as cli_app
+from techties.cli.app import DataOpt, JsonOpt, OutOpt, StoreOpt, app, open_store_cli
 from techties.cli.output import console, emit_json, print_frame
 from techties.errors import ConfigError, TechtiesError
 from techties.store import Store
@@ -29,11 +28,6 @@ NO_DATA_HINT = (
 #: years the report downloads when it fetches from the official endpoints (base year 2017 of the
 #: checkers, a pre-period, and the latest full years)
 REPORT_YEARS = range(2015, 2025)
-
-#: builds the HTTP client used for downloads (tests replace it with a MockTransport client)
-CLIENT_FACTORY: Callable[[], httpx.Client] = lambda: httpx.Client(  # noqa: E731
-    timeout=60, follow_redirects=True
-)
 
 
 def store_has_data(store: Store) -> bool:
@@ -70,7 +64,7 @@ def download_all(store: Store, *, quiet: bool = False) -> int:
         raise ConfigError("The store is empty and no source can be downloaded.", hint=NO_DATA_HINT)
     cache = Path(config.get("cache") or ".")
     done, failed = 0, []
-    with CLIENT_FACTORY() as client, Progress(console=console, disable=quiet) as bar:
+    with cli_app.http_client() as client, Progress(console=console, disable=quiet) as bar:
         task = bar.add_task("downloading", total=len(sources))
         for src in sources:
             bar.update(task, description=f"downloading {src.name}")
@@ -98,16 +92,15 @@ def download_all(store: Store, *, quiet: bool = False) -> int:
 @app.command()
 def report(
     data: DataOpt = None,
-    out: Annotated[
-        Path, typer.Option("--out", help="Folder for report.html (and report.pdf).")
-    ] = Path("techties-report"),
+    out: OutOpt = Path("techties-report"),
     store: StoreOpt = None,
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also print the report to PDF (Chromium).")
     ] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """The main job: obtain the data, check every claim, write a self-contained HTML report."""
+    """The main job: obtain the data, check every claim, write a self-contained HTML report
+    (OUT/report.html, and OUT/report.pdf with --pdf)."""
     from techties.report import build_report
     from techties.report.build import verdict_frame
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from techties.cli.app import DataOpt, JsonOpt, StoreOpt, app, open_store_cli
+from techties.cli.app import DataOpt, JsonOpt, MaybeOutOpt, StoreOpt, app, open_store_cli
 from techties.cli.output import console, emit_json, print_frame
 
 
@@ -19,20 +19,20 @@ def simulate(
     draws: Annotated[
         int, typer.Option("--draws", help="Uncertainty draws (0 = central case only).")
     ] = 0,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Folder for tidy outputs (countries/draws Parquet+CSV, JSON)."),
-    ] = None,
+    out: MaybeOutOpt = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the draws.")] = 0,
     workers: Annotated[
         int | None, typer.Option("--workers", help="Processes for the draws (default: all cores).")
     ] = None,
-    level: Annotated[float, typer.Option("--level", help="Interval coverage.")] = 0.90,
+    coverage: Annotated[
+        float, typer.Option("--coverage", help="Coverage of the intervals (0.90: 5th–95th).")
+    ] = 0.90,
     data: DataOpt = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Run a scenario and print every country's welfare change (with intervals when --draws).
+    """Run a scenario and print every country's welfare change (with intervals when --draws);
+    --out writes countries.parquet/.csv, draws.parquet, result.json and chart.svg.
 
     The baseline comes from the store; with --data DIR the folder's model inputs (and any other
     manifest files not yet stored) are ingested first."""
@@ -42,7 +42,7 @@ def simulate(
     with open_store_cli(store) as st:
         if data is not None:
             ingest_data_folder(st, data, quiet=True)
-        res = run(scenario, draws=draws, seed=seed, workers=workers, store=st, level=level)
+        res = run(scenario, draws=draws, seed=seed, workers=workers, store=st, level=coverage)
     table = res.tidy()
     if out is not None:
         write_outputs(res, out)

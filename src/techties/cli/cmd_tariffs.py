@@ -7,56 +7,78 @@ from typing import Annotated
 
 import typer
 
-from techties.cli.app import CsvOpt, JsonOpt, StoreOpt, app, fmt, open_store_cli
+from techties.cli.app import (
+    CsvOpt,
+    JsonOpt,
+    OnOpt,
+    PartnerOpt,
+    ReporterOpt,
+    SinceOpt,
+    StoreOpt,
+    app,
+    country,
+    fmt,
+    open_store_cli,
+    parse_date,
+)
 from techties.cli.output import console, print_frame
 
 
 @app.command()
 def tariff(
-    hs_code: Annotated[str, typer.Argument(help="HS/HTS code or prefix, e.g. 8471.50.01 or 847150.")],
-    from_: Annotated[
-        str, typer.Option("--from", help="Partner (exporter) ISO3 code, e.g. CHN.")
-    ] = "CHN",
-    on: Annotated[
-        str | None, typer.Option("--on", help="Date YYYY-MM-DD (default: today).")
-    ] = None,
-    imposer: Annotated[
-        str, typer.Option("--imposer", help="Country levying the tariff (USA, or CHN).")
-    ] = "USA",
+    hs_code: Annotated[
+        str, typer.Argument(help="HS/HTS code or prefix, e.g. 8471.50.01 or 847150.")
+    ],
+    partner: PartnerOpt = "CHN",
+    on: OnOpt = None,
+    reporter: ReporterOpt = "USA",
     level: Annotated[
-        int | None,
-        typer.Option("--level", help="Aggregate to this many digits (simple mean over lines)."),
+        int | None, typer.Option("--level", help="Product digits (0 = all goods).")
     ] = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
 ) -> None:
-    """Print every tariff measure in force (MFN + additional duties) with its legal reference."""
+    """Print every tariff measure in force (MFN + additional duties) with its legal reference;
+    with --level, the simple mean over the lines of each code of that many digits."""
     from techties.indicators.tariffs import applied_tariff, measures_in_force
 
-    on_date = on or dt.date.today().isoformat()
+    on_date = (parse_date(on, "--on") or dt.date.today()).isoformat()
+    imposer = country(reporter, "--reporter") or "USA"
+    from_ = country(partner, "--partner") or "CHN"
     with open_store_cli(store, read_only=True) as st:
         if level is not None:
-            res = applied_tariff(st, hs_code, from_.upper(), on_date, level=level,
-                                 imposer=imposer.upper())
+            res = applied_tariff(st, hs_code, from_, on_date, level=level, imposer=imposer)
             out = res.tidy().assign(on_date=lambda t: t.on_date.astype(str).str[:10])
             print_frame(out, fmt=fmt(json_, csv), title=res.summary())
             return
-        table = measures_in_force(st, hs_code, from_.upper(), on_date, imposer=imposer.upper())
+        table = measures_in_force(st, hs_code, from_, on_date, imposer=imposer)
     if table.empty:
         from techties.errors import NoDataError
 
         raise NoDataError(
-            f"No {imposer.upper()} tariff line matches {hs_code!r} on {on_date}.",
+            f"No {imposer} tariff line matches {hs_code!r} on {on_date}.",
             hint="Check the code, or ingest the schedule: `techties report --data DIR`.",
         )
     table["on_date"] = table["on_date"].astype(str)
-    cols = ["product_code", "measure", "rate_pct", "specific_rate", "partial",
-            "legal_reference", "measure_code", "on_date", "partner"]
+    cols = [
+        "product_code",
+        "measure",
+        "rate_pct",
+        "specific_rate",
+        "partial",
+        "legal_reference",
+        "measure_code",
+        "on_date",
+        "partner",
+    ]
     if not (json_ or csv):
         cols = ["product_code", "measure", "rate_pct", "legal_reference"]
-    print_frame(table[cols], fmt=fmt(json_, csv),
-                title=f"{imposer.upper()} tariff on {hs_code} from {from_.upper()} on {on_date}")
+    print_frame(
+        table[cols],
+        fmt=fmt(json_, csv),
+        title=f"{imposer} tariff on {hs_code} from {from_} on {on_date}",
+    )
     if not (json_ or csv):
         applied = table[(~table.partial) & (table.kind != "exclusion")]
         total = applied.groupby("product_code").rate_pct.sum(min_count=1)
@@ -66,23 +88,28 @@ def tariff(
 
 @app.command("tariff-events")
 def tariff_events(
-    imposer: Annotated[str | None, typer.Option("--imposer", help="ISO3, e.g. USA.")] = None,
-    target: Annotated[str | None, typer.Option("--target", help="ISO3 or ALL.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="First start date.")] = None,
+    reporter: ReporterOpt = None,
+    partner: PartnerOpt = None,
+    since: SinceOpt = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
 ) -> None:
-    """List dated tariff actions (view tariff_events): measure, dates, products, mean rate."""
+    """List dated tariff actions (view tariff_events): measure, dates, products, mean rate.
+    ``--reporter`` is the country imposing the tariff, ``--partner`` its target (ALL: measures
+    on every partner)."""
     where: list[str] = ["true"]
-    params: list[str] = []
+    params: list[object] = []
+    imposer = country(reporter, "--reporter")
+    target = country(partner, "--partner", allow=("ALL",))
     for col, val in (("imposer", imposer), ("target", target)):
         if val:
             where.append(f"{col} = ?")
-            params.append(val.upper())
-    if since:
-        where.append("start_date >= CAST(? AS DATE)")
-        params.append(since)
+            params.append(val)
+    first = parse_date(since, "--since")
+    if first:
+        where.append("start_date >= ?")
+        params.append(first)
     with open_store_cli(store, read_only=True) as st:
         table = st.df(
             "SELECT imposer, target, measure, dataset, start_date, end_date, status, products, "

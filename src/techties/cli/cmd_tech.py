@@ -6,7 +6,20 @@ from typing import Annotated
 
 import typer
 
-from techties.cli.app import CsvOpt, JsonOpt, StoreOpt, app, fmt, open_store_cli
+from techties.cli.app import (
+    LIST_HELP,
+    REPEAT,
+    CountryOpt,
+    CsvOpt,
+    JsonOpt,
+    SinceOpt,
+    StoreOpt,
+    app,
+    fmt,
+    open_store_cli,
+    parse_date,
+)
+from techties.cli.app import country as country_option
 from techties.cli.output import console, emit_json, print_frame, records
 
 SURVIVOR_NOTE = (
@@ -17,15 +30,9 @@ SURVIVOR_NOTE = (
 
 @app.command()
 def entities(
-    country: Annotated[
-        str | None, typer.Option("--country", help="List heading / country, e.g. China.")
-    ] = None,
-    since: Annotated[
-        int | None, typer.Option("--since", help="First year of addition to show.")
-    ] = None,
-    list_: Annotated[
-        str, typer.Option("--list", help="List name, e.g. 'BIS Entity List', 'BIS MEU'.")
-    ] = "BIS Entity List",
+    country: CountryOpt = None,
+    since: SinceOpt = None,
+    list_: Annotated[str, typer.Option("--list", help=LIST_HELP)] = "BIS Entity List",
     by_year: Annotated[
         bool, typer.Option("--by-year", help="Count entries by year first added instead.")
     ] = False,
@@ -40,17 +47,19 @@ def entities(
     """
     from techties.indicators.entities import entity_counts_by_year, entity_events
 
+    code = country_option(country, "--country")
+    first = parse_date(since, "--since")
     with open_store_cli(store, read_only=True) as st:
         if by_year:
-            df = entity_counts_by_year(st, list_name=list_, country=country, since=since)
+            df = entity_counts_by_year(st, list_name=list_, country=code, since=first)
         else:
-            df = entity_events(st, list_name=list_, country=country, since=since)
+            df = entity_events(st, list_name=list_, country=code, since=first)
     if json_:
         emit_json(
             {
                 "list": list_,
-                "country": country,
-                "since": since,
+                "country": code,
+                "since": None if first is None else first.isoformat(),
                 "basis": SURVIVOR_NOTE,
                 "rows": records(df),
             }
@@ -65,11 +74,9 @@ def entities(
 def screen(
     name: Annotated[str, typer.Argument(help="Company or institution name to screen.")],
     threshold: Annotated[
-        float, typer.Option("--threshold", help="Minimum match score (0–1).")
+        float, typer.Option("--min-score", help="Minimum match score (0–1).")
     ] = 0.85,
-    list_: Annotated[
-        list[str] | None, typer.Option("--list", help="Restrict to these lists (repeatable).")
-    ] = None,
+    list_: Annotated[list[str] | None, typer.Option("--list", help=LIST_HELP + REPEAT)] = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
@@ -84,7 +91,7 @@ def screen(
 
 @app.command("tech-indicators")
 def indicators_cmd(
-    country: Annotated[str | None, typer.Option("--country", help="ISO3 code, e.g. CHN.")] = None,
+    country: CountryOpt = None,
     indicator: Annotated[
         str | None, typer.Option("--indicator", help="Indicator code (substring match).")
     ] = None,
@@ -93,6 +100,7 @@ def indicators_cmd(
     csv: CsvOpt = False,
 ) -> None:
     """List indicators in the store (with a country or indicator: the values)."""
+    country = country_option(country, "--country")
     with open_store_cli(store, read_only=True) as st:
         if country is None and indicator is None:
             df = st.df(

@@ -11,11 +11,20 @@ import typer
 
 from techties import config
 from techties._version import __version__
-from techties.cli.app import CsvOpt, JsonOpt, StoreOpt, app
+from techties.cli.app import (
+    RENAMED,
+    CsvOpt,
+    JsonOpt,
+    ReplaceOpt,
+    StoreOpt,
+    YearsOpt,
+    app,
+    parse_years,
+)
 from techties.cli.app import fmt as _fmt
 from techties.cli.app import open_store_cli as _open
 from techties.cli.output import console, emit_json, fail, print_frame
-from techties.errors import ConfigError, TechtiesError
+from techties.errors import TechtiesError
 
 
 @app.callback(invoke_without_command=True)
@@ -55,9 +64,7 @@ def sources(json_: JsonOpt = False) -> None:
 def ingest(
     source: Annotated[str, typer.Argument(help="Source name (see `techties sources`).")],
     paths: Annotated[list[Path], typer.Argument(help="Files or folders in the official layout.")],
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Re-ingest files already in the store.")
-    ] = False,
+    replace: ReplaceOpt = False,
     store: StoreOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -92,49 +99,27 @@ def _print_results(results: list[Any], json_: bool) -> None:
 @app.command()
 def fetch(
     source: Annotated[str, typer.Argument(help="Source name.")],
-    years: Annotated[
-        str | None, typer.Option("--years", help="Years, e.g. 2017-2019 or 2017,2024.")
-    ] = None,
+    years: YearsOpt = None,
     dest: Annotated[
         Path | None, typer.Option("--dest", help="Download folder (default: cache).")
     ] = None,
-    replace: Annotated[bool, typer.Option("--replace")] = False,
+    replace: ReplaceOpt = False,
     store: StoreOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Download SOURCE from its official endpoint, then ingest it."""
-    import httpx
-
+    from techties.cli.app import http_client
     from techties.sources import get_source
     from techties.store.ingest import ingest_files
 
     src = get_source(source)
     folder = dest or Path(config.get("cache") or ".") / source
     folder.mkdir(parents=True, exist_ok=True)
-    with httpx.Client(timeout=120, follow_redirects=True) as client:
+    with http_client() as client:
         files = src.download(folder, years=parse_years(years), client=client)
     with _open(store) as st:
         results = ingest_files(st, source, files, replace=replace)
     _print_results(results, json_)
-
-
-def parse_years(text: str | None) -> list[int] | None:
-    """``"2017-2019,2024"`` → [2017, 2018, 2019, 2024]."""
-    if not text:
-        return None
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            if "-" in part:
-                a, b = part.split("-", 1)
-                out.extend(range(int(a), int(b) + 1))
-            else:
-                out.append(int(part))
-    except ValueError as exc:
-        raise ConfigError(
-            f"--years {text!r} is not a list of years", hint="Use e.g. 2017-2019 or 2017,2024."
-        ) from exc
-    return out
 
 
 @app.command()
@@ -231,9 +216,17 @@ def main(argv: list[str] | None = None) -> None:
             isinstance(exc, typer.TyperException) and hasattr(exc, "show")
         )
         if usage:
+            _hint_renamed(exc)
             exc.show()  # type: ignore[attr-defined]
             sys.exit(int(getattr(exc, "exit_code", 2)))
         raise
+
+
+def _hint_renamed(exc: Exception) -> None:
+    """An option from an older spelling of the vocabulary: say what to write now."""
+    name = getattr(exc, "option_name", None)
+    if name in RENAMED and hasattr(exc, "message"):
+        exc.message += f". The CLI now says {RENAMED[name]}."  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ The date an Entity List entry was added is the earliest Federal Register date it
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -28,10 +29,12 @@ def _check_list(store: Any, list_name: str) -> None:
         )
 
 
-def _where(country: str | None, since: int | None) -> tuple[str, list[Any]]:
+def _where(country: str | None, since: int | dt.date | None) -> tuple[str, list[Any]]:
+    """Filter on the heading or ISO3 code, and on the date added (a year: its 1 January)."""
+    first = dt.date(since, 1, 1) if isinstance(since, int) else since
     sql = " AND (? IS NULL OR lower(country) = lower(?) OR country_iso3 = upper(?))"
-    sql += " AND (? IS NULL OR year(date_added) >= ?)"
-    return sql, [country, country, country, since, since]
+    sql += " AND (?::DATE IS NULL OR date_added >= ?::DATE)"
+    return sql, [country, country, country, first, first]
 
 
 def entity_events(
@@ -39,7 +42,7 @@ def entity_events(
     *,
     list_name: str = "BIS Entity List",
     country: str | None = None,
-    since: int | None = None,
+    since: int | dt.date | None = None,
 ) -> pd.DataFrame:
     """One row per entry: name, country, date added (earliest citation), rule citation.
 
@@ -61,7 +64,7 @@ def entity_counts_by_year(
     *,
     list_name: str = "BIS Entity List",
     country: str | None = None,
-    since: int | None = None,
+    since: int | dt.date | None = None,
 ) -> pd.DataFrame:
     """Entries by year first added (survivor counts); undated entries shown as year NULL."""
     _check_list(store, list_name)

@@ -13,56 +13,7 @@ from functools import lru_cache
 import pyarrow as pa
 import pycountry
 
-#: Names used by BIS, NCSES, OpenAlex and MOFCOM that pycountry does not resolve directly.
-_NAME_TO_ISO3: dict[str, str] = {
-    "china": "CHN",
-    "china (including hong kong)": "CHN",
-    "mainland china": "CHN",
-    "hong kong": "HKG",
-    "macau": "MAC",
-    "taiwan": "TWN",
-    "south korea": "KOR",
-    "korea": "KOR",
-    "korea, south": "KOR",
-    "korea, rep.": "KOR",
-    "north korea": "PRK",
-    "korea, north": "PRK",
-    "russia": "RUS",
-    "iran": "IRN",
-    "syria": "SYR",
-    "vietnam": "VNM",
-    "laos": "LAO",
-    "burma": "MMR",
-    "turkey": "TUR",
-    "turkiye": "TUR",
-    "czech republic": "CZE",
-    "czechia": "CZE",
-    "united states": "USA",
-    "united states of america": "USA",
-    "usa": "USA",
-    "u.s.": "USA",
-    "united kingdom": "GBR",
-    "uk": "GBR",
-    "uae": "ARE",
-    "united arab emirates": "ARE",
-    "world": "WLD",
-    "european union": "EUU",
-    "eu": "EUU",
-    "bolivia": "BOL",
-    "venezuela": "VEN",
-    "tanzania": "TZA",
-    "moldova": "MDA",
-    "kosovo": "XKX",
-    "netherlands": "NLD",
-    "the netherlands": "NLD",
-    "brunei": "BRN",
-    "cote d'ivoire": "CIV",
-    "côte d'ivoire": "CIV",
-    "palestine": "PSE",
-    "west bank": "PSE",
-    "cayman islands": "CYM",
-    "british virgin islands": "VGB",
-}
+from techties import countries
 
 _SUP = re.compile(r"<sup>.*?</sup>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
@@ -79,13 +30,7 @@ def iso3(name: str | None) -> str | None:
     """ISO3 code of a country name, or None when it is not a country (regions, income groups)."""
     if not name:
         return None
-    key = clean_label(name).strip().lower()
-    if key in _NAME_TO_ISO3:
-        return _NAME_TO_ISO3[key]
-    try:
-        return str(pycountry.countries.lookup(key).alpha_3)
-    except LookupError:
-        return None
+    return countries.iso3(clean_label(name))
 
 
 def iso3_from_iso2(code: str | None) -> str | None:
