@@ -1,4 +1,8 @@
-"""Running scenarios: build solver inputs from shocks, solve, and draw parameters in parallel.
+"""Running scenarios: solve the status quo and the policy, and draw parameters in parallel.
+
+The shocks become solver inputs in :mod:`techties.simulation.shock_inputs` (one function for
+both engines); scenarios reach this module as :class:`RunnableScenario` (the scenario module
+imports this one, never the reverse).
 
 Uncertainty: each draw takes (a) one common factor on every trade elasticity, uniform on
 ``elasticities.range`` (``sigma_range`` for one-sector), (b) each estimated coefficient vector
@@ -10,10 +14,10 @@ Intervals are equal-tailed quantiles of the draws (default 90 %). Draws run in w
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -25,11 +29,43 @@ from techties.simulation.caliendo_parro import (
     MultiSectorBaseline,
     solve_caliendo_parro,
 )
-from techties.simulation.sectors import SECTOR_ALIASES
+from techties.simulation.shock_inputs import Draw, multisector_inputs, onesector_inputs
+from techties.simulation.shocks import (
+    CoefficientShock,
+    Elasticities,
+    ExportControlShock,
+    Shock,
+)
 
-if TYPE_CHECKING:  # the scenario module calls this one; its types are for the checker only
-    from techties.simulation.scenario import Scenario, Shock
+if TYPE_CHECKING:
     from techties.store.core import Store
+
+
+class RunnableScenario(Protocol):
+    """What running needs of a scenario (:class:`techties.simulation.scenario.Scenario` has it;
+    this module does not import that one, which calls :func:`run_scenario`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def baseline(self) -> str: ...
+
+    @property
+    def path(self) -> Path | None: ...
+
+    @property
+    def shocks(self) -> tuple[Shock, ...]: ...
+
+    @property
+    def status_quo(self) -> tuple[Shock, ...]: ...
+
+    @property
+    def elasticities(self) -> Elasticities: ...
+
+    @property
+    def multisector(self) -> bool: ...
+
 
 MS_MEASURES = (
     "real_income_change",
@@ -72,70 +108,28 @@ def load_named_baseline(name: str, store: Store) -> Any:
     return _CACHE[key]
 
 
-# --------------------------------------------------------------------------- name resolution
-
-
-def _names(
-    value: Any, universe: Sequence[str], what: str, extra: dict[str, Sequence[str]]
-) -> list[int]:
-    """Indices for a name, list of names or keyword (``all``, ``goods``)."""
-    out: list[int] = []
-    lower = {u.lower(): k for k, u in enumerate(universe)}
-    for v in value if isinstance(value, (list, tuple)) else [value]:
-        key = str(v)
-        if key in extra:
-            out.extend(universe.index(x) for x in extra[key])
-            continue
-        name = SECTOR_ALIASES.get(key.lower(), key).lower()
-        if name not in lower:
-            raise UnknownNameError(
-                f"unknown {what} {key!r}.", hint=did_you_mean(key, [*universe, *extra])
-            )
-        out.append(lower[name])
-    return sorted(set(out))
-
-
-def _countries(base: Any, value: Any) -> list[int]:
-    return _names(value, base.countries, "country", {"all": base.countries})
-
-
-def _sectors(base: MultiSectorBaseline, value: Any) -> list[int]:
-    goods = base.goods or base.sectors
-    return _names(value, base.sectors, "sector", {"all": base.sectors, "goods": goods})
-
-
 # --------------------------------------------------------------------------- draws
 
 
-@dataclass(frozen=True)
-class Draw:
-    """Parameter values of one solve: θ factor (or σ), covered shares, coefficient vectors."""
-
-    theta_factor: float | np.ndarray
-    sigma: float | None
-    shares: dict[int, float]
-    betas: dict[int, np.ndarray]
-
-
-def central_draw(sc: Scenario) -> Draw:
+def central_draw(sc: RunnableScenario) -> Draw:
+    """The central case: the elasticities' ``scale`` (or ``sigma``), every export control's
+    ``share`` and every coefficient's estimate."""
     shocks = (*sc.status_quo, *sc.shocks)
     return Draw(
         sc.elasticities.scale,
         sc.elasticities.sigma,
+        {k: s.share for k, s in enumerate(shocks) if isinstance(s, ExportControlShock)},
         {
-            k: float(s.spec.get("share", 1.0))
+            k: np.asarray(s.coefficients.estimate)
             for k, s in enumerate(shocks)
-            if s.kind == "export_control"
-        },
-        {
-            k: np.asarray(s.coefficients["estimate"])
-            for k, s in enumerate(shocks)
-            if s.kind == "coefficient" and s.coefficients is not None
+            if isinstance(s, CoefficientShock)
         },
     )
 
 
-def random_draws(sc: Scenario, n: int, seed: int, base_sectors: Sequence[str] = ()) -> list[Draw]:
+def random_draws(
+    sc: RunnableScenario, n: int, seed: int, base_sectors: Sequence[str] = ()
+) -> list[Draw]:
     """``n`` parameter draws (``base_sectors`` sizes per-sector elasticity factors)."""
     rng = np.random.default_rng(seed)
     shocks = (*sc.status_quo, *sc.shocks)
@@ -146,79 +140,16 @@ def random_draws(sc: Scenario, n: int, seed: int, base_sectors: Sequence[str] = 
         factor = rng.uniform(*el.range, size=size) if el.range else el.scale
         sigma = rng.uniform(*el.sigma_range) if el.sigma_range else el.sigma
         shares = {
-            k: float(rng.uniform(*s.spec["share_range"]))
-            if "share_range" in s.spec
-            else float(s.spec.get("share", 1.0))
-            for k, s in enumerate(shocks)
-            if s.kind == "export_control"
+            k: s.draw_share(rng) for k, s in enumerate(shocks) if isinstance(s, ExportControlShock)
         }
         betas = {
-            k: rng.multivariate_normal(s.coefficients["estimate"], s.coefficients["vcov"])
-            for k, s in enumerate(shocks)
-            if s.kind == "coefficient" and s.coefficients is not None
+            k: s.draw_beta(rng) for k, s in enumerate(shocks) if isinstance(s, CoefficientShock)
         }
         out.append(Draw(factor if size else float(factor), sigma, shares, betas))
     return out
 
 
-# --------------------------------------------------------------------------- multi-sector inputs
-
-
-def multisector_inputs(
-    base: MultiSectorBaseline, shocks: Sequence[tuple[int, Shock]], draw: Draw
-) -> tuple[np.ndarray, np.ndarray]:
-    """New tariff factors and trade-cost changes ``(τ', κ̂)`` for ``shocks`` on ``base``."""
-    tau = base.tau.copy()
-    kappa = np.ones_like(base.pi)
-    for k, shock in shocks:
-        s = shock.spec
-        if shock.kind == "tariff":
-            _apply_tariff(base, tau, s)
-        elif shock.kind == "export_control":
-            ex, im = _countries(base, s["from"]), _countries(base, s["to"])
-            sec = _sectors(base, s.get("sectors", "goods"))
-            cost = np.inf if s.get("cost", "prohibitive") == "prohibitive" else float(s["cost"])
-            k_hat = _control_cost(draw.shares[k], cost, base.theta[sec])
-            if s.get("remove"):
-                k_hat = 1.0 / k_hat
-            for n in im:
-                for i in ex:
-                    if n != i:
-                        kappa[n, i, sec] *= k_hat
-        else:
-            assert shock.coefficients is not None
-            beta = draw.betas[k][shock.coefficients["terms"].index(s["term"])]
-            sec = _sectors(base, s.get("sectors", "goods"))
-            delta = float(s.get("change", 1.0))
-            for exp_name, imp_name in s["pairs"]:
-                i, n = base.index_of(str(exp_name)), base.index_of(str(imp_name))
-                kappa[n, i, sec] *= np.exp(-beta * delta / base.theta[sec])
-    return tau, kappa
-
-
-def _apply_tariff(base: MultiSectorBaseline, tau: np.ndarray, s: Mapping[str, Any]) -> None:
-    imp, tgt = _countries(base, s["imposer"]), _countries(base, s["target"])
-    if "by_sector" in s:
-        plan = [(_sectors(base, name), float(pp)) for name, pp in s["by_sector"].items()]
-    else:
-        plan = [(_sectors(base, s.get("sectors", "goods")), float(s.get("add", s.get("to", 0))))]
-    for sec, pp in plan:
-        for n in imp:
-            for i in tgt:
-                if n == i:
-                    continue
-                if "to" in s:
-                    tau[n, i, sec] = 1 + pp / 100
-                else:
-                    tau[n, i, sec] = np.maximum(tau[n, i, sec] + pp / 100, 1.0)
-
-
-def _control_cost(share: float, te: float, theta: np.ndarray) -> np.ndarray:
-    """``κ̂ = ((1 − s) + s (1 + t)^(−θ))^(−1/θ)``; ∞ when s = 1 and t = ∞."""
-    blocked = 0.0 if np.isinf(te) else (1 + te / 100) ** (-theta)
-    remaining = (1 - share) + share * blocked
-    with np.errstate(divide="ignore"):
-        return np.where(remaining > 0, remaining ** (-1 / theta), np.inf)
+# --------------------------------------------------------------------------- solving
 
 
 def rebaseline(res: CaliendoParroResult, name: str) -> MultiSectorBaseline:
@@ -235,7 +166,7 @@ def rebaseline(res: CaliendoParroResult, name: str) -> MultiSectorBaseline:
 
 
 def solve_multisector(
-    sc: Scenario,
+    sc: RunnableScenario,
     base: MultiSectorBaseline,
     draw: Draw,
     start: tuple[CaliendoParroResult | None, CaliendoParroResult] | None = None,
@@ -266,49 +197,25 @@ def solve_multisector(
     return sq, res
 
 
-def solve_onesector_scenario(sc: Scenario, base: Any, draw: Draw) -> Any:
+def solve_onesector_scenario(sc: RunnableScenario, base: Any, draw: Draw) -> Any:
+    """The policy shocks on a one-sector baseline (no status quo) at ``draw``'s parameters."""
     from techties.simulation.onesector import solve_onesector
 
     if sc.status_quo:
         raise ConfigError("status_quo shocks are only supported on multi-sector baselines")
-    n = len(base.countries)
-    cost = np.ones((n, n))  # [exporter, importer] partial effect on flows
-    dtariff = np.zeros((n, n))
-    tariff0 = base.tariff if base.tariff is not None else np.zeros((n, n))
-    for k, shock in enumerate(sc.shocks):
-        s = shock.spec
-        if shock.kind == "tariff":
-            if "by_sector" in s or s.get("sectors") not in (None, "all", "goods"):
-                raise ConfigError("one-sector baselines take tariffs without sectors")
-            for j in _countries(base, s["imposer"]):
-                for i in _countries(base, s["target"]):
-                    if i != j:
-                        new = s["to"] / 100 if "to" in s else tariff0[i, j] + s["add"] / 100
-                        dtariff[i, j] = max(new, 0.0) - tariff0[i, j]
-        elif shock.kind == "export_control":
-            share = draw.shares[k]
-            for i in _countries(base, s["from"]):
-                for j in _countries(base, s["to"]):
-                    if i != j:
-                        cost[i, j] *= 1 / (1 - share) if s.get("remove") else 1 - share
-        else:
-            assert shock.coefficients is not None
-            beta = draw.betas[k][shock.coefficients["terms"].index(s["term"])]
-            for exp_name, imp_name in s["pairs"]:
-                i, j = base.index_of(str(exp_name)), base.index_of(str(imp_name))
-                cost[i, j] *= np.exp(beta * float(s.get("change", 1.0)))
+    inputs = onesector_inputs(base, enumerate(sc.shocks), draw)
     return solve_onesector(
         base.trade,
-        cost,
+        inputs.cost,
         sigma=float(draw.sigma or 0),
-        tariff=tariff0,
-        tariff_change=dtariff,
+        tariff=inputs.tariff0,
+        tariff_change=inputs.dtariff,
         countries=base.countries,
         imbalance="multiplicative",
     )
 
 
-def measures(sc: Scenario, res: Any) -> pd.DataFrame:
+def measures(sc: RunnableScenario, res: Any) -> pd.DataFrame:
     t = res.tidy()
     cols = MS_MEASURES if sc.multisector else OS_MEASURES
     return t[["country", *cols]]
@@ -319,7 +226,7 @@ def measures(sc: Scenario, res: Any) -> pd.DataFrame:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(sc: Scenario, base: Any, start: Any) -> None:
+def _init_worker(sc: RunnableScenario, base: Any, start: Any) -> None:
     _WORKER.update(sc=sc, base=base, start=start)
 
 
@@ -333,7 +240,7 @@ def _solve_draw(draw: Draw) -> np.ndarray:
 
 
 def run_draws(
-    sc: Scenario, base: Any, draws: Sequence[Draw], workers: int | None, start: Any = None
+    sc: RunnableScenario, base: Any, draws: Sequence[Draw], workers: int | None, start: Any = None
 ) -> np.ndarray:
     """Solve every draw; returns ``[draw, country, measure]`` (processes when workers > 1).
 
@@ -350,7 +257,7 @@ def run_draws(
 
 
 def run_scenario(
-    sc: Scenario,
+    sc: RunnableScenario,
     *,
     draws: int = 0,
     seed: int = 0,
@@ -405,7 +312,7 @@ class ScenarioResult(Result):
 
     def __init__(
         self,
-        scenario: Scenario,
+        scenario: RunnableScenario,
         central: Any,
         draws: np.ndarray | None,
         level: float,

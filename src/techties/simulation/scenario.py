@@ -40,28 +40,42 @@ Shock semantics (multi-sector; ``τ = 1 + tariff``):
 
 One-sector baselines take ``tariff`` (no sectors; pp of ad-valorem), ``coefficient`` and
 ``export_control`` (a share of the bilateral flow), with ``elasticities: {sigma: …}``.
+
+Each item is parsed once into a typed shock (:class:`~techties.simulation.shocks.TariffShock`,
+:class:`~techties.simulation.shocks.ExportControlShock`,
+:class:`~techties.simulation.shocks.CoefficientShock`) and applied once, for both engines, by
+:func:`techties.simulation.shock_inputs.apply_shocks`. This module holds the declarative part;
+running is :mod:`techties.simulation.mc_multisector`, which does not import it back.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import yaml
 
 from techties.errors import ConfigError, UnknownNameError, did_you_mean
-from techties.simulation.mc_multisector import run_scenario
+from techties.simulation.mc_multisector import ScenarioResult, run_scenario
+from techties.simulation.shocks import (
+    SHOCK_TYPES,
+    CoefficientShock,
+    Elasticities,
+    ExportControlShock,
+    Shock,
+    TariffShock,
+    as_list,
+    check_keys,
+    parse_shock,
+)
 
 if TYPE_CHECKING:
     from techties.store.core import Store
 
 BASELINES = ("cp2015", "eora2017", "wiod2014")
 MULTISECTOR = ("cp2015", "eora2017")
-SHOCK_TYPES = ("tariff", "export_control", "coefficient")
 SCENARIO_KEYS = (
     "name",
     "description",
@@ -73,204 +87,6 @@ SCENARIO_KEYS = (
     "notes",
     "year",
 )
-
-
-def _as_list(v: Any) -> list[Any]:
-    return list(v) if isinstance(v, (list, tuple)) else [v]
-
-
-def _number(v: Any, what: str, *, lo: float | None = None, hi: float | None = None) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ConfigError(f"{what} must be a number, got {v!r}")
-    x = float(v)
-    if (lo is not None and x < lo) or (hi is not None and x > hi) or not np.isfinite(x):
-        rng = f"[{lo if lo is not None else '-∞'}, {hi if hi is not None else '∞'}]"
-        raise ConfigError(f"{what} = {x:g} is impossible; expected a value in {rng}")
-    return x
-
-
-def _range(v: Any, what: str, *, lo: float = 0.0, hi: float | None = None) -> tuple[float, float]:
-    if not isinstance(v, (list, tuple)) or len(v) != 2:
-        raise ConfigError(f"{what} must be a list [low, high], got {v!r}")
-    a, b = (_number(x, what, lo=lo, hi=hi) for x in v)
-    if a > b:
-        raise ConfigError(f"{what}: low {a:g} is above high {b:g}")
-    return a, b
-
-
-@dataclass(frozen=True)
-class Elasticities:
-    """Trade elasticities: a common factor on the baseline's θ_j (multi-sector) or σ (one-sector).
-
-    ``range`` (or ``sigma_range``) gives the uniform interval draws are taken from; with
-    ``per_sector: true`` each sector's factor is drawn independently (default: one common
-    factor, i.e. perfectly correlated elasticities).
-    """
-
-    source: str = "as stored in the baseline"
-    scale: float = 1.0
-    range: tuple[float, float] | None = None
-    sigma: float | None = None
-    sigma_range: tuple[float, float] | None = None
-    per_sector: bool = False
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> Elasticities:
-        d = dict(d or {})
-        keys = ["source", "scale", "range", "sigma", "sigma_range", "per_sector"]
-        unknown = set(d) - set(keys)
-        if unknown:
-            key = sorted(unknown)[0]
-            raise ConfigError(f"unknown key {key!r} in elasticities. " + did_you_mean(key, keys))
-        if not isinstance(d.get("per_sector", False), bool):
-            raise ConfigError("elasticities.per_sector must be true or false")
-        scale = _number(d.get("scale", 1.0), "elasticities.scale", lo=1e-3, hi=100)
-        rng = _range(d["range"], "elasticities.range", lo=1e-3, hi=100) if "range" in d else None
-        sigma = (
-            _number(d["sigma"], "elasticities.sigma", lo=1.0001, hi=100) if "sigma" in d else None
-        )
-        srng = (
-            _range(d["sigma_range"], "elasticities.sigma_range", lo=1.0001, hi=100)
-            if "sigma_range" in d
-            else None
-        )
-        return cls(
-            str(d.get("source", cls.source)), scale, rng, sigma, srng, bool(d.get("per_sector"))
-        )
-
-
-@dataclass(frozen=True)
-class Shock:
-    """One validated shock (see the module docstring); ``kind`` is one of SHOCK_TYPES."""
-
-    kind: str
-    spec: Mapping[str, Any]
-    coefficients: Mapping[str, Any] | None = None
-
-    def describe(self) -> str:
-        s = self.spec
-        if self.kind == "tariff":
-            if "by_sector" in s:
-                pp = list(s["by_sector"].values())
-                return (
-                    f"tariff {s['imposer']} on {s['target']}: {len(pp)} sectors, "
-                    f"{min(pp):+g} to {max(pp):+g} pp"
-                )
-            how = f"{s['add']:+g} pp" if "add" in s else f"to {s['to']} %"
-            return f"tariff {s['imposer']} on {s['target']} ({s.get('sectors', 'goods')}) {how}"
-        if self.kind == "export_control":
-            verb = "lift" if s.get("remove") else "impose"
-            return (
-                f"{verb} export control {s['from']} → {s['to']} ({s.get('sectors', 'goods')}), "
-                f"cost {s.get('cost', 'prohibitive')}, share {s.get('share', 1)}"
-            )
-        return f"coefficient {s['term']} Δx={s.get('change', 1)} on {len(s['pairs'])} pairs"
-
-
-def _parse_shock(item: Any, base_dir: Path, where: str) -> Shock:
-    if not isinstance(item, Mapping) or len(item) != 1:
-        raise ConfigError(
-            f"{where}: each shock is a mapping with one key ({', '.join(SHOCK_TYPES)}), "
-            f"got {item!r}"
-        )
-    kind, spec = next(iter(item.items()))
-    if kind not in SHOCK_TYPES:
-        raise ConfigError(
-            f"{where}: unknown shock type {kind!r}. " + did_you_mean(kind, SHOCK_TYPES)
-        )
-    if not isinstance(spec, Mapping):
-        raise ConfigError(f"{where}: {kind} needs a mapping of settings, got {spec!r}")
-    spec = dict(spec)
-    if kind == "tariff":
-        _check_keys(
-            spec,
-            ("imposer", "target", "sectors", "add", "to", "by_sector", "source"),
-            ("imposer", "target"),
-            f"{where}.tariff",
-        )
-        modes = [k for k in ("add", "to", "by_sector") if k in spec]
-        if len(modes) != 1:
-            raise ConfigError(
-                f"{where}.tariff: give exactly one of add, to, by_sector (got {modes})"
-            )
-        if "add" in spec:
-            _number(spec["add"], f"{where}.tariff.add", lo=-100, hi=1000)
-        if "to" in spec:
-            _number(spec["to"], f"{where}.tariff.to (percent)", lo=0, hi=1000)
-        if "by_sector" in spec:
-            if not isinstance(spec["by_sector"], Mapping):
-                raise ConfigError(f"{where}.tariff.by_sector must map sector → percentage points")
-            for k, v in spec["by_sector"].items():
-                _number(v, f"{where}.tariff.by_sector[{k!r}]", lo=-100, hi=1000)
-        return Shock(kind, spec)
-    if kind == "export_control":
-        _check_keys(
-            spec,
-            ("from", "to", "sectors", "cost", "share", "share_range", "remove", "source"),
-            ("from", "to"),
-            f"{where}.export_control",
-        )
-        cost = spec.get("cost", "prohibitive")
-        if cost != "prohibitive":
-            _number(cost, f"{where}.export_control.cost (tariff equivalent, percent)", lo=0)
-        _number(spec.get("share", 1.0), f"{where}.export_control.share", lo=0, hi=1)
-        if "share_range" in spec:
-            _range(spec["share_range"], f"{where}.export_control.share_range", lo=0, hi=1)
-        return Shock(kind, spec)
-    _check_keys(
-        spec,
-        ("file", "coefficients", "term", "pairs", "change", "sectors", "source"),
-        ("term", "pairs"),
-        f"{where}.coefficient",
-    )
-    coefs = _load_coefficients(spec, base_dir, where)
-    if spec["term"] not in coefs["terms"]:
-        raise UnknownNameError(
-            f"{where}: term {spec['term']!r} is not in the coefficient file.",
-            hint=did_you_mean(str(spec["term"]), coefs["terms"]),
-        )
-    _number(spec.get("change", 1.0), f"{where}.coefficient.change")
-    pairs = spec["pairs"]
-    if not isinstance(pairs, list) or not all(
-        isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs
-    ):
-        raise ConfigError(f"{where}.coefficient.pairs must be a list of [exporter, importer]")
-    return Shock(kind, spec, coefs)
-
-
-def _check_keys(
-    spec: Mapping[str, Any], allowed: Sequence[str], required: Sequence[str], where: str
-) -> None:
-    for k in spec:
-        if k not in allowed:
-            raise ConfigError(f"unknown key {k!r} in {where}. " + did_you_mean(str(k), allowed))
-    for k in required:
-        if k not in spec:
-            raise ConfigError(f"{where} needs {k!r}", hint=f"keys: {', '.join(allowed)}")
-
-
-def _load_coefficients(spec: Mapping[str, Any], base_dir: Path, where: str) -> dict[str, Any]:
-    if "coefficients" in spec:
-        raw = spec["coefficients"]
-    elif "file" in spec:
-        path = (base_dir / str(spec["file"])).resolve()
-        if not path.is_file():
-            raise ConfigError(f"{where}: coefficient file {path} does not exist")
-        try:
-            raw = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{where}: {path} is not valid JSON ({exc})") from None
-    else:
-        raise ConfigError(f"{where}.coefficient needs 'file' or 'coefficients'")
-    if not isinstance(raw, Mapping) or not {"terms", "estimate"} <= set(raw):
-        raise ConfigError(
-            f"{where}: coefficients must be {{'terms': [...], 'estimate': [...], 'vcov': ...}}"
-        )
-    terms, est = list(raw["terms"]), np.asarray(raw["estimate"], dtype=float)
-    vcov = np.asarray(raw.get("vcov", np.zeros((len(terms), len(terms)))), dtype=float)
-    if est.shape != (len(terms),) or vcov.shape != (len(terms), len(terms)):
-        raise ConfigError(f"{where}: terms, estimate and vcov have inconsistent sizes")
-    return {**raw, "terms": terms, "estimate": est, "vcov": vcov}
 
 
 @dataclass(frozen=True)
@@ -306,7 +122,7 @@ class Scenario:
             raise ConfigError(
                 f"{where}: a scenario is a mapping with keys {', '.join(SCENARIO_KEYS)}"
             )
-        _check_keys(data, SCENARIO_KEYS, ("name", "baseline", "shocks"), where)
+        check_keys(data, SCENARIO_KEYS, ("name", "baseline", "shocks"), where)
         baseline = str(data["baseline"])
         if baseline not in BASELINES:
             raise UnknownNameError(
@@ -314,18 +130,24 @@ class Scenario:
             )
         bdir = base_dir or Path.cwd()
         shocks = tuple(
-            _parse_shock(s, bdir, f"{where}: shocks[{k}]")
-            for k, s in enumerate(_as_list(data.get("shocks") or []))
+            parse_shock(s, bdir, f"{where}: shocks[{k}]")
+            for k, s in enumerate(as_list(data.get("shocks") or []))
         )
         status = tuple(
-            _parse_shock(s, bdir, f"{where}: status_quo[{k}]")
-            for k, s in enumerate(_as_list(data.get("status_quo") or []))
+            parse_shock(s, bdir, f"{where}: status_quo[{k}]")
+            for k, s in enumerate(as_list(data.get("status_quo") or []))
         )
         el = Elasticities.from_dict(data.get("elasticities"))
         if baseline in MULTISECTOR and (el.sigma or el.sigma_range):
-            raise ConfigError(f"{where}: sigma is for one-sector baselines; use scale/range for θ")
+            raise ConfigError(
+                f"{where}: sigma is for one-sector baselines; use scale/range for θ",
+                hint="elasticities: {scale: 1, range: [0.75, 1.25]}",
+            )
         if baseline not in MULTISECTOR and el.sigma is None:
-            raise ConfigError(f"{where}: one-sector baseline {baseline!r} needs elasticities.sigma")
+            raise ConfigError(
+                f"{where}: one-sector baseline {baseline!r} needs elasticities.sigma",
+                hint="elasticities: {sigma: 5, sigma_range: [4, 6]}",
+            )
         return cls(
             name=str(data["name"]),
             baseline=baseline,
@@ -334,7 +156,7 @@ class Scenario:
             elasticities=el,
             description=str(data.get("description", "")),
             path=path,
-            report=tuple(str(c) for c in _as_list(data.get("report") or [])),
+            report=tuple(str(c) for c in as_list(data.get("report") or [])),
         )
 
     @property
@@ -350,7 +172,7 @@ class Scenario:
         store: Store | None = None,
         level: float = 0.90,
         base: Any = None,
-    ) -> Any:
+    ) -> ScenarioResult:
         """Solve the central case and ``draws`` uncertainty draws (in parallel processes).
 
         The baseline :attr:`baseline` names is built from ``store`` (see
@@ -361,3 +183,17 @@ class Scenario:
         return run_scenario(
             self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base
         )
+
+
+__all__ = [
+    "BASELINES",
+    "MULTISECTOR",
+    "SCENARIO_KEYS",
+    "SHOCK_TYPES",
+    "CoefficientShock",
+    "Elasticities",
+    "ExportControlShock",
+    "Scenario",
+    "Shock",
+    "TariffShock",
+]
