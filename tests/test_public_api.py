@@ -9,10 +9,15 @@ import pytest
 import techties
 from conftest import FIXTURES
 
+#: China's effective duty rate in the Census fixture, by hand: CAL_DUT_YR / CON_VAL_YR summed
+#: over its two lines (0 + 1,299 USD) / (1,000,000 + 17,300 USD)
+CHN_RATE = 1_299 / 1_017_300
+
 PUBLIC = [
     "DataWarning",
     "GravitySpec",
     "Result",
+    "Selection",
     "Store",
     "TechtiesError",
     "Verdict",
@@ -21,6 +26,7 @@ PUBLIC = [
     "check_all",
     "compare",
     "fit_gravity",
+    "indicator",
     "ingest",
     "ingest_folder",
     "load_catalog",
@@ -50,6 +56,20 @@ def test_a_notebook_session_uses_only_the_public_api(tmp_path: Path) -> None:
         assert v.status in ("supported", "contradicted", "mixed", "unverifiable")
         html = v._repr_html_()
         assert html.startswith("<p><strong>") and "<table" in html
+        # indicators: the registry, and one computed through it
+        names = [i.name for i in techties.indicators.indicators()]
+        assert {"duty-rate", "share", "concentration"} <= set(names)
+        sel = techties.Selection(source="census", level=0)
+        rate = techties.indicator("duty_rate", store, selection=sel)
+        by_partner = rate.tidy().set_index("partner")["duty_rate"]
+        expected = store.df(
+            "SELECT partner, sum(duties_usd) / sum(value_usd) AS r FROM trade_flows "
+            "WHERE duties_usd IS NOT NULL GROUP BY 1"
+        ).set_index("partner")["r"]
+        assert by_partner.sort_index().tolist() == pytest.approx(expected.sort_index().tolist())
+        assert by_partner["CHN"] == pytest.approx(CHN_RATE, rel=1e-9)
+        with pytest.raises(techties.TechtiesError, match="Did you mean 'duty-rate'"):
+            techties.indicator("duty-rates", store)
         claims = techties.load_catalog()
         assert len(techties.check_all(store=store)) == len(claims)
     finally:

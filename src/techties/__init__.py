@@ -9,6 +9,7 @@ The public API (imported on first use, so ``import techties`` stays light)::
     v = techties.check("tariffs-cut-dependence", store=store)        # one Verdict
     verdicts = techties.check_all(store=store)
     res = techties.simulate("uschina_escalation", store=store, draws=100)
+    rate = techties.indicator("duty-rate", store, selection=techties.Selection(level=0))
     fit = techties.fit_gravity(frame, techties.GravitySpec(...))
 
 Every result has ``summary()``, ``tidy()``, ``to_dict()`` and ``plot()``; in a notebook it shows
@@ -28,6 +29,7 @@ _EXPORTS = {
     "DataWarning": "techties.errors",
     "GravitySpec": "techties.models.gravity",
     "Result": "techties.results",
+    "Selection": "techties.indicators.shares",
     "Store": "techties.store",
     "TechtiesError": "techties.errors",
     "Verdict": "techties.claims",
@@ -41,6 +43,7 @@ __all__ = [
     "DataWarning",
     "GravitySpec",
     "Result",
+    "Selection",
     "Store",
     "TechtiesError",
     "Verdict",
@@ -49,6 +52,7 @@ __all__ = [
     "check_all",
     "compare",
     "fit_gravity",
+    "indicator",
     "ingest",
     "ingest_folder",
     "load_catalog",
@@ -59,6 +63,7 @@ __all__ = [
 if TYPE_CHECKING:
     from techties.claims import Verdict, load_catalog
     from techties.errors import DataWarning, TechtiesError
+    from techties.indicators.shares import Selection
     from techties.models.gravity import GravitySpec, fit_gravity
     from techties.results import Result, compare
     from techties.store import Store, open_store
@@ -91,6 +96,20 @@ def ingest_folder(store: Store, folder: str | Path) -> list[Any]:
     from techties.store.manifest import ingest_folder as _ingest_folder
 
     return _ingest_folder(store, Path(folder))
+
+
+def indicator(name: str, store: Store, **params: Any) -> Any:
+    """Compute the registered indicator ``name`` on ``store`` (``duty-rate`` may be written
+    ``duty_rate``); ``params`` are its parameters (``techties.indicators.indicators()`` lists every indicator
+    with its parameters), e.g.
+    ``selection=techties.Selection(source="census", level=0)``."""
+    from techties.indicators import get_indicator
+    from techties.indicators.registry import INDICATORS
+
+    dashed = name.replace("_", "-")
+    return get_indicator(dashed if name not in INDICATORS and dashed in INDICATORS else name)(
+        store, **params
+    )
 
 
 def check(claim_id: str, *, store: Store) -> Verdict:
