@@ -37,6 +37,15 @@ NOT_RUN = {
     "techties serve": "runs until Ctrl-C; tests/test_web.py starts the server and drives it",
 }
 
+#: lines whose comment quotes a published table: the numbers they write, to the published digits
+#: (Yotov et al. 2016, An Advanced Guide to Trade Policy Analysis, Table 1 column PPML)
+PUBLISHED = {
+    "gravity --dataset chapter1application1": (
+        "coef.json",
+        {"ln_DIST": -0.841, "CNTG": 0.437, "LANG": 0.247, "CLNY": -0.222},
+    ),
+}
+
 #: options whose value is a file or folder the command writes
 WRITES = ("--out", "--plot", "--export", "--parquet")
 
@@ -232,3 +241,8 @@ def test_doc_line_runs_as_written(
         if opt in argv:
             written = Path(argv[argv.index(opt) + 1])
             assert written.exists(), f"{doc}: {opt} {written} was not written"
+    for key, (name, published) in PUBLISHED.items():
+        if key in doc.text:
+            coef = json.loads(Path(name).read_text("utf-8"))
+            got = dict(zip(coef["terms"], coef["estimate"], strict=True))
+            assert got == pytest.approx(published, abs=5e-4), f"{doc}: {got}"
