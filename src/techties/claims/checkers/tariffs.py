@@ -12,6 +12,7 @@ the mix shifted towards dearer varieties (quality and composition).
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -19,7 +20,7 @@ import pandas as pd
 
 from techties import charts
 from techties.claims.base import Checker, Missing, provenance_of, register
-from techties.claims.rules import Test, Threshold, decide
+from techties.claims.rules import Decision, Test, Threshold, decide
 from techties.claims.verdict import Figure, Verdict
 from techties.errors import NoDataError, TechtiesError
 from techties.indicators.exposure import effective_duty_rates
@@ -79,91 +80,22 @@ class TariffIncidence(Checker):
             raise Missing("no_data", "the incidence panel identifies no unit-value response.")
         main_301 = _pass_test(uv, SPEC_301, "Section 301 pass-through (1 + β_P)")
         main_232 = _pass_test(uv, SPEC_232, "Section 232 steel/aluminium pass-through")
-        alts = {
-            name: [_pass_test(uv, key, f"301 pass-through ({name})"), main_232]
-            for name, key in SAMPLE_ALTERNATIVES.items()
-        }
-        notes = {
-            name: f"Section 301 part alone: {tests[0].status} ({tests[0].interval_text()})"
-            for name, tests in alts.items()
-        }
-        notes["main specification"] = (
-            f"Section 301 part alone: {main_301.status}; Section 232 part: {main_232.status}"
-        )
-        decision = decide([main_301, main_232], alts, notes=notes)
-        r: dict[Any, Any] = uv.loc[SPEC_301].to_dict()
-        est, lo, hi = (1 + float(r[k]) for k in ("estimate", "conf_low", "conf_high"))
-        p_full = float(r["p_value"])  # H0: β_P = 0 ⇔ pass-through = 1
-        figs = [
-            Figure("pass_through", "Pass-through to duty-inclusive prices (1 + β_P), Section 301", est, "share", 2),
-            Figure("conf_low", "95 % interval, low", lo, "share", 2),
-            Figure("conf_high", "95 % interval, high", hi, "share", 2),
-            Figure("p_full", "p-value against full pass-through (= 1)", p_full, "share", 3),
-        ]  # fmt: skip
-        if main_232.estimate is not None:
-            lo2, hi2 = main_232.bounds
-            figs += [
-                Figure("pass_through_232", "Pass-through, Section 232 steel/aluminium products", main_232.estimate, "share", 2),
-                Figure("conf_low_232", "232: 95 % interval, low", lo2, "share", 2),
-                Figure("conf_high_232", "232: 95 % interval, high", hi2, "share", 2),
-            ]  # fmt: skip
-        ids: list[int] = []
-        chart = None
-        if duties is not None:
-            figs += duties[0]
-            ids, chart = duties[2], duties[3]
-        if ytd is not None:
-            figs += ytd[0]
-            ids = sorted(set(ids) | set(ytd[1]))
-        above = (
-            f"The point is above 1 ({est:.2f}): duty-exclusive unit values rose with the tariff — "
-            "more likely a shift in the HS6 mix towards dearer varieties (quality and composition) "
-            "than exporters raising prices — but the interval includes 1 "
-            f"(p = {p_full:.2f} against full pass-through)."
-            if est > FULL_PASS_THROUGH and lo <= FULL_PASS_THROUGH
-            else f"Full pass-through (1) is {'inside' if lo <= 1 <= hi else 'outside'} the interval "
-            f"(p = {p_full:.2f})."
-        )
-        part_232 = (
-            f"For the Section 232 steel and aluminium products the estimate is "
-            f"{main_232.estimate:.2f} ({main_232.interval_text()}), too wide to decide."
-            if main_232.estimate is not None and main_232.status == "mixed"
-            else f"Section 232 part: {main_232.status}."
-        )
-        rationale = (
-            f"A 1 % Section 301 tariff raised the tariff-inclusive price of US imports from China by "
-            f"{est:.2f} % (95 % interval {lo:.2f} to {hi:.2f}; 1 = full pass-through), from "
-            f"{INCIDENCE_YEARS[0]}–{INCIDENCE_YEARS[-1]} HS6 unit values. {above} {part_232}"
-        )
-        duty_text = ""
-        if ytd is not None:
-            f = {x.key: x.value for x in ytd[0]}
-            duty_text = (
-                f"US importers paid USD {f['duties_ytd']:.1f} bn of duties on imports from China in "
-                f"{ytd[2]} ({f['duties_ytd_prev']:.1f} bn in the same months of the year before), "
-                "the legal incidence (it includes the 2025 IEEPA tariffs, not only 232/301)."
-            )
-        ev_for = [
-            f"Section 301 pass-through {est:.2f} with a 95 % interval of {lo:.2f} to {hi:.2f}, "
-            f"entirely above {PASS_HIGH}: Chinese exporters did not cut their prices."
-        ]
-        if duty_text:
-            ev_for.append(duty_text)
-        elif duties is not None:
-            ev_for.append(
-                "US importers of record paid the calculated duties on imports from China "
-                f"({duties[0][0].formatted()} at the peak year)."
-            )
-        ev_against = [
-            part_232,
-            "Border pass-through says who paid at the dock, not how US importers, retailers and "
-            "consumers split it downstream; HS6 unit values mix quality and composition.",
-        ]
-        if est > FULL_PASS_THROUGH:
-            ev_against.append(
-                f"A point estimate above 1 ({est:.2f}) is not a price cut by exporters and not "
-                "literally possible as incidence; it signals composition change within HS6 lines."
-            )
+        decision = _pass_decision(uv, main_301, main_232)
+        return self._verdict(decision, t, fit_ids, _Pass301.of(uv), main_232, duties, ytd)
+
+    def _verdict(
+        self,
+        decision: Decision,
+        t: pd.DataFrame,
+        fit_ids: list[int],
+        p: _Pass301,
+        main_232: Test,
+        duties: _Duties | None,
+        ytd: _SameMonths | None,
+    ) -> Verdict:
+        figs, ids, chart = _pass_figures(p, main_232, duties, ytd)
+        rationale, part_232 = _pass_rationale(p, main_232)
+        ev_for, ev_against = _pass_evidence_text(p, part_232, duties, ytd)
         return Verdict.decided(
             self.claim_id,
             decision,
@@ -180,6 +112,138 @@ class TariffIncidence(Checker):
                 "separately for the Section 232 products."
             ),
         )
+
+
+#: the calculated duties by full year: figures, tidy rows, provenance ids, chart
+_Duties = tuple[list[Figure], pd.DataFrame, list[int], Any]
+#: the duties of the latest year's months so far: figures, provenance ids, the months' label
+_SameMonths = tuple[list[Figure], list[int], str]
+
+
+@dataclass(frozen=True)
+class _Pass301:
+    """The Section 301 pass-through (1 + β_P) with its interval and the p-value against full
+    pass-through."""
+
+    est: float
+    lo: float
+    hi: float
+    p_full: float
+
+    @classmethod
+    def of(cls, uv: pd.DataFrame) -> _Pass301:
+        r: dict[Any, Any] = uv.loc[SPEC_301].to_dict()
+        est, lo, hi = (1 + float(r[k]) for k in ("estimate", "conf_low", "conf_high"))
+        p_full = float(r["p_value"])  # H0: β_P = 0 ⇔ pass-through = 1
+        return cls(est, lo, hi, p_full)
+
+
+def _pass_decision(uv: pd.DataFrame, main_301: Test, main_232: Test) -> Decision:
+    """Both parts decide; the sample alternatives replace the Section 301 fit."""
+    alts = {
+        name: [_pass_test(uv, key, f"301 pass-through ({name})"), main_232]
+        for name, key in SAMPLE_ALTERNATIVES.items()
+    }
+    notes = {
+        name: f"Section 301 part alone: {tests[0].status} ({tests[0].interval_text()})"
+        for name, tests in alts.items()
+    }
+    notes["main specification"] = (
+        f"Section 301 part alone: {main_301.status}; Section 232 part: {main_232.status}"
+    )
+    return decide([main_301, main_232], alts, notes=notes)
+
+
+def _pass_figures(
+    p: _Pass301, main_232: Test, duties: _Duties | None, ytd: _SameMonths | None
+) -> tuple[list[Figure], list[int], Any]:
+    """The figures, the duties' provenance ids and the chart (the duties paid, if staged)."""
+    est, lo, hi, p_full = p.est, p.lo, p.hi, p.p_full
+    figs = [
+        Figure("pass_through", "Pass-through to duty-inclusive prices (1 + β_P), Section 301", est, "share", 2),
+        Figure("conf_low", "95 % interval, low", lo, "share", 2),
+        Figure("conf_high", "95 % interval, high", hi, "share", 2),
+        Figure("p_full", "p-value against full pass-through (= 1)", p_full, "share", 3),
+    ]  # fmt: skip
+    if main_232.estimate is not None:
+        lo2, hi2 = main_232.bounds
+        figs += [
+            Figure("pass_through_232", "Pass-through, Section 232 steel/aluminium products", main_232.estimate, "share", 2),
+            Figure("conf_low_232", "232: 95 % interval, low", lo2, "share", 2),
+            Figure("conf_high_232", "232: 95 % interval, high", hi2, "share", 2),
+        ]  # fmt: skip
+    ids: list[int] = []
+    chart = None
+    if duties is not None:
+        figs += duties[0]
+        ids, chart = duties[2], duties[3]
+    if ytd is not None:
+        figs += ytd[0]
+        ids = sorted(set(ids) | set(ytd[1]))
+    return figs, ids, chart
+
+
+def _pass_rationale(p: _Pass301, main_232: Test) -> tuple[str, str]:
+    """The rationale and its sentence on the Section 232 part."""
+    est, lo, hi, p_full = p.est, p.lo, p.hi, p.p_full
+    above = (
+        f"The point is above 1 ({est:.2f}): duty-exclusive unit values rose with the tariff — "
+        "more likely a shift in the HS6 mix towards dearer varieties (quality and composition) "
+        "than exporters raising prices — but the interval includes 1 "
+        f"(p = {p_full:.2f} against full pass-through)."
+        if est > FULL_PASS_THROUGH and lo <= FULL_PASS_THROUGH
+        else f"Full pass-through (1) is {'inside' if lo <= 1 <= hi else 'outside'} the interval "
+        f"(p = {p_full:.2f})."
+    )
+    part_232 = (
+        f"For the Section 232 steel and aluminium products the estimate is "
+        f"{main_232.estimate:.2f} ({main_232.interval_text()}), too wide to decide."
+        if main_232.estimate is not None and main_232.status == "mixed"
+        else f"Section 232 part: {main_232.status}."
+    )
+    rationale = (
+        f"A 1 % Section 301 tariff raised the tariff-inclusive price of US imports from China by "
+        f"{est:.2f} % (95 % interval {lo:.2f} to {hi:.2f}; 1 = full pass-through), from "
+        f"{INCIDENCE_YEARS[0]}–{INCIDENCE_YEARS[-1]} HS6 unit values. {above} {part_232}"
+    )
+    return rationale, part_232
+
+
+def _pass_evidence_text(
+    p: _Pass301, part_232: str, duties: _Duties | None, ytd: _SameMonths | None
+) -> tuple[list[str], list[str]]:
+    """The evidence for and against the claim as stated, one sentence each."""
+    est, lo, hi = p.est, p.lo, p.hi
+    duty_text = ""
+    if ytd is not None:
+        f = {x.key: x.value for x in ytd[0]}
+        duty_text = (
+            f"US importers paid USD {f['duties_ytd']:.1f} bn of duties on imports from China in "
+            f"{ytd[2]} ({f['duties_ytd_prev']:.1f} bn in the same months of the year before), "
+            "the legal incidence (it includes the 2025 IEEPA tariffs, not only 232/301)."
+        )
+    ev_for = [
+        f"Section 301 pass-through {est:.2f} with a 95 % interval of {lo:.2f} to {hi:.2f}, "
+        f"entirely above {PASS_HIGH}: Chinese exporters did not cut their prices."
+    ]
+    if duty_text:
+        ev_for.append(duty_text)
+    elif duties is not None:
+        ev_for.append(
+            "US importers of record paid the calculated duties on imports from China "
+            f"({duties[0][0].formatted()} at the peak year)."
+        )
+    ev_against = [
+        part_232,
+        "Border pass-through says who paid at the dock, not how US importers, retailers and "
+        "consumers split it downstream; HS6 unit values mix quality and composition.",
+    ]
+    if est > FULL_PASS_THROUGH:
+        ev_against.append(
+            f"A point estimate above 1 ({est:.2f}) is not a price cut by exporters and not "
+            "literally possible as incidence; it signals composition change within HS6 lines."
+        )
+    return ev_for, ev_against
 
 
 def _pass_test(uv: pd.DataFrame, spec: str, label: str) -> Test:
@@ -270,7 +334,7 @@ def _incidence_fits(store: Store) -> tuple[pd.DataFrame, list[int]]:
 _DUTY_NOTE = " The duties paid on imports from China are shown; they say how much was collected, not who bore it."
 
 
-def _duties_paid(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int], Any] | None:
+def _duties_paid(store: Store) -> _Duties | None:
     """Calculated duties on US imports from China and the world by full year (None if absent)."""
     try:
         found = store.df(
@@ -336,7 +400,7 @@ def _duties_paid(store: Store) -> tuple[list[Figure], pd.DataFrame, list[int], A
     return figs, t, list(res.provenance_ids), chart
 
 
-def _duties_same_months(store: Store) -> tuple[list[Figure], list[int], str] | None:
+def _duties_same_months(store: Store) -> _SameMonths | None:
     """Duties paid on imports from China in the latest (possibly partial) year, January to its
     latest month, against the same months of the year before and of the base year (Census
     monthly NAICS, observed); None when no monthly duties are staged."""
