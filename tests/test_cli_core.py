@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from techties.cli.main import app
@@ -80,6 +81,7 @@ def test_export_parquet(tmp_path: Path) -> None:
 
 def test_errors_are_one_line_not_a_traceback(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
+    open_store(db).close()
     proc = subprocess.run(
         [
             sys.executable,
@@ -165,3 +167,31 @@ def test_usage_errors_are_click_messages_not_a_traceback() -> None:
         assert proc.returncode == 2, args
         assert "Traceback" not in proc.stderr
         assert said in proc.stderr
+
+
+def test_reading_commands_never_create_or_migrate_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    from techties.cli.main import main
+
+    typo = tmp_path / "typo.duckdb"
+    for argv in (["tables"], ["sql", "SELECT 1"], ["provenance"], ["tariff", "8471"]):
+        with pytest.raises(SystemExit) as exc:
+            main([*argv, "--store", str(typo)])
+        assert exc.value.code == 1
+        assert f"There is no store at {typo}." in capsys.readouterr().err
+    assert not typo.exists()
+    old = tmp_path / "old.duckdb"
+    duckdb.connect(str(old)).close()  # a DuckDB file without techties' schema
+    before = old.read_bytes()
+    with pytest.raises(SystemExit):
+        main(["tables", "--store", str(old)])
+    err = capsys.readouterr().err
+    assert "schema migration(s) (0001_" in err and f"techties migrate --store {old}" in err
+    assert old.read_bytes() == before
+    main(["migrate", "--store", str(old)])
+    assert "up to date" in capsys.readouterr().out
+    main(["tables", "--store", str(old), "--json"])
+    assert "provenance" in capsys.readouterr().out

@@ -122,3 +122,23 @@ def test_dates_are_read_one_way() -> None:
     for bad in ("2019-13-01", "30/06/2019", "2019-02-30"):
         with pytest.raises(ConfigError, match=f"--on '{bad}' is not a date"):
             parse_date(bad, "--on")
+
+
+@pytest.mark.parametrize("command", sorted(typer.main.get_command(app).commands))  # type: ignore[attr-defined]
+def test_a_wrong_option_is_one_line_and_exit_2(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--no-such-option"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0, err
+    assert err == (
+        f"error: No such option: --no-such-option (`techties {command} --help` lists the options)"
+    )
+
+
+def test_flags_render_as_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["tables", "--help"])
+    out = capsys.readouterr().out
+    assert "--json " in out and "<bool>" not in out

@@ -182,7 +182,14 @@ def test_dashboard_in_chromium_without_console_errors(served: str) -> None:
 
 def test_serve_refuses_an_empty_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from techties.cli.main import main
+    from techties.store import open_store
 
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--store", str(tmp_path / "absent.duckdb"), "--port", "0"])
+    assert exited.value.code == 1
+    assert "There is no store at" in capsys.readouterr().err
+    assert not (tmp_path / "absent.duckdb").exists()
+    open_store(tmp_path / "empty.duckdb").close()
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--store", str(tmp_path / "empty.duckdb"), "--port", "0"])
     assert exited.value.code == 1

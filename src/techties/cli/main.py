@@ -143,6 +143,17 @@ def provenance(
 
 
 @app.command()
+def migrate(store: StoreOpt = None) -> None:
+    """Create the store if it does not exist and apply pending schema migrations (reading
+    commands never change a store)."""
+    from techties.store.migrations import available
+
+    with _open(store) as st:
+        version = max(m.version for m in available())
+        console.print(f"store {st.path}: schema {version:04d}, up to date", highlight=False)
+
+
+@app.command()
 def tables(store: StoreOpt = None, json_: JsonOpt = False) -> None:
     """List tables and views in the store with row counts."""
     with _open(store, read_only=True) as st:
@@ -217,9 +228,31 @@ def main(argv: list[str] | None = None) -> None:
         )
         if usage:
             _hint_renamed(exc)
-            exc.show()  # type: ignore[attr-defined]
+            fail(_usage_line(exc, sys.argv[1:] if argv is None else argv))
             sys.exit(int(getattr(exc, "exit_code", 2)))
         raise
+
+
+def _usage_line(exc: Exception, argv: list[str]) -> str:
+    """A usage error as one line: what is wrong and where the options are listed."""
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    command = "techties"
+    if ctx is not None and getattr(ctx, "parent", None) is not None:
+        command += f" {ctx.info_name}"
+    elif argv and argv[0] in _command_names():
+        command += f" {argv[0]}"
+    listed = "options" if command != "techties" else "commands"
+    return f"{message} (`{command} --help` lists the {listed})"
+
+
+def _command_names() -> set[str]:
+    """The names typed on the command line (a command's name or its function's, dashed)."""
+    return {
+        c.name or (c.callback.__name__.replace("_", "-") if c.callback else "")
+        for c in app.registered_commands
+    }
 
 
 def _hint_renamed(exc: Exception) -> None:

@@ -46,7 +46,7 @@ from techties.errors import (
 )
 from techties.sources.containers import CsvPlan
 from techties.store import parts
-from techties.store.migrations import migrate
+from techties.store.migrations import migrate, pending_read_only
 from techties.store.parts import physical, sql_str
 
 ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
@@ -469,21 +469,41 @@ class _FileChanges:
             f.unlink(missing_ok=True)
 
 
-def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
-    """Open (creating if needed) the store at ``path``, ``TECHTIES_STORE`` or the default.
+def _refuse_outdated(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """A read-only open never migrates: a store that needs migrations is refused with the fix."""
+    todo = pending_read_only(con)
+    if todo:
+        con.close()
+        raise StoreError(
+            f"The store {target} predates this techties: {len(todo)} schema migration(s) "
+            f"({todo[0].version:04d}_{todo[0].name} first) are not applied, and reading "
+            "commands do not change a store.",
+            hint=f"Upgrade it once with `techties migrate --store {target}`.",
+        )
 
-    Pending migrations are applied on open. ``":memory:"`` gives a throwaway store.
+
+def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Open the store at ``path``, ``TECHTIES_STORE`` or the default.
+
+    A writable open creates the file if needed and applies pending migrations; a read-only open
+    changes nothing: a missing store or one that needs migrations is a :class:`StoreError` that
+    says how to build or upgrade it. ``":memory:"`` gives a throwaway store.
     """
     target = config.get("store", path)
     assert target is not None
     threads = config.get("threads")
+    if read_only and target != ":memory:" and not Path(target).is_file():
+        raise StoreError(
+            f"There is no store at {target}.",
+            hint="Build one with `techties report --data DIR` or `techties ingest SOURCE FILES`, "
+            "or pass --store (TECHTIES_STORE) with the path of an existing store.",
+        )
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
         if read_only and target != ":memory:":
-            with duckdb.connect(target) as setup:  # create and migrate, then reopen read-only
-                migrate(setup)
             con = duckdb.connect(target, read_only=True)
+            _refuse_outdated(con, target)
         else:
             con = duckdb.connect(target)
             migrate(con)

@@ -52,6 +52,17 @@ def pending(con: duckdb.DuckDBPyConnection) -> list[Migration]:
     return [m for m in available() if m.version not in done]
 
 
+def pending_read_only(con: duckdb.DuckDBPyConnection) -> list[Migration]:
+    """The migrations a store opened read-only still needs (nothing is created or written)."""
+    has_log = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    done: set[int] = set()
+    if has_log and has_log[0]:
+        done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    return [m for m in available() if m.version not in done]
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
     """Apply every pending migration; return those applied."""
     todo = pending(con)
