@@ -15,6 +15,7 @@ matching builtin so ``except ValueError`` keeps working::
     │   └── ReadOnlyQueryError(StoreError, ValueError)
     ├── NoDataError(TechtiesError, LookupError)         store lacks what a computation needs
     ├── ModelError(TechtiesError, ValueError)           bad formula / collinearity / separation
+    │   └── SimulationInputError(ModelError, ConfigError)  unusable solver input, with the fix
     └── SolverError(TechtiesError, RuntimeError)        equilibrium not reached
 
     TechtiesWarning(UserWarning)
@@ -135,6 +136,12 @@ class NoDataError(TechtiesError, LookupError):
 
 class ModelError(TechtiesError, ValueError):
     """An estimation request is invalid (unknown variable, collinearity, empty groups…)."""
+
+
+class SimulationInputError(ModelError, ConfigError):
+    """A solver's input is unusable (shape, empty, non-numeric, non-finite, negative, a baseline
+    that does not add up); the message names the array and the first bad cell, the hint the fix.
+    Also a :class:`ModelError` and a :class:`ConfigError`, which callers caught before."""
 
 
 class SolverError(TechtiesError, RuntimeError):

@@ -52,7 +52,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from techties.errors import ConfigError, SolverError, UnknownNameError, did_you_mean
+from techties.errors import (
+    ConfigError,
+    SimulationInputError,
+    SolverError,
+    UnknownNameError,
+    did_you_mean,
+)
 from techties.results import Result
 from techties.simulation._cp_numerics import INNER_FACTOR, INNER_TOL, Anderson, Kernel
 from techties.simulation.options import SolverOptions
@@ -114,18 +120,18 @@ class MultiSectorBaseline:
         for key, shape in shapes.items():
             arr = getattr(self, key)
             if np.shape(arr) != shape:
-                raise ConfigError(
+                raise SimulationInputError(
                     f"baseline {self.name!r}: {key} has shape {np.shape(arr)}, expected {shape}"
                 )
             if not np.all(np.isfinite(arr)):
-                raise ConfigError(f"baseline {self.name!r}: {key} has non-finite values")
+                raise SimulationInputError(f"baseline {self.name!r}: {key} has non-finite values")
         if np.any(self.tau < 1):
-            raise ConfigError(f"baseline {self.name!r}: tau must be ≥ 1 (one plus the tariff)")
+            raise SimulationInputError(f"baseline {self.name!r}: tau must be ≥ 1 (one plus the tariff)")
         if np.any(self.theta <= 0):
-            raise ConfigError(f"baseline {self.name!r}: trade elasticities must be positive")
+            raise SimulationInputError(f"baseline {self.name!r}: trade elasticities must be positive")
         cost = self.beta + self.gamma.sum(axis=1)
         if np.max(np.abs(cost - 1)) > 1e-9:
-            raise ConfigError(
+            raise SimulationInputError(
                 f"baseline {self.name!r}: beta + gamma.sum(axis=1) must be 1 "
                 f"(max deviation {np.max(np.abs(cost - 1)):.2e})"
             )
@@ -253,7 +259,7 @@ def solve_caliendo_parro(
     """
     opts = options or SolverOptions()
     if opts.reference is not None:
-        raise ConfigError(
+        raise SimulationInputError(
             "the multi-sector engine fixes deficits in units of world value added, which is "
             f"its numeraire; SolverOptions.reference={opts.reference!r} is not supported",
             hint="leave reference=None; real outcomes are reported deflated by each CPI",
@@ -265,18 +271,18 @@ def solve_caliendo_parro(
         else np.asarray(trade_cost_hat, dtype=float)
     )
     if tau1.shape != baseline.pi.shape or kappa.shape != baseline.pi.shape:
-        raise ConfigError(f"tariff and trade-cost arrays must have shape {baseline.pi.shape}")
+        raise SimulationInputError(f"tariff and trade-cost arrays must have shape {baseline.pi.shape}")
     if np.any(tau1 < 1) or np.any(~np.isfinite(tau1)):
-        raise ConfigError("new tariffs must be finite and tau ≥ 1 (tariff ≥ 0)")
+        raise SimulationInputError("new tariffs must be finite and tau ≥ 1 (tariff ≥ 0)")
     if np.any(kappa <= 0) or np.any(np.isnan(kappa)):
-        raise ConfigError("trade-cost changes must be positive (np.inf for prohibitive)")
+        raise SimulationInputError("trade-cost changes must be positive (np.inf for prohibitive)")
     deficit = baseline.deficit if deficit_new is None else np.asarray(deficit_new, dtype=float)
     if deficit.shape != baseline.deficit.shape:
-        raise ConfigError(f"deficit_new must have shape {baseline.deficit.shape}")
+        raise SimulationInputError(f"deficit_new must have shape {baseline.deficit.shape}")
     if abs(deficit.sum()) > 1e-9 * baseline.value_added.sum():
-        raise ConfigError(f"deficits must sum to zero (sum = {deficit.sum():.6g})")
+        raise SimulationInputError(f"deficits must sum to zero (sum = {deficit.sum():.6g})")
     if start is not None and start.w_hat.shape != baseline.value_added.shape:
-        raise ConfigError("start must be a solution on a baseline of the same shape")
+        raise SimulationInputError("start must be a solution on a baseline of the same shape")
     sol = _solve(baseline, tau1, kappa, deficit, opts, start)
     return CaliendoParroResult(baseline, tau1, kappa, sol, label, deficit)
 

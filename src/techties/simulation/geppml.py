@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from techties.errors import ConfigError, ModelError, SolverError
+from techties.errors import ConfigError, SimulationInputError, SolverError
 from techties.simulation.onesector_result import (
     Equilibrium,
     OneSectorResult,
@@ -203,7 +203,7 @@ def solve_geppml(
     n = x.shape[0]
     chat = np.ones((n, n)) if cost_change is None else _matrix(cost_change, "cost_change", n=n)
     if np.any(chat < 0):
-        raise ModelError(
+        raise SimulationInputError(
             "cost_change has negative entries",
             hint="cost_change is the multiplicative change in flows, e.g. exp(β·Δx)",
         )

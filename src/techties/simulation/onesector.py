@@ -56,7 +56,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from techties.errors import ConfigError, ModelError, SolverError, did_you_mean
+from techties.errors import ConfigError, SimulationInputError, SolverError, did_you_mean
 from techties.simulation._fixedpoint import iterate
 from techties.simulation.geppml import solve_as_onesector
 from techties.simulation.onesector_result import (
@@ -125,7 +125,7 @@ def build_economy(
         )
     chat = np.ones((n, n)) if cost_change is None else _matrix(cost_change, "cost_change", n=n)
     if np.any(chat < 0):
-        raise ModelError(
+        raise SimulationInputError(
             "cost_change has negative entries",
             hint="cost_change is the multiplicative change in flows, e.g. exp(β·Δx) (≥ 0)",
         )
@@ -133,7 +133,7 @@ def build_economy(
     dt = np.zeros((n, n)) if tariff_change is None else _matrix(tariff_change, "tariff_change", n=n)
     tau0, tau1 = 1.0 + t0, 1.0 + t0 + dt
     if np.any(tau0 <= 0) or np.any(tau1 <= 0):
-        raise ModelError(
+        raise SimulationInputError(
             "tariffs must stay above −100 % (gross tariff 1 + t > 0)",
             hint="tariff and tariff_change are ad-valorem fractions: 0.25 means 25 %",
         )
@@ -357,18 +357,18 @@ def solve_onesector(
             reference=ref_book,
         )
     opts = options or SolverOptions()
-    labels = _labels(countries, np.shape(trade)[0] if np.ndim(trade) == 2 else 0)
+    base = _matrix(trade, "trade", nonneg=True)
+    labels = _labels(countries, base.shape[0])
     ref = _reference(reference if reference is not None else opts.reference, labels)
     eco = build_economy(
-        np.asarray(trade, dtype=float),
-        None if cost_change is None else np.asarray(cost_change, dtype=float),
+        base,
+        cost_change,
         sigma=sigma,
-        tariff=None if tariff is None else np.asarray(tariff, dtype=float),
-        tariff_change=None if tariff_change is None else np.asarray(tariff_change, dtype=float),
+        tariff=tariff,
+        tariff_change=tariff_change,
         imbalance=imbalance,
         reference=ref,
     )
-    base = np.asarray(trade, dtype=float)
     cdl = equilibrium(eco, full=False, options=opts, stage="CDL") if conditional else None
     full = equilibrium(eco, full=True, options=opts, stage="FULL")
     return OneSectorResult(

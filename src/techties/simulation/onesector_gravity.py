@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from techties.errors import ConfigError, DataWarning, ModelError, did_you_mean
+from techties.errors import ConfigError, DataWarning, SimulationInputError, did_you_mean
 from techties.simulation.onesector import OneSectorResult, fitted_flows, solve_onesector
 
 #: coefficient names that are not pair covariates (intercepts) and are ignored
@@ -32,7 +32,7 @@ def coefficient_map(coefficients: Mapping[str, Any]) -> dict[str, float]:
     if "terms" in coefficients and "estimate" in coefficients:
         terms, est = list(coefficients["terms"]), list(coefficients["estimate"])
         if len(terms) != len(est):
-            raise ModelError(
+            raise SimulationInputError(
                 f"coefficients have {len(terms)} terms but {len(est)} estimates",
                 hint='expected {"terms": [...], "estimate": [...]} of equal length',
             )
@@ -44,7 +44,7 @@ def coefficient_map(coefficients: Mapping[str, Any]) -> dict[str, float]:
         try:
             out[str(k)] = float(v)
         except (TypeError, ValueError):
-            raise ModelError(f"coefficient {k!r} is {v!r}, expected a number") from None
+            raise SimulationInputError(f"coefficient {k!r} is {v!r}, expected a number") from None
     return out
 
 
@@ -78,21 +78,21 @@ def _countries(df: pd.DataFrame, exporter: str, importer: str, given: Sequence[s
     wanted = [str(c) for c in given]
     missing = sorted(set(wanted) - set(found))
     if missing:
-        raise ModelError(f"countries not in the gravity frame: {', '.join(missing)}")
+        raise SimulationInputError(f"countries not in the gravity frame: {', '.join(missing)}")
     return wanted
 
 
 def _check_frame(df: pd.DataFrame, cols: Sequence[str], exporter: str, importer: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise ModelError(
+        raise SimulationInputError(
             f"gravity frame lacks column(s) {', '.join(map(repr, missing))}. "
             + did_you_mean(missing[0], [str(c) for c in df.columns])
         )
     dup = df.duplicated([exporter, importer])
     if dup.any():
         row = int(np.argmax(dup.to_numpy()))
-        raise ModelError(
+        raise SimulationInputError(
             f"{int(dup.sum())} duplicate (exporter, importer) pair(s) in the gravity frame; "
             f"first at row {row + 1:,} ({df[exporter].iloc[row]}, {df[importer].iloc[row]})",
             hint="keep one year (or aggregate) before simulating",
@@ -110,22 +110,22 @@ def log_cost_change(
     total = np.zeros(len(df))
     for term, new in changes.items():
         if term not in beta:
-            raise ModelError(
+            raise SimulationInputError(
                 f"changed covariate {term!r} has no coefficient. " + did_you_mean(term, beta)
             )
         if term not in df.columns:
-            raise ModelError(f"changed covariate {term!r} is not a column of the gravity frame")
+            raise SimulationInputError(f"changed covariate {term!r} is not a column of the gravity frame")
         old = df[term].to_numpy(dtype=float)
         if isinstance(new, str):
             if new not in df.columns:
-                raise ModelError(f"counterfactual column {new!r} (for {term!r}) is not in the frame")
+                raise SimulationInputError(f"counterfactual column {new!r} (for {term!r}) is not in the frame")
             new_v = df[new].to_numpy(dtype=float)
         else:
             new_v = np.broadcast_to(np.asarray(new, dtype=float), old.shape)
         total += beta[term] * (new_v - old)
     if not np.all(np.isfinite(total)):
         bad = int(np.argmax(~np.isfinite(total)))
-        raise ModelError(f"covariate change is not finite at row {bad + 1:,} of the gravity frame")
+        raise SimulationInputError(f"covariate change is not finite at row {bad + 1:,} of the gravity frame")
     return total
 
 
@@ -185,7 +185,7 @@ def _gravity_term(
     """``exp(Σ_k β_k x_k)`` over every coefficient that is a pair covariate (0 where absent)."""
     unknown = [t for t in beta if t not in df.columns and t not in INTERCEPTS]
     if unknown:
-        raise ModelError(
+        raise SimulationInputError(
             f"coefficient(s) {', '.join(map(repr, unknown))} are not columns of the gravity frame, "
             "so the fitted baseline cannot be built",
             hint="pass only the pair covariates of the model (fixed effects are absorbed)",

@@ -14,35 +14,55 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from techties.errors import ConfigError, ModelError, UnknownNameError, did_you_mean
+from techties.errors import (
+    ConfigError,
+    SimulationInputError,
+    UnknownNameError,
+    did_you_mean,
+)
 from techties.results import Result, json_safe
 from techties.simulation.options import SolverOptions
 
 
 def _matrix(a: Any, name: str, *, n: int | None = None, nonneg: bool = False) -> np.ndarray:
-    arr = np.asarray(a, dtype=float)
+    """``a`` as a finite square float array (an input error names the first bad cell)."""
+    try:
+        arr = np.asarray(a, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise SimulationInputError(
+            f"{name} is not numeric: {str(exc).splitlines()[0]}",
+            hint="pass numbers (e.g. a DataFrame of flows with exporters as rows, importers as "
+            "columns), with missing flows as 0",
+        ) from exc
+    if arr.size == 0:
+        raise SimulationInputError(
+            f"{name} is empty (shape {arr.shape})",
+            hint="give at least two countries, with domestic flows on the diagonal",
+        )
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        raise ModelError(
+        raise SimulationInputError(
             f"{name} must be a square N×N array (exporter × importer), got shape {arr.shape}"
         )
     if n is not None and arr.shape[0] != n:
-        raise ModelError(f"{name} is {arr.shape[0]}×{arr.shape[0]} but trade is {n}×{n}")
+        raise SimulationInputError(f"{name} is {arr.shape[0]}×{arr.shape[0]} but trade is {n}×{n}")
     bad = ~np.isfinite(arr)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise ModelError(
+        raise SimulationInputError(
             f"{name} has {int(bad.sum())} non-finite value(s), first at row {i}, column {j}",
             hint="fill missing flows with 0 and missing shocks with 1 (no change)",
         )
     if nonneg and np.any(arr < 0):
         i, j = np.argwhere(arr < 0)[0]
-        raise ModelError(f"{name} has a negative value {arr[i, j]} at row {i}, column {j}")
+        raise SimulationInputError(
+            f"{name} has a negative value {arr[i, j]} at row {i}, column {j}"
+        )
     return arr
 
 
 def _positive(v: np.ndarray, what: str) -> None:
     if np.any(v <= 0):
-        raise ModelError(
+        raise SimulationInputError(
             f"{int((v <= 0).sum())} country(ies) have zero {what}; first is index "
             f"{int(np.argmax(v <= 0))}",
             hint="include domestic flows (exporter == importer) and drop empty countries",
@@ -82,10 +102,10 @@ def _labels(countries: Sequence[str] | None, n: int) -> list[str]:
         return [str(i) for i in range(n)]
     labels = [str(c) for c in countries]
     if len(labels) != n:
-        raise ModelError(f"{len(labels)} country labels given for a {n}×{n} trade matrix")
+        raise SimulationInputError(f"{len(labels)} country labels given for a {n}×{n} trade matrix")
     if len(set(labels)) != n:
         dup = sorted({c for c in labels if labels.count(c) > 1})
-        raise ModelError(f"duplicate country labels: {', '.join(dup)}")
+        raise SimulationInputError(f"duplicate country labels: {', '.join(dup)}")
     return labels
 
 

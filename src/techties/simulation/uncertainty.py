@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from techties.errors import ConfigError, ModelError, SolverError, did_you_mean
+from techties.errors import ConfigError, SimulationInputError, SolverError, did_you_mean
 from techties.results import Result, json_safe
 from techties.simulation.onesector import (
     Imbalance,
@@ -138,20 +138,20 @@ def _coefficients(
         all_terms = [str(t) for t in coefficients]
         est = {str(k): float(v) for k, v in coefficients.items()}
     else:
-        raise ModelError("coefficients must be a {term: estimate} mapping or the estimation dict")
+        raise SimulationInputError("coefficients must be a {term: estimate} mapping or the estimation dict")
     if vcov is None:
-        raise ModelError("no covariance matrix: pass vcov= or a coefficients dict with 'vcov'")
+        raise SimulationInputError("no covariance matrix: pass vcov= or a coefficients dict with 'vcov'")
     v_all = np.asarray(vcov, dtype=float)
     if v_all.shape != (len(all_terms), len(all_terms)):
-        raise ModelError(f"vcov is {v_all.shape} but there are {len(all_terms)} coefficients")
+        raise SimulationInputError(f"vcov is {v_all.shape} but there are {len(all_terms)} coefficients")
     if not isinstance(covariates, Mapping) or (
         levels is not None and not isinstance(levels, Mapping)
     ):
-        raise ModelError("covariates (and levels) must map each term to an N×N array")
+        raise SimulationInputError("covariates (and levels) must map each term to an N×N array")
     terms = list(dict.fromkeys([str(t) for t in covariates] + [str(t) for t in levels or {}]))
     missing = [t for t in terms if t not in est]
     if missing:
-        raise ModelError(
+        raise SimulationInputError(
             f"covariate {missing[0]!r} has no coefficient. " + did_you_mean(missing[0], est)
         )
     idx = [all_terms.index(t) for t in terms]
@@ -268,7 +268,7 @@ def draw_onesector(
     terms, beta_hat, cov, dx, lx = _coefficients(coefficients, vcov, covariates, levels)
     x = np.asarray(trade, dtype=float)
     if dx.shape[1:] != x.shape:
-        raise ModelError(f"covariate changes are {dx.shape[1:]} but trade is {x.shape}")
+        raise SimulationInputError(f"covariate changes are {dx.shape[1:]} but trade is {x.shape}")
     labels = _labels(countries, x.shape[0] if x.ndim == 2 else 0)
     opts = options or SolverOptions()
     rng = np.random.default_rng(seed)
