@@ -142,3 +142,40 @@ def test_flags_render_as_flags(capsys: pytest.CaptureFixture[str]) -> None:
     main(["tables", "--help"])
     out = capsys.readouterr().out
     assert "--json " in out and "<bool>" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message", "hint"),
+    [
+        (["indicator", "share", "--source", "censsu"], "No source 'censsu' in table 'trade_flows'.",
+         "Did you mean 'census'?"),
+        (["indicator", "share", "--flow", "imprt"], "No flow 'imprt' in table 'trade_flows'.",
+         "Did you mean 'import'?"),
+        (["indicator", "share", "--reporter", "CHN"], "No reporter 'CHN' in table 'trade_flows'.",
+         "Available: USA."),
+        (["tech-indicators", "--indicator", "ZZZ"], "No indicator code contains 'ZZZ'.",
+         "The store holds no indicators."),
+    ],
+)  # fmt: skip
+def test_an_unknown_value_is_named_with_what_exists(
+    argv: list[str], message: str, hint: str, census_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--store", census_store])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert f"error: {message}" in err and hint in err
+
+
+@pytest.fixture()
+def census_store(tmp_path: object) -> str:
+    from pathlib import Path
+
+    from conftest import FIXTURES
+    from techties.store import open_store
+    from techties.store.ingest import ingest_files
+
+    path = Path(str(tmp_path)) / "census.duckdb"
+    with open_store(path) as st:
+        ingest_files(st, "census", [FIXTURES / "census" / "imports-hs10-2024.json"])
+    return str(path)

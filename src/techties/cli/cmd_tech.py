@@ -21,6 +21,7 @@ from techties.cli.app import (
 )
 from techties.cli.app import country as country_option
 from techties.cli.output import console, emit_json, print_frame, records
+from techties.store import Store
 
 SURVIVOR_NOTE = (
     "Survivor counts: the list is a snapshot of entries still listed; entries removed earlier "
@@ -116,7 +117,23 @@ def indicators_cmd(
                 "ORDER BY indicator, country, partner, year",
                 [country, country, indicator, indicator],
             )
+            if df.empty:
+                _refuse_empty(st, country, indicator)
     print_frame(df, fmt=fmt(json_, csv), title="Indicators")
+
+
+def _refuse_empty(st: Store, country: str | None, indicator: str | None) -> None:
+    """No value matched: say whether the indicator or the country is unknown, with suggestions."""
+    from techties.errors import NoDataError, UnknownNameError, did_you_mean
+
+    codes = st.df("SELECT DISTINCT indicator FROM indicators")["indicator"].astype(str).tolist()
+    if indicator is not None and not any(indicator.lower() in c.lower() for c in codes):
+        close = did_you_mean(indicator, codes) if codes else "The store holds no indicators."
+        raise UnknownNameError(f"No indicator code contains {indicator!r}.", hint=close)
+    raise NoDataError(
+        f"No indicator values for {country}" + (f" matching {indicator!r}." if indicator else "."),
+        hint="`techties tech-indicators` lists the indicators and how many countries each has.",
+    )
 
 
 @app.command("product-groups")

@@ -189,6 +189,20 @@ def flow_filter(sel: Selection, source: str | None = None) -> FlowFilter:
     )
 
 
+def _refuse_unknown_value(store: Store, sel: Selection) -> None:
+    """When nothing matches because a source, reporter or flow is not in the table at all, say
+    which, with the values that are (only on this error path: it scans the table)."""
+    for column, value in (("source", sel.source), ("reporter", sel.reporter), ("flow", sel.flow)):
+        if value is None:
+            continue
+        known = store.df(f'SELECT DISTINCT "{column}" AS v FROM "{sel.table}" WHERE v IS NOT NULL')
+        values = [str(v) for v in known["v"]]
+        if values and value not in values:
+            raise UnknownNameError(
+                f"No {column} {value!r} in table {sel.table!r}.", hint=did_you_mean(value, values)
+            )
+
+
 def resolve(store: Store, sel: Selection) -> Resolved:
     """Pick the source, product level and row frequency for ``sel`` (one scan of the table)."""
     if not has_table(store, sel.table):
@@ -199,6 +213,7 @@ def resolve(store: Store, sel: Selection) -> Resolved:
     found = _inventory(store, sel)
     what = _describe(sel)
     if found.empty:
+        _refuse_unknown_value(store, sel)
         raise NoDataError(
             f"No {what} in table {sel.table!r}.",
             hint="Check reporter, flow, source and years; `techties tables` lists what is stored.",
