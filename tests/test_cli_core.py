@@ -195,3 +195,15 @@ def test_reading_commands_never_create_or_migrate_a_store(
     assert "up to date" in capsys.readouterr().out
     main(["tables", "--store", str(old), "--json"])
     assert "provenance" in capsys.readouterr().out
+
+
+def test_start_up_loads_no_data_library() -> None:
+    """`techties --help` and argument parsing import no pandas, numpy, duckdb, polars or pyarrow
+    (they load when a command runs); checked on sys.modules, not timed."""
+    code = (
+        "import sys, techties.cli.main as m\n"
+        "heavy = {'pandas', 'numpy', 'duckdb', 'polars', 'pyarrow'} & set(sys.modules)\n"
+        "print(sorted(heavy))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"

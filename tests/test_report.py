@@ -170,7 +170,7 @@ def test_report_downloads_from_the_official_endpoint_when_the_store_is_empty(
     code, out, _ = _run(
         ["report", "--store", str(store_path), "--out", str(tmp_path / "r"), "--json"], capsys
     )
-    assert code == 0 and seen == [url]
+    assert code == 0 and seen == [url], _
     doc = json.loads(out)
     assert {v["claim_id"]: v["status"] for v in doc["verdicts"]}[
         "us-extends-rules-third-parties"

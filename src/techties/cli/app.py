@@ -28,10 +28,11 @@ import typer
 
 from techties import config
 from techties.errors import ConfigError
-from techties.store import Store
 
 if TYPE_CHECKING:
     import httpx
+
+    from techties.store import Store
 
 app = typer.Typer(
     name="techties",

@@ -8,7 +8,7 @@ endpoints — then checks every claim and writes a self-contained HTML report (a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,7 +17,9 @@ from techties.cli import app as cli_app
 from techties.cli.app import DataOpt, JsonOpt, OutOpt, StoreOpt, app, open_store_cli
 from techties.cli.output import console, emit_json, print_frame
 from techties.errors import ConfigError, TechtiesError
-from techties.store import Store
+
+if TYPE_CHECKING:
+    from techties.store import Store
 
 NO_DATA_HINT = (
     "Provide data in one of three ways: `techties report --data DIR` with a folder of official "

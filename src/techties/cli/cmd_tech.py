@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,7 +21,9 @@ from techties.cli.app import (
 )
 from techties.cli.app import country as country_option
 from techties.cli.output import console, emit_json, print_frame, records
-from techties.store import Store
+
+if TYPE_CHECKING:
+    from techties.store import Store
 
 SURVIVOR_NOTE = (
     "Survivor counts: the list is a snapshot of entries still listed; entries removed earlier "

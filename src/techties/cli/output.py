@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:  # numpy and pandas load when a table is printed, not at start-up
+    import pandas as pd
 
 console = Console()
 _PYTHON_SHOWWARNING = warnings.showwarning
@@ -18,6 +19,9 @@ err_console = Console(stderr=True)
 
 
 def _jsonable(v: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (np.floating,)):
@@ -49,6 +53,8 @@ def print_frame(
     df: pd.DataFrame, *, fmt: str = "table", title: str | None = None, max_rows: int = 200
 ) -> None:
     """Print a DataFrame as a rich table (default), JSON records or CSV."""
+    import pandas as pd
+
     if fmt == "json":
         emit_json(records(df))
         return
@@ -67,6 +73,9 @@ def print_frame(
 
 
 def _fmt(v: Any) -> str:
+    import numpy as np
+    import pandas as pd
+
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
         return ""
     if isinstance(v, (float, np.floating)):
