@@ -277,11 +277,12 @@ def load_wiod2014_onesector(store: Store, *, year: int = 2014) -> OneSectorBasel
     """
     df = gravity_frame(store, WIOD_ONESECTOR)
     ids = tuple(df.attrs.get("provenance_ids", ()))
+    years = sorted(int(y) for y in set(df.year))
     df = df[df.year == year]
     if df.empty:
         raise NoDataError(
             f"The gravity dataset {WIOD_ONESECTOR!r} has no rows for year {year}.",
-            hint="Years in the file: 2000, 2005, 2010 and 2014.",
+            hint=f"Years in the store: {', '.join(map(str, years)) or 'none'}.",
         )
     countries = tuple(sorted(set(df.exporter)))
     wide = df.pivot_table(index="exporter", columns="importer", values="trade", aggfunc="sum")

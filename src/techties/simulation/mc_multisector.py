@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from techties.simulation.caliendo_parro import (
     MultiSectorBaseline,
     solve_caliendo_parro,
 )
+from techties.simulation.runlog import applied_steps, elasticity_source
 from techties.simulation.shock_inputs import Draw, multisector_inputs, onesector_inputs
 from techties.simulation.shocks import (
     CoefficientShock,
@@ -66,6 +67,12 @@ class RunnableScenario(Protocol):
     @property
     def multisector(self) -> bool: ...
 
+    @property
+    def closure(self) -> Closure | None: ...
+
+    @property
+    def year(self) -> int | None: ...
+
 
 MS_MEASURES = (
     "real_income_change",
@@ -78,23 +85,39 @@ MS_MEASURES = (
 )
 OS_MEASURES = ("welfare_pct", "real_gdp_pct", "exports_full_pct", "imports_full_pct")
 BASELINES = ("cp2015", "eora2017", "wiod2014")
+#: data years each named baseline has (the last one is its default)
+BASELINE_YEARS: dict[str, tuple[int, ...]] = {
+    "cp2015": (1993,),
+    "eora2017": (2017,),
+    "wiod2014": (2000, 2005, 2010, 2014),
+}
+#: trade-imbalance closures of the one-sector engine (``imbalance=`` of ``solve_onesector``)
+CLOSURES = ("multiplicative", "additive")
+Closure = Literal["multiplicative", "additive"]
 
 
 # --------------------------------------------------------------------------- baselines
 
 
-_CACHE: dict[tuple[str, str, int], Any] = {}
+_CACHE: dict[tuple[str, str, int, int], Any] = {}
 
 
-def load_named_baseline(name: str, store: Store) -> Any:
+def load_named_baseline(name: str, store: Store, year: int | None = None) -> Any:
     """The baseline a scenario names, built from the store (multi-sector ones calibrated;
-    cached per process and store state). Its ``provenance_ids`` name the rows it came from."""
+    cached per process and store state) for ``year`` (default: its last year in
+    :data:`BASELINE_YEARS`). Its ``provenance_ids`` name the rows it came from."""
     from techties.simulation import baselines as bl
 
     if name not in BASELINES:
         raise UnknownNameError(f"No baseline named {name!r}.", hint=did_you_mean(name, BASELINES))
+    years = BASELINE_YEARS[name]
+    year = years[-1] if year is None else year
+    if year not in years:
+        raise ConfigError(
+            f"baseline {name!r} has no year {year}; it has {', '.join(map(str, years))}"
+        )
     where = store.path if store.path != ":memory:" else f"memory-{id(store)}"
-    key = (name, where, int(store.scalar("SELECT coalesce(max(id), 0) FROM provenance")))
+    key = (name, where, int(store.scalar("SELECT coalesce(max(id), 0) FROM provenance")), year)
     if key not in _CACHE:
         if name == "cp2015":
             raw = bl.load_cp2015(store).baseline
@@ -104,7 +127,7 @@ def load_named_baseline(name: str, store: Store) -> Any:
         elif name == "eora2017":
             _CACHE[key] = bl.load_eora2017(store)
         else:
-            _CACHE[key] = bl.load_wiod2014_onesector(store)
+            _CACHE[key] = bl.load_wiod2014_onesector(store, year=year)
     return _CACHE[key]
 
 
@@ -198,7 +221,8 @@ def solve_multisector(
 
 
 def solve_onesector_scenario(sc: RunnableScenario, base: Any, draw: Draw) -> Any:
-    """The policy shocks on a one-sector baseline (no status quo) at ``draw``'s parameters."""
+    """The policy shocks on a one-sector baseline (no status quo) at ``draw``'s parameters,
+    under the scenario's trade-imbalance ``closure`` (default multiplicative)."""
     from techties.simulation.onesector import solve_onesector
 
     if sc.status_quo:
@@ -211,7 +235,7 @@ def solve_onesector_scenario(sc: RunnableScenario, base: Any, draw: Draw) -> Any
         tariff=inputs.tariff0,
         tariff_change=inputs.dtariff,
         countries=base.countries,
-        imbalance="multiplicative",
+        imbalance=sc.closure or "multiplicative",
     )
 
 
@@ -279,11 +303,9 @@ def run_scenario(
                 f"scenario {sc.name!r} needs a store holding its baseline {sc.baseline!r}",
                 hint="pass store=open_store(...) (the CLI ingests --data DIR first)",
             )
-        base = load_named_baseline(sc.baseline, store)
+        base = load_named_baseline(sc.baseline, store, sc.year)
     steps.append(f"baseline {base.name}; " + "; ".join(getattr(base, "notes", ())))
-    steps += [f"status quo: {s.describe()}" for s in sc.status_quo]
-    steps += [f"shock: {s.describe()}" for s in sc.shocks]
-    steps.append(f"elasticities: {sc.elasticities.source}")
+    steps += applied_steps(sc, base)
     central = central_draw(sc)
     start = None
     if sc.multisector:
@@ -343,6 +365,17 @@ class ScenarioResult(Result):
                 t[f"{name}_high"] = hi[:, m]
         return t
 
+    def welfare_decomposition(self, steps: int = 40) -> pd.DataFrame:
+        """Why ``welfare_cp`` and ``real_income_change`` differ (multi-sector): the one-step CP
+        terms beside the same terms chained along the path to the central solution, whose sum
+        is the exact change (:func:`techties.simulation.welfare.path_decomposition`)."""
+        from techties.simulation.welfare import path_decomposition
+
+        if not isinstance(self.central, CaliendoParroResult):
+            raise ConfigError("the welfare decomposition is for multi-sector scenarios")
+        c = self.central
+        return path_decomposition(c.baseline, c.tau_new, c.trade_cost_hat, steps=steps)
+
     def draws_long(self) -> pd.DataFrame:
         """Every draw: draw, country, measure, value."""
         if self.draws is None:
@@ -393,7 +426,7 @@ class ScenarioResult(Result):
                 .encode(x=alt.X("country:N", sort="-y"), y=f"{key}_low:Q", y2=f"{key}_high:Q")
             )
             layers = bars + rules
-        el = self.scenario.elasticities.source
+        el = elasticity_source(self.scenario.elasticities, self.scenario.multisector)
         return finish(
             layers,
             title=f"{self.scenario.name}: {key.replace('_', ' ')} by country",
@@ -411,6 +444,8 @@ class ScenarioResult(Result):
             steps=self.steps,
             level=self.level,
             draws=0 if self.draws is None else int(self.draws.shape[0]),
-            elasticities_source=self.scenario.elasticities.source,
+            elasticities_source=elasticity_source(
+                self.scenario.elasticities, self.scenario.multisector
+            ),
         )
         return json_safe(d)  # type: ignore[no-any-return]

@@ -26,20 +26,38 @@ Shock semantics (multi-sector; ``τ = 1 + tariff``):
 
 * ``tariff``: ``add`` percentage points, set ``to`` a level in percent, or ``by_sector``
   ``{sector: pp}``, on the cells (imposer n, target i, sector j); ``imposer``/``target``/
-  ``sectors`` take a name, a list, ``all`` (and ``goods`` for sectors).
+  ``sectors`` take a name, a list, ``all`` (and ``goods`` for sectors). Shocks on the same cell
+  apply in order — two ``add`` shocks add up — in both engines; levels stay ≥ 0.
 * ``export_control``: an iceberg cost on ``from → to`` in the listed sectors. A share ``s`` of
   the flow facing a tariff-equivalent ``t`` (``prohibitive``: t = ∞) is represented by the
-  sector-wide cost ``κ̂ = ((1 − s) + s (1 + t)^(−θ_j))^(−1/θ_j)``, which removes that share of the
-  flow at unchanged prices (CES within the sector). ``remove: true`` applies ``1/κ̂`` (lifting a
-  control that is part of the status quo).
+  sector-wide cost ``κ̂ = ((1 − s) + s (1 + t)^(−θ_j))^(−1/θ_j)``, which leaves the factor
+  ``(1 − s) + s (1 + t)^(−θ_j)`` of the flow at unchanged prices (CES within the sector; the
+  one-sector engine applies the same factor with ``θ = σ − 1``). ``remove: true`` applies
+  ``1/κ̂`` (lifting a control that is part of the status quo); lifting a fully shut flow
+  (``share: 1`` at a prohibitive cost) is an error.
 * ``coefficient``: an estimated gravity coefficient ``β`` (JSON of the estimation layer:
   ``{"terms", "estimate", "vcov", "se_type", "nobs"}``) and a change ``Δx`` of its covariate on
-  the listed ``[exporter, importer]`` pairs: partial effect ``exp(β Δx)`` on flows, i.e.
+  ``pairs``: partial effect ``exp(β Δx)`` on flows, i.e.
   ``κ̂_j = exp(−β Δx / θ_j)`` in each listed sector (default: goods). Draws take ``β`` from
   ``N(estimate, vcov)``.
 
-One-sector baselines take ``tariff`` (no sectors; pp of ad-valorem), ``coefficient`` and
-``export_control`` (a share of the bilateral flow), with ``elasticities: {sigma: …}``.
+One-sector baselines take ``tariff`` (no sectors; pp of ad-valorem, on the whole bilateral
+flow), ``coefficient`` and ``export_control`` (a share of the bilateral flow facing the tariff
+equivalent ``t``: flows × ``(1 − s) + s (1 + t)^(1−σ)``), with ``elasticities: {sigma: …}``.
+
+``coefficient.pairs`` is a list of ``[exporter, importer]``, ``all`` (every ordered pair of
+distinct countries), ``{from: [..], to: [..]}`` or ``{members: [..]}`` (every ordered pair
+within the members).
+
+Model settings:
+
+* ``closure: multiplicative | additive`` — how trade imbalances move in the one-sector engine:
+  ``multiplicative`` (default; ``E = φ Y`` with φ fixed, the Advanced Guide's convention) or
+  ``additive`` (``E = Y + D`` with the deficit ``D`` fixed in units of the numeraire). The
+  multi-sector engine holds deficits fixed in nominal terms, i.e. it is additive: it accepts
+  ``closure: additive`` and refuses ``multiplicative``.
+* ``year`` — the data year of the baseline: ``wiod2014`` has 2000, 2005, 2010 and 2014
+  (default 2014); ``eora2017`` only 2017 and ``cp2015`` only 1993 (any other year is an error).
 
 Each item is parsed once into a typed shock (:class:`~techties.simulation.shocks.TariffShock`,
 :class:`~techties.simulation.shocks.ExportControlShock`,
@@ -58,7 +76,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from techties.errors import ConfigError, UnknownNameError, did_you_mean
-from techties.simulation.mc_multisector import ScenarioResult, run_scenario
+from techties.simulation.mc_multisector import (
+    BASELINE_YEARS,
+    CLOSURES,
+    Closure,
+    ScenarioResult,
+    run_scenario,
+)
 from techties.simulation.shocks import (
     SHOCK_TYPES,
     CoefficientShock,
@@ -86,7 +110,10 @@ SCENARIO_KEYS = (
     "report",
     "notes",
     "year",
+    "closure",
 )
+#: elasticity keys that act on the multi-sector θ_j (one-sector baselines take sigma instead)
+THETA_KEYS = ("scale", "range", "per_sector")
 
 
 @dataclass(frozen=True)
@@ -101,6 +128,10 @@ class Scenario:
     description: str = ""
     path: Path | None = None
     report: tuple[str, ...] = ()
+    #: trade-imbalance closure (None: the engine's default, multiplicative for one-sector)
+    closure: Closure | None = None
+    #: data year of the baseline (None: its default year)
+    year: int | None = None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -137,17 +168,7 @@ class Scenario:
             parse_shock(s, bdir, f"{where}: status_quo[{k}]")
             for k, s in enumerate(as_list(data.get("status_quo") or []))
         )
-        el = Elasticities.from_dict(data.get("elasticities"))
-        if baseline in MULTISECTOR and (el.sigma or el.sigma_range):
-            raise ConfigError(
-                f"{where}: sigma is for one-sector baselines; use scale/range for θ",
-                hint="elasticities: {scale: 1, range: [0.75, 1.25]}",
-            )
-        if baseline not in MULTISECTOR and el.sigma is None:
-            raise ConfigError(
-                f"{where}: one-sector baseline {baseline!r} needs elasticities.sigma",
-                hint="elasticities: {sigma: 5, sigma_range: [4, 6]}",
-            )
+        el = _elasticities(data.get("elasticities"), baseline, where)
         return cls(
             name=str(data["name"]),
             baseline=baseline,
@@ -157,6 +178,8 @@ class Scenario:
             description=str(data.get("description", "")),
             path=path,
             report=tuple(str(c) for c in as_list(data.get("report") or [])),
+            closure=_closure(data.get("closure"), baseline, where),
+            year=_year(data.get("year"), baseline, where),
         )
 
     @property
@@ -185,8 +208,68 @@ class Scenario:
         )
 
 
+def _elasticities(raw: Any, baseline: str, where: str) -> Elasticities:
+    """The elasticities, checked against the engine: σ for one-sector, θ factors for multi."""
+    el = Elasticities.from_dict(raw)
+    if baseline in MULTISECTOR and (el.sigma or el.sigma_range):
+        raise ConfigError(
+            f"{where}: sigma is for one-sector baselines; use scale/range for θ",
+            hint="elasticities: {scale: 1, range: [0.75, 1.25]}",
+        )
+    if baseline not in MULTISECTOR:
+        if el.sigma is None:
+            raise ConfigError(
+                f"{where}: one-sector baseline {baseline!r} needs elasticities.sigma",
+                hint="elasticities: {sigma: 5, sigma_range: [4, 6]}",
+            )
+        given = [k for k in THETA_KEYS if isinstance(raw, Mapping) and k in raw]
+        if given:
+            raise ConfigError(
+                f"{where}: elasticities.{given[0]} acts on the multi-sector θ_j; the one-sector "
+                f"baseline {baseline!r} would ignore it",
+                hint="give sigma (central value) and sigma_range (draws)",
+            )
+    return el
+
+
+def _closure(value: Any, baseline: str, where: str) -> Closure | None:
+    """``closure``: ``multiplicative`` or ``additive``; the multi-sector engine is additive."""
+    if value is None:
+        return None
+    if value not in CLOSURES:
+        raise ConfigError(
+            f"{where}: closure {value!r} is not known. " + did_you_mean(str(value), CLOSURES),
+            hint="multiplicative: E = φY (φ fixed); additive: E = Y + D (D fixed)",
+        )
+    if baseline in MULTISECTOR and value != "additive":
+        raise ConfigError(
+            f"{where}: the multi-sector engine holds deficits fixed in nominal terms (an "
+            f"additive closure); closure: {value} is for one-sector baselines",
+            hint="drop 'closure' or write closure: additive",
+        )
+    return value  # type: ignore[no-any-return]
+
+
+def _year(value: Any, baseline: str, where: str) -> int | None:
+    """``year``: one of the baseline's data years (:data:`BASELINE_YEARS`)."""
+    if value is None:
+        return None
+    years = BASELINE_YEARS[baseline]
+    shown = ", ".join(map(str, years))
+    if isinstance(value, bool) or not isinstance(value, int) or value not in years:
+        has = f"only {shown}" if len(years) == 1 else f"the years {shown}"
+        raise ConfigError(
+            f"{where}: year {value!r} is not in baseline {baseline!r}, which has {has}",
+            hint=f"drop 'year' (default {years[-1]})"
+            + ("" if len(years) == 1 else f" or choose one of {shown}"),
+        )
+    return value
+
+
 __all__ = [
     "BASELINES",
+    "BASELINE_YEARS",
+    "CLOSURES",
     "MULTISECTOR",
     "SCENARIO_KEYS",
     "SHOCK_TYPES",

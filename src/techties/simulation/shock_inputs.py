@@ -9,14 +9,19 @@ one engine's arrays:
 * :class:`OneSectorInputs` — the partial effect on flows ``cost[i, j]`` and the tariff change
   ``dtariff[i, j]`` (exporter i, importer j) for one-sector structural gravity.
 
-Semantics per shock (``τ = 1 + tariff``; ``θ_j`` the baseline's trade elasticities):
+Semantics per shock (``τ = 1 + tariff``; ``θ_j`` the baseline's trade elasticities, ``σ`` the
+one-sector elasticity of substitution, whose trade elasticity is ``σ − 1``):
 
-* tariff: ``add`` pp raise the level (floored at 0), ``to`` sets it; one-sector baselines take
-  no sectors, and each tariff shock on a pair replaces the earlier one there (the change is
-  always relative to the baseline tariff), while multi-sector ones add up;
-* export control: multi-sector ``κ̂ = ((1 − s) + s (1 + t)^(−θ_j))^(−1/θ_j)`` (``1/κ̂`` when
-  removed); one-sector: flows times ``1 − s`` (divided by it when removed);
-* coefficient: flows times ``exp(β Δx)``, i.e. ``κ̂_j = exp(−β Δx / θ_j)`` per sector.
+* tariff: ``add`` pp raise the current level (floored at 0), ``to`` sets it; shocks on the same
+  cell apply in order, so two ``add`` shocks add up — in both engines. One-sector baselines take
+  no sectors (a tariff there covers the whole bilateral flow);
+* export control: a share ``s`` of the flow faces the tariff equivalent ``t`` (∞ if prohibitive),
+  i.e. flows times ``F = (1 − s) + s (1 + t)^(−ε)`` at unchanged prices, ``ε = θ_j``
+  (multi-sector, as ``κ̂ = F^(−1/θ_j)``) or ``σ − 1`` (one-sector, as the flow factor ``F``);
+  ``remove`` divides by ``F`` (impossible when ``F = 0``: a shut flow cannot be reopened);
+* coefficient: flows times ``exp(β Δx)``, i.e. ``κ̂_j = exp(−β Δx / θ_j)`` per sector, on the
+  listed pairs or every ordered pair of distinct countries of a
+  :class:`~techties.simulation.shocks.PairGroup`.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from techties.errors import ConfigError, UnknownNameError, did_you_mean
+from techties.errors import ConfigError, SimulationInputError, UnknownNameError, did_you_mean
 from techties.simulation.sectors import SECTOR_ALIASES
 from techties.simulation.shocks import (
     CoefficientShock,
     ExportControlShock,
     Names,
+    PairGroup,
+    Pairs,
     Shock,
     TariffShock,
 )
@@ -122,8 +129,25 @@ def apply_shocks(target: ShockTarget, shocks: Iterable[tuple[int, Shock]], draw:
                 target.control(ex, im, shock, draw.shares[k])
             case CoefficientShock():
                 beta = draw.betas[k][shock.term_index]
-                pairs = [(target.index_of(e), target.index_of(i)) for e, i in shock.pairs]
+                pairs = pair_indices(target, shock.pairs)
                 target.coefficient(pairs, shock.sectors, beta * shock.change)
+
+
+def pair_indices(target: ShockTarget, pairs: Pairs) -> list[tuple[int, int]]:
+    """``(exporter, importer)`` indices of listed pairs, or of every ordered pair of distinct
+    countries in a :class:`PairGroup` (unknown names: ``UnknownNameError`` with suggestions)."""
+    if isinstance(pairs, PairGroup):
+        ex, im = target.countries(pairs.exporters), target.countries(pairs.importers)
+        return [(i, j) for i in ex for j in im if i != j]
+    return [(target.index_of(e), target.index_of(i)) for e, i in pairs]
+
+
+def _unliftable(shock: ExportControlShock, share: float) -> SimulationInputError:
+    return SimulationInputError(
+        f"{shock.describe()}: the drawn covered share {share:g} at a prohibitive cost shuts the "
+        "flow completely, and hat algebra cannot reopen a shut flow",
+        hint="keep share and share_range below 1, or give a finite cost",
+    )
 
 
 class MultiSectorInputs:
@@ -158,6 +182,8 @@ class MultiSectorInputs:
         sec = sector_indices(self.base, shock.sectors)
         k_hat = control_cost(share, shock.cost, self.base.theta[sec])
         if shock.remove:
+            if np.any(np.isinf(k_hat)):
+                raise _unliftable(shock, share)
             k_hat = 1.0 / k_hat
         for n in importers:
             for i in exporters:
@@ -172,20 +198,34 @@ class MultiSectorInputs:
             self.kappa[n, i, sec] *= np.exp(-effect / self.base.theta[sec])
 
 
+def control_flow_factor(share: float, te: float, elasticity: float | np.ndarray) -> np.ndarray:
+    """``F = (1 − s) + s (1 + t)^(−ε)``: the flow left at unchanged prices when a share ``s``
+    faces the tariff equivalent ``t`` (percent; ∞ for prohibitive) with trade elasticity ``ε``."""
+    eps = np.asarray(elasticity, dtype=float)
+    blocked = np.zeros_like(eps) if np.isinf(te) else (1 + te / 100) ** (-eps)
+    return (1 - share) + share * blocked
+
+
 def control_cost(share: float, te: float, theta: np.ndarray) -> np.ndarray:
-    """``κ̂ = ((1 − s) + s (1 + t)^(−θ))^(−1/θ)``; ∞ when s = 1 and t = ∞."""
-    blocked = 0.0 if np.isinf(te) else (1 + te / 100) ** (-theta)
-    remaining = (1 - share) + share * blocked
+    """``κ̂ = F^(−1/θ)`` with ``F`` of :func:`control_flow_factor`; ∞ when ``F = 0``."""
+    remaining = control_flow_factor(share, te, theta)
     with np.errstate(divide="ignore"):
         return np.where(remaining > 0, remaining ** (-1 / theta), np.inf)
 
 
+#: sector keywords a one-sector tariff or export control may carry (they mean the whole flow)
+ONE_SECTOR_KEYWORDS = (None, "all", "goods")
+
+
 class OneSectorInputs:
     """Flow effects ``cost`` and tariff changes ``dtariff`` on a one-sector baseline, indexed
-    ``[exporter, importer]``; ``tariff0`` is the baseline tariff (zeros when it has none)."""
+    ``[exporter, importer]``; ``tariff0`` is the baseline tariff (zeros when it has none);
+    ``sigma`` the elasticity of substitution of the solve (export controls with a finite cost
+    need it)."""
 
-    def __init__(self, base: OneSectorBaseline) -> None:
+    def __init__(self, base: OneSectorBaseline, sigma: float | None = None) -> None:
         self.base = base
+        self.sigma = sigma
         n = len(base.countries)
         self.cost = np.ones((n, n))
         self.dtariff = np.zeros((n, n))
@@ -198,33 +238,49 @@ class OneSectorInputs:
         return self.base.index_of(country)
 
     def tariff(self, imposers: list[int], targets: list[int], shock: TariffShock) -> None:
-        if shock.by_sector is not None or shock.sectors not in (None, "all", "goods"):
-            raise ConfigError(
-                "one-sector baselines take tariffs without sectors",
-                hint="drop 'sectors' / 'by_sector', or use a multi-sector baseline",
-            )
+        _no_sectors("by_sector" if shock.by_sector is not None else shock.sectors, "tariffs")
         for j in imposers:
             for i in targets:
                 if i != j:
-                    if shock.to is not None:
-                        new = shock.to / 100
-                    else:
-                        new = self.tariff0[i, j] + (shock.add or 0.0) / 100
+                    current = self.tariff0[i, j] + self.dtariff[i, j]
+                    new = (
+                        shock.to / 100 if shock.to is not None else current + (shock.add or 0) / 100
+                    )
                     self.dtariff[i, j] = max(new, 0.0) - self.tariff0[i, j]
 
     def control(
         self, exporters: list[int], importers: list[int], shock: ExportControlShock, share: float
     ) -> None:
+        _no_sectors(shock.sectors, "export controls")
+        if self.sigma is None and not shock.prohibitive:
+            raise ConfigError("an export control with a finite cost needs elasticities.sigma")
+        eps = 1.0 if self.sigma is None else self.sigma - 1.0  # ε unused when prohibitive
+        factor = float(control_flow_factor(share, shock.cost, eps))
+        if shock.remove:
+            if factor <= 0:
+                raise _unliftable(shock, share)
+            factor = 1.0 / factor
         for i in exporters:
             for j in importers:
                 if i != j:
-                    self.cost[i, j] *= 1 / (1 - share) if shock.remove else 1 - share
+                    self.cost[i, j] *= factor
 
     def coefficient(
         self, pairs: list[tuple[int, int]], sectors: Names | None, effect: float
     ) -> None:
+        _no_sectors(sectors, "coefficient shocks")
         for i, j in pairs:
             self.cost[i, j] *= np.exp(effect)
+
+
+def _no_sectors(sectors: Names | None, what: str) -> None:
+    """One-sector shocks cover the whole bilateral flow: sector names are an error."""
+    if sectors not in ONE_SECTOR_KEYWORDS:
+        raise ConfigError(
+            f"one-sector baselines take {what} without sectors (got {sectors!r}); "
+            "there a shock covers the whole bilateral flow",
+            hint="drop 'sectors' / 'by_sector', or use a multi-sector baseline",
+        )
 
 
 def multisector_inputs(
@@ -239,7 +295,7 @@ def multisector_inputs(
 def onesector_inputs(
     base: OneSectorBaseline, shocks: Iterable[tuple[int, Shock]], draw: Draw
 ) -> OneSectorInputs:
-    """Flow effects and tariff changes for ``shocks`` on a one-sector ``base``."""
-    target = OneSectorInputs(base)
+    """Flow effects and tariff changes for ``shocks`` on a one-sector ``base`` (at ``draw.sigma``)."""
+    target = OneSectorInputs(base, draw.sigma)
     apply_shocks(target, shocks, draw)
     return target

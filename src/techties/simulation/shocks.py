@@ -5,7 +5,8 @@ only :mod:`techties.errors` and numpy) turns one ``shocks`` / ``status_quo`` ite
 
 * :class:`TariffShock` (``tariff``),
 * :class:`ExportControlShock` (``export_control``, an iceberg cost),
-* :class:`CoefficientShock` (``coefficient``, an estimated gravity coefficient),
+* :class:`CoefficientShock` (``coefficient``, an estimated gravity coefficient, on listed
+  pairs or on a :class:`PairGroup`: ``all``, ``{from, to}`` or ``{members}``),
 
 and the ``elasticities`` mapping into :class:`Elasticities`. Every value is checked here, with a
 :class:`~techties.errors.ConfigError` naming the scenario, the shock (``shocks[2]``) and the key;
@@ -103,14 +104,14 @@ def _source(spec: Mapping[str, Any]) -> str | None:
     return None if spec.get("source") is None else str(spec["source"])
 
 
-def _show(names: Names | None, default: str = "goods") -> str:
+def show_names(names: Names | None, default: str = "goods") -> str:
     """Names as the run log has always shown them (lists in brackets)."""
     if names is None:
         return default
     return str(list(names)) if isinstance(names, tuple) else names
 
 
-def _fmt(x: float) -> str:
+def fmt_number(x: float) -> str:
     return str(int(x)) if x.is_integer() else repr(x)
 
 
@@ -126,7 +127,8 @@ class Elasticities:
     factor, i.e. perfectly correlated elasticities).
     """
 
-    source: str = "as stored in the baseline"
+    #: where the values come from, as the scenario states it (None: not stated)
+    source: str | None = None
     scale: float = 1.0
     range: tuple[float, float] | None = None
     sigma: float | None = None
@@ -155,9 +157,8 @@ class Elasticities:
             if "sigma_range" in d
             else None
         )
-        return cls(
-            str(d.get("source", cls.source)), scale, rng, sigma, srng, bool(d.get("per_sector"))
-        )
+        source = None if d.get("source") is None else str(d["source"])
+        return cls(source, scale, rng, sigma, srng, bool(d.get("per_sector")))
 
 
 # --------------------------------------------------------------------------- shocks
@@ -205,18 +206,25 @@ class TariffShock:
         return MappingProxyType(d)
 
     def describe(self) -> str:
-        who = f"tariff {_show(self.imposer)} on {_show(self.target)}"
+        who = f"tariff {show_names(self.imposer)} on {show_names(self.target)}"
         if self.by_sector is not None:
             pp = [v for _, v in self.by_sector]
             return f"{who}: {len(pp)} sectors, {min(pp):+g} to {max(pp):+g} pp"
-        how = f"{self.add:+g} pp" if self.add is not None else f"to {_fmt(self.to or 0.0)} %"
-        return f"{who} ({_show(self.sectors)}) {how}"
+        how = f"{self.add:+g} pp" if self.add is not None else f"to {fmt_number(self.to or 0.0)} %"
+        return f"{who} ({show_names(self.sectors)}) {how}"
 
 
 @dataclass(frozen=True)
 class ExportControlShock:
-    """``export_control``: a share of the ``from → to`` flow in ``sectors`` faces the tariff
-    equivalent ``cost`` (∞: ``prohibitive``); ``remove`` lifts it."""
+    """``export_control``: a share ``s`` of the ``from → to`` flow in ``sectors`` faces the tariff
+    equivalent ``cost`` ``t`` (∞: ``prohibitive``); ``remove`` lifts it.
+
+    One meaning in both engines: at unchanged prices the flow is multiplied by
+    ``(1 − s) + s (1 + t)^(−ε)`` with the trade elasticity ``ε`` (θ_j in the multi-sector model,
+    σ − 1 in the one-sector one); the cost is an iceberg cost (it raises no revenue). Lifting
+    divides by the same factor, so a fully shut flow (``share: 1``, ``prohibitive``) cannot be
+    lifted (:func:`_export_control` refuses it).
+    """
 
     kind: ClassVar[Literal["export_control"]] = "export_control"
     exporters: Names
@@ -255,10 +263,10 @@ class ExportControlShock:
 
     def describe(self) -> str:
         verb = "lift" if self.remove else "impose"
-        cost = "prohibitive" if self.prohibitive else _fmt(self.cost)
+        cost = "prohibitive" if self.prohibitive else fmt_number(self.cost)
         return (
-            f"{verb} export control {_show(self.exporters)} → {_show(self.importers)} "
-            f"({_show(self.sectors)}), cost {cost}, share {_fmt(self.share)}"
+            f"{verb} export control {show_names(self.exporters)} → {show_names(self.importers)} "
+            f"({show_names(self.sectors)}), cost {cost}, share {fmt_number(self.share)}"
         )
 
 
@@ -272,13 +280,49 @@ class Coefficients:
 
 
 @dataclass(frozen=True)
+class PairGroup:
+    """Every ordered pair ``(exporter, importer)`` of distinct countries with the exporter in
+    ``exporters`` and the importer in ``importers`` (``all``: every country of the baseline).
+
+    ``form`` is how the YAML wrote it: ``all`` (``pairs: all``), ``from_to``
+    (``pairs: {from: [..], to: [..]}``) or ``members`` (``pairs: {members: [..]}``, every ordered
+    pair within the members). Names are checked against the baseline when the scenario runs.
+    """
+
+    exporters: Names
+    importers: Names
+    form: Literal["all", "from_to", "members"] = "from_to"
+
+    @property
+    def yaml(self) -> Any:
+        """The ``pairs`` value as the scenario wrote it."""
+        if self.form == "all":
+            return "all"
+        if self.form == "members":
+            return {"members": self.exporters}
+        return {"from": self.exporters, "to": self.importers}
+
+    def describe(self) -> str:
+        if self.form == "all":
+            return "all pairs"
+        if self.form == "members":
+            return f"all pairs within {show_names(self.exporters)}"
+        return f"all pairs from {show_names(self.exporters)} to {show_names(self.importers)}"
+
+
+#: listed ``(exporter, importer)`` pairs, or a group of pairs
+Pairs: TypeAlias = tuple[tuple[str, str], ...] | PairGroup
+
+
+@dataclass(frozen=True)
 class CoefficientShock:
     """``coefficient``: the covariate of ``term`` changes by ``change`` on the listed
-    ``[exporter, importer]`` pairs; partial effect ``exp(β Δx)`` on flows."""
+    ``[exporter, importer]`` pairs (or a :class:`PairGroup`); partial effect ``exp(β Δx)`` on
+    flows."""
 
     kind: ClassVar[Literal["coefficient"]] = "coefficient"
     term: str
-    pairs: tuple[tuple[str, str], ...]
+    pairs: Pairs
     coefficients: Coefficients
     change: float = 1.0
     sectors: Names | None = None
@@ -297,15 +341,22 @@ class CoefficientShock:
     @property
     def spec(self) -> Mapping[str, Any]:
         """The settings in the YAML's keys (read-only; for code written against ``spec``)."""
-        d: dict[str, Any] = {"term": self.term, "pairs": [list(p) for p in self.pairs]}
-        d["change"] = self.change
+        pairs = (
+            self.pairs.yaml if isinstance(self.pairs, PairGroup) else list(map(list, self.pairs))
+        )
+        d: dict[str, Any] = {"term": self.term, "pairs": pairs, "change": self.change}
         for key in ("sectors", "file", "source"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
         return MappingProxyType(d)
 
     def describe(self) -> str:
-        return f"coefficient {self.term} Δx={_fmt(self.change)} on {len(self.pairs)} pairs"
+        where = (
+            self.pairs.describe()
+            if isinstance(self.pairs, PairGroup)
+            else f"{len(self.pairs)} pairs"
+        )
+        return f"coefficient {self.term} Δx={fmt_number(self.change)} on {where}"
 
 
 Shock: TypeAlias = TariffShock | ExportControlShock | CoefficientShock
@@ -391,6 +442,14 @@ def _export_control(spec: dict[str, Any], _: Path, where: str) -> ExportControlS
     share_range = None
     if "share_range" in spec:
         share_range = value_range(spec["share_range"], f"{where}.share_range", lo=0, hi=1)
+    remove = _flag(spec.get("remove", False), f"{where}.remove")
+    if remove and math.isinf(te) and share == 1:
+        raise ConfigError(
+            f"{where}: remove: true with share 1 and a prohibitive cost lifts a flow that the "
+            "control shuts completely; hat algebra cannot reopen it (the data would show no "
+            "flow, and a change of a zero flow stays zero)",
+            hint="give the covered share below 1, or a finite cost (a tariff equivalent in %)",
+        )
     return ExportControlShock(
         exporters=_names(spec["from"], f"{where}.from"),
         importers=_names(spec["to"], f"{where}.to"),
@@ -398,7 +457,7 @@ def _export_control(spec: dict[str, Any], _: Path, where: str) -> ExportControlS
         cost=te,
         share=share,
         share_range=share_range,
-        remove=_flag(spec.get("remove", False), f"{where}.remove"),
+        remove=remove,
         source=_source(spec),
     )
 
@@ -414,25 +473,49 @@ def _coefficient(spec: dict[str, Any], base_dir: Path, where: str) -> Coefficien
             hint=did_you_mean(term, coefs.terms),
         )
     change = number(spec.get("change", 1.0), f"{where}.change")
-    pairs = spec["pairs"]
-    if not isinstance(pairs, list) or not all(
-        isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs
-    ):
-        raise ConfigError(
-            f"{where}.pairs must be a list of [exporter, importer]",
-            hint="e.g. pairs: [[USA, CHN], [CHN, USA]]",
-        )
-    for p in pairs:
-        _names(list(p), f"{where}.pairs")
+    pairs = _pairs(spec["pairs"], f"{where}.pairs")
     return CoefficientShock(
         term=term,
-        pairs=tuple((str(e), str(i)) for e, i in pairs),
+        pairs=pairs,
         coefficients=coefs,
         change=change,
         sectors=_optional_names(spec, "sectors", where),
         file=None if spec.get("file") is None else str(spec["file"]),
         source=_source(spec),
     )
+
+
+_PAIRS_HINT = (
+    "pairs: [[USA, CHN], [CHN, USA]], pairs: all, pairs: {from: [USA], to: [CHN, MEX]} "
+    "or pairs: {members: [USA, CAN, MEX]}"
+)
+
+
+def _pairs(v: Any, what: str) -> Pairs:
+    """``pairs``: a list of ``[exporter, importer]``, ``all``, ``{from, to}`` or ``{members}``."""
+    if v == "all":
+        return PairGroup("all", "all", "all")
+    if isinstance(v, Mapping):
+        keys = set(v)
+        if keys == {"members"}:
+            return PairGroup(
+                _names(v["members"], f"{what}.members"),
+                _names(v["members"], f"{what}.members"),
+                "members",
+            )
+        if keys == {"from", "to"}:
+            return PairGroup(_names(v["from"], f"{what}.from"), _names(v["to"], f"{what}.to"))
+        bad = sorted(keys - {"from", "to", "members"})
+        raise ConfigError(
+            f"{what} takes either 'from' and 'to' or 'members', got {sorted(map(str, keys))}"
+            + (". " + did_you_mean(str(bad[0]), ("from", "to", "members")) if bad else ""),
+            hint=_PAIRS_HINT,
+        )
+    if not isinstance(v, list) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in v):
+        raise ConfigError(f"{what} must be a list of [exporter, importer]", hint=_PAIRS_HINT)
+    for p in v:
+        _names(list(p), what)
+    return tuple((str(e), str(i)) for e, i in v)
 
 
 def _load_coefficients(spec: Mapping[str, Any], base_dir: Path, where: str) -> Coefficients:
