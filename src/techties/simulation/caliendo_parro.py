@@ -492,3 +492,16 @@ __all__: Sequence[str] = (
     "calibrate_baseline",
     "solve_caliendo_parro",
 )
+
+
+def rebaseline(res: CaliendoParroResult, name: str) -> MultiSectorBaseline:
+    """The counterfactual equilibrium as a new baseline (shares, tariffs, spending, VA)."""
+    b = res.baseline
+    return b.with_(
+        pi=res.pi_new,
+        tau=res.tau_new,
+        expenditure=res.expenditure_new,
+        value_added=res.w_hat * b.value_added,
+        deficit=res.deficit_new,
+        name=name,
+    )

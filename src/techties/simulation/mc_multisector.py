@@ -27,6 +27,7 @@ from techties.results import Result, json_safe
 from techties.simulation.caliendo_parro import (
     CaliendoParroResult,
     MultiSectorBaseline,
+    rebaseline,
     solve_caliendo_parro,
 )
 from techties.simulation.runlog import applied_steps, elasticity_source
@@ -173,19 +174,6 @@ def random_draws(
 
 
 # --------------------------------------------------------------------------- solving
-
-
-def rebaseline(res: CaliendoParroResult, name: str) -> MultiSectorBaseline:
-    """The counterfactual equilibrium as a new baseline (shares, tariffs, spending, VA)."""
-    b = res.baseline
-    return b.with_(
-        pi=res.pi_new,
-        tau=res.tau_new,
-        expenditure=res.expenditure_new,
-        value_added=res.w_hat * b.value_added,
-        deficit=res.deficit_new,
-        name=name,
-    )
 
 
 def solve_multisector(

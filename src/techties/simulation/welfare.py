@@ -29,9 +29,9 @@ from techties.errors import ConfigError, SimulationInputError, SolverError
 from techties.simulation.caliendo_parro import (
     CaliendoParroResult,
     MultiSectorBaseline,
+    rebaseline,
     solve_caliendo_parro,
 )
-from techties.simulation.mc_multisector import rebaseline
 from techties.simulation.options import SolverOptions
 
 TERMS = ("terms_of_trade", "volume_of_trade", "trade_cost")
