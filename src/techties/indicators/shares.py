@@ -198,7 +198,10 @@ def _refuse_unknown_value(store: Store, sel: Selection) -> None:
         known = store.df(f'SELECT DISTINCT "{column}" AS v FROM "{sel.table}" WHERE v IS NOT NULL')
         values = [str(v) for v in known["v"]]
         if values and value not in values:
-            raise UnknownNameError(
+            # a reporter without rows is missing data (callers may skip it); a source or flow
+            # that is not there is a wrong name
+            error = NoDataError if column == "reporter" else UnknownNameError
+            raise error(
                 f"No {column} {value!r} in table {sel.table!r}.", hint=did_you_mean(value, values)
             )
 
