@@ -149,7 +149,7 @@ def test_flags_render_as_flags(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["indicator", "share", "--source", "censsu"], "No source 'censsu' in table 'trade_flows'.",
          "Did you mean 'census'?"),
-        (["indicator", "share", "--flow", "imprt"], "No flow 'imprt' in table 'trade_flows'.",
+        (["indicator", "share", "--flow", "imprt"], "No flow 'imprt'.",
          "Did you mean 'import'?"),
         (["indicator", "share", "--reporter", "CHN"], "No reporter 'CHN' in table 'trade_flows'.",
          "Available: USA."),

@@ -189,10 +189,16 @@ def flow_filter(sel: Selection, source: str | None = None) -> FlowFilter:
     )
 
 
+#: the flows trade_flows allows (its CHECK constraint, migration 0001)
+FLOWS = ("import", "export", "re-import", "re-export")
+
+
 def _refuse_unknown_value(store: Store, sel: Selection) -> None:
-    """When nothing matches because a source, reporter or flow is not in the table at all, say
-    which, with the values that are (only on this error path: it scans the table)."""
-    for column, value in (("source", sel.source), ("reporter", sel.reporter), ("flow", sel.flow)):
+    """When nothing matches because the flow is not a flow, or a source or reporter is not in the
+    table at all, say which, with the values that are (only on this error path: it scans)."""
+    if sel.flow not in FLOWS:  # the values trade_flows allows (migration 0001)
+        raise UnknownNameError(f"No flow {sel.flow!r}.", hint=did_you_mean(sel.flow, FLOWS))
+    for column, value in (("source", sel.source), ("reporter", sel.reporter)):
         if value is None:
             continue
         known = store.df(f'SELECT DISTINCT "{column}" AS v FROM "{sel.table}" WHERE v IS NOT NULL')
