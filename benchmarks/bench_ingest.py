@@ -42,38 +42,49 @@ N_COUNTRIES = 200
 
 
 def generate(folder: Path, rows: int, seed: int = 1) -> Path:
-    """Write a BACI-layout CSV of ``rows`` rows and its country code list; return the CSV."""
+    """Write a BACI-layout CSV of ``rows`` rows and its country code list; return the CSV.
+
+    Like a real BACI year, every (exporter, importer, product) appears once and the countries
+    carry real ISO3 codes: the store refuses repeated keys and unknown codes.
+    """
+    import pycountry
+
     rng = np.random.default_rng(seed)
     codes = np.arange(4, 4 + 4 * N_COUNTRIES, 4)
+    iso = sorted(pycountry.countries, key=lambda c: c.alpha_3)[:N_COUNTRIES]
     pl.DataFrame(
         {
             "country_code": codes,
-            "country_name_abbreviation": [f"C{c}" for c in codes],
-            "country_name_full": [f"Country {c}" for c in codes],
-            "iso_2digit_alpha": [
-                f"{chr(65 + k // 26 % 26)}{chr(65 + k % 26)}" for k in range(len(codes))
-            ],
-            "iso_3digit_alpha": [
-                f"{chr(65 + k // 676 % 26)}{chr(65 + k // 26 % 26)}{chr(65 + k % 26)}"
-                for k in range(len(codes))
-            ],
+            "country_name_abbreviation": [c.alpha_3 for c in iso],
+            "country_name_full": [c.name for c in iso],
+            "iso_2digit_alpha": [c.alpha_2 for c in iso],
+            "iso_3digit_alpha": [c.alpha_3 for c in iso],
         }
     ).write_csv(folder / "country_codes_V202201.csv")
-    products = np.array([f"{p:06d}" for p in rng.integers(10_000, 970_000, 5_000)])
+    products = np.array([f"{p:06d}" for p in rng.choice(np.arange(10_000, 970_000), 5_000, False)])
+    space = N_COUNTRIES * N_COUNTRIES * len(products)
+    if rows > space:
+        raise SystemExit(f"at most {space:,} distinct rows")
+    # distinct cells of the exporter x importer x product cube: an affine map mod the cube size
+    # (multiplier coprime to it) sends 0..rows-1 to distinct cells, in a scattered order
+    mult, shift = 2_654_435_761 % space | 1, int(rng.integers(space))
+    while np.gcd(mult, space) != 1:
+        mult += 2
     path = folder / "BACI_HS17_Y2017_V202201.csv"
     chunk = 2_000_000
     with open(path, "wb") as fh:
         fh.write(b"t,i,j,k,v,q\n")
         for start in range(0, rows, chunk):
             n = min(chunk, rows - start)
+            cell = (np.arange(start, start + n, dtype=np.int64) * mult + shift) % space
             q = np.round(rng.lognormal(2, 2, n), 3).astype(str).astype(object)
             q[rng.random(n) < 0.05] = "NA"
             frame = pl.DataFrame(
                 {
                     "t": np.full(n, 2017),
-                    "i": rng.choice(codes, n),
-                    "j": rng.choice(codes, n),
-                    "k": rng.choice(products, n),
+                    "i": codes[cell // (N_COUNTRIES * len(products))],
+                    "j": codes[cell // len(products) % N_COUNTRIES],
+                    "k": products[cell % len(products)],
                     "v": np.round(rng.lognormal(3, 2, n), 3),
                     "q": q.astype(str),
                 }

@@ -7,12 +7,32 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from techties.store import Store, open_store
+
+# Hypothesis profiles: ``ci`` (selected when the CI environment variable is set) runs the reader
+# fuzz tests (tests/test_fuzz_readers.py, one test per reader) with 1,000 examples each; ``dev``
+# (the default, 100) keeps a local run short. Tests that set their own max_examples keep it.
+_SLOW = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=1000, deadline=None, suppress_health_check=_SLOW)
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=_SLOW)
+settings.load_profile(
+    os.environ.get("TECHTIES_HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_DATA = Path(os.environ.get("TECHTIES_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Downloads retry with back-off; tests never wait for it (tests/test_downloads.py records
+    the waits it checks)."""
+    from techties.sources import http
+
+    monkeypatch.setattr(http, "sleep", lambda seconds: None)
 
 
 @pytest.fixture()

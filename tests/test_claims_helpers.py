@@ -85,7 +85,13 @@ def _arrow_type(duck: str) -> pa.DataType:
 
 
 def flows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**FLOW_DEFAULTS, **r} for r in rows]
+    """Trade-flow rows with the defaults; the product level is the code's length (the store
+    refuses rows whose level and code disagree)."""
+    return [{**FLOW_DEFAULTS, "product_level": _level(r.get("product_code")), **r} for r in rows]
+
+
+def _level(code: object) -> int:
+    return 0 if code in (None, "TOTAL") else len(str(code))
 
 
 def indicators(indicator: str, values: dict[tuple[str, int], float]) -> list[dict[str, Any]]:

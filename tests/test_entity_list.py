@@ -161,10 +161,10 @@ def test_csl_download_http_error(tmp_path: Path) -> None:
 
     with (
         httpx.Client(transport=httpx.MockTransport(html)) as client,
-        pytest.raises(SourceFormatError, match="not JSON"),
+        pytest.raises(FetchError, match="HTML page, not JSON"),
     ):
         get_source("trade_gov_csl").download(tmp_path, client=client)
-    assert not list(tmp_path.glob("*.json"))
+    assert not list(tmp_path.glob("*.json")) and not list(tmp_path.glob(".*.part"))
 
 
 # -- acceptance on the staged lists ---------------------------------------------------------

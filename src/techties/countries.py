@@ -119,3 +119,31 @@ def country_code(text: str, *, option: str = "country", allow: tuple[str, ...] =
         best = sorted(seen, key=lambda code: close.index(seen[code]))[:3]
         hint += " Did you mean " + " or ".join(f"{seen[b].title()!r} ({b})" for b in best) + "?"
     raise UnknownNameError(f"{option} {text!r} is not a country techties knows.", hint=hint)
+
+
+#: World Bank aggregate codes published in WDI beside the economies (regions, income and lending
+#: groups, demographic dividend groups; WDI country metadata "Region"/"Income group" blank) and
+#: the two WB economy codes that are not ISO 3166: CHI (Channel Islands), XKX (Kosovo).
+# fmt: off
+WB_AGGREGATES: frozenset[str] = frozenset({
+    "AFE", "AFW", "ARB", "CEB", "CHI", "CSS", "EAP", "EAR", "EAS", "ECA", "ECS", "EMU", "EUU",
+    "FCS", "HIC", "HPC", "IBD", "IBT", "IDA", "IDB", "IDX", "INX", "LAC", "LCN", "LDC", "LIC",
+    "LMC", "LMY", "LTE", "MEA", "MIC", "MNA", "NAC", "OED", "OSS", "PRE", "PSS", "PST", "SAS",
+    "SSA", "SSF", "SST", "TEA", "TEC", "TLA", "TMN", "TSA", "TSS", "UMC", "WLD", "XKX",
+})
+# fmt: on
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """Every code a country column may hold without a source-specific reason: ISO 3166-1 alpha-3
+    (current and withdrawn, e.g. ANT, SCG, YUG) and techties' aggregates (:data:`AGGREGATES`)."""
+    current = {str(c.alpha_3) for c in pycountry.countries}
+    withdrawn = {str(c.alpha_3) for c in pycountry.historic_countries}
+    return frozenset(current | withdrawn | set(AGGREGATES))
+
+
+def nearest_codes(code: str, known: frozenset[str] | set[str], n: int = 3) -> list[str]:
+    """Up to ``n`` known codes closest to ``code`` (for "did you mean" in error messages)."""
+    text = str(code).strip().upper()
+    return difflib.get_close_matches(text, sorted(known), n=n, cutoff=0.3)

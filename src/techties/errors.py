@@ -8,7 +8,9 @@ matching builtin so ``except ValueError`` keeps working::
     ├── UnknownNameError(TechtiesError, KeyError)       unknown source, table, claim, country…
     ├── SourceError(TechtiesError)
     │   ├── SourceFormatError(SourceError, ValueError)  malformed input file (file/row/column)
-    │   ├── UnknownCodeError(SourceFormatError)         codes that do not map (with counts)
+    │   │   ├── UnknownCodeError                        codes that do not map (counts, nearest)
+    │   │   ├── InvalidValueError                       values a canonical table refuses (counts)
+    │   │   └── DuplicateKeyError                       rows repeating a table's key (counts)
     │   └── FetchError(SourceError, OSError)            official endpoint failed
     ├── StoreError(TechtiesError)
     │   ├── MigrationError(StoreError, RuntimeError)
@@ -89,7 +91,10 @@ class SourceFormatError(SourceError, ValueError):
 
 
 class UnknownCodeError(SourceFormatError):
-    """Codes in a file that do not map to the canonical scheme; ``counts`` maps code → rows."""
+    """Codes in a file that do not map to the canonical scheme; ``counts`` maps code → rows.
+
+    ``nearest`` maps an unknown code to the closest known codes (for "did you mean").
+    """
 
     def __init__(
         self,
@@ -100,17 +105,74 @@ class UnknownCodeError(SourceFormatError):
         first_row: int | None = None,
         expected: str = "a known code",
         hint: str | None = None,
+        nearest: dict[str, list[str]] | None = None,
     ) -> None:
         self.counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        self.nearest = {k: list(v) for k, v in (nearest or {}).items() if v}
         shown = ", ".join(f"{k!r} ({v:,} rows)" for k, v in list(self.counts.items())[:10])
         more = "" if len(self.counts) <= 10 else f" and {len(self.counts) - 10} more"
+        close = "; ".join(
+            f"{k!r}: {', '.join(v)}" for k, v in list(self.nearest.items())[:5] if k in self.counts
+        )
         super().__init__(
             path,
-            f"{len(self.counts)} unknown code(s) {shown}{more}",
+            f"{len(self.counts)} unknown code(s) {shown}{more}"
+            + (f" (nearest known codes: {close})" if close else ""),
             row=first_row,
             column=column,
             expected=expected,
             hint=hint,
+        )
+
+
+class InvalidValueError(SourceFormatError):
+    """Values a canonical table refuses (not finite, negative, out of range, a broken cross-column
+    rule), with how many rows break the rule and the first of them.
+
+    ``count`` rows break ``check``; ``value`` is the first offending value; ``row`` is its file row
+    when the reader keeps file rows, else None and ``table_row`` (1-based) says where it is.
+    """
+
+    def __init__(
+        self,
+        path: object,
+        problem: str,
+        *,
+        check: str,
+        count: int,
+        value: object,
+        row: int | None,
+        table_row: int,
+        column: str | None,
+        expected: str,
+        hint: str | None = None,
+    ) -> None:
+        self.check, self.count, self.value, self.table_row = check, count, value, table_row
+        super().__init__(path, problem, row=row, column=column, expected=expected, hint=hint)
+
+
+class DuplicateKeyError(SourceFormatError):
+    """Rows that repeat a canonical table's key (they would double totals).
+
+    ``count`` rows repeat an earlier row's key; ``key`` is the first repeated key (column →
+    value) and ``rows`` the rows holding it (file rows when the reader keeps them).
+    """
+
+    def __init__(
+        self,
+        path: object,
+        problem: str,
+        *,
+        count: int,
+        key: dict[str, object],
+        rows: list[int],
+        row: int | None,
+        expected: str,
+        hint: str | None = None,
+    ) -> None:
+        self.count, self.key, self.rows = count, dict(key), list(rows)
+        super().__init__(
+            path, problem, row=row, column=", ".join(key), expected=expected, hint=hint
         )
 
 

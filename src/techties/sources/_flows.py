@@ -49,13 +49,20 @@ def _column(value: Any, n: int, typ: pa.DataType) -> pa.Array:
     return pa.array(value, type=typ, from_pandas=True)
 
 
-def flows_table(n: int, **columns: Any) -> pa.Table:
-    """Canonical trade_flows rows; every column of :data:`FLOW_SCHEMA` must be given."""
+def flows_table(n: int, *, row: Any = None, **columns: Any) -> pa.Table:
+    """Canonical trade_flows rows; every column of :data:`FLOW_SCHEMA` must be given.
+
+    ``row`` (n integers): the 1-based file row of each table row, kept as ``_row`` so the
+    store's checks name file rows (it is not stored).
+    """
     missing = [f.name for f in FLOW_SCHEMA if f.name not in columns]
     if missing:
         raise TypeError(f"flows_table needs columns {missing}")
     arrays = [_column(columns[f.name], n, f.type) for f in FLOW_SCHEMA]
-    return pa.Table.from_arrays(arrays, schema=FLOW_SCHEMA)
+    table = pa.Table.from_arrays(arrays, schema=FLOW_SCHEMA)
+    if row is not None:
+        table = table.append_column("_row", pa.array(np.asarray(row, dtype=np.int64)))
+    return table
 
 
 def hs_vintage(year: int) -> str:

@@ -98,7 +98,9 @@ def check_digit_codes(
 
 
 def to_table(df: pd.DataFrame) -> pa.Table:
-    """DataFrame with (a subset of) :data:`COLUMNS` → canonical Arrow table (defaults filled)."""
+    """DataFrame with (a subset of) :data:`COLUMNS` → canonical Arrow table (defaults filled).
+
+    A ``_row`` column (the file row of each table row) is kept for the store's checks."""
     out = df.copy()
     defaults: dict[str, Any] = {
         "program": None,
@@ -116,6 +118,9 @@ def to_table(df: pd.DataFrame) -> pa.Table:
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     # level = number of digits (Chinese sub-lines such as 8521101100A are level 10)
     out["product_level"] = out["product_code"].astype(str).str.count(r"\d").astype("int8")
+    if "_row" in out.columns:
+        schema = SCHEMA.append(pa.field("_row", pa.int64()))
+        return pa.Table.from_pandas(out[list(schema.names)], schema=schema, preserve_index=False)
     return pa.Table.from_pandas(out[list(COLUMNS)], schema=SCHEMA, preserve_index=False)
 
 

@@ -126,5 +126,9 @@ INDICATOR_SCHEMA = pa.schema(
 
 
 def indicator_table(rows: list[dict[str, object]]) -> pa.Table:
-    """Rows → a pyarrow table with the ``indicators`` columns (see migration 0006)."""
-    return pa.Table.from_pylist(rows, schema=INDICATOR_SCHEMA)
+    """Rows → a pyarrow table with the ``indicators`` columns (see migration 0006), plus the
+    file row ``_row`` when the rows carry one (the store's checks name it)."""
+    schema = INDICATOR_SCHEMA
+    if rows and "_row" in rows[0]:
+        schema = schema.append(pa.field("_row", pa.int64()))
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -31,12 +31,24 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from techties.errors import FetchError, SourceFormatError
+from techties.errors import SourceFormatError
 from techties.sources._flows import FLOW_SCHEMA, flows_table
 from techties.sources.base import Source, register
-from techties.sources.containers import CsvPlan, map_codes, read_frame, require_columns, to_number
+from techties.sources.containers import (
+    CsvPlan,
+    map_codes,
+    name_columns,
+    read_frame,
+    require_columns,
+    to_number,
+    to_year,
+)
+from techties.sources.http import download_file, extract_member
 
 COLUMNS = ("t", "i", "j", "k", "v", "q")
+#: canonical column → BACI column (value_usd = 1000·v, quantity = q), for error messages
+FILE_COLUMNS = {"reporter": "i", "partner": "j", "year": "t", "product_code": "k",
+                "value_usd": "v", "quantity": "q"}  # fmt: skip
 HS_NAMES = {
     "92": "HS1992",
     "96": "HS1996",
@@ -59,6 +71,12 @@ def release(path: Path) -> tuple[str | None, str | None]:
     if not m:
         return None, None
     return HS_NAMES.get(m.group(1)), m.group(3).upper()
+
+
+def file_year(path: Path) -> int | None:
+    """The year in a BACI file name (``BACI_HS17_Y2017_V202201.csv`` → 2017), or None."""
+    m = _NAME.search(path.name)
+    return int(m.group(2)) if m else None
 
 
 def country_codes_file(path: Path) -> Path:
@@ -126,11 +144,32 @@ def _products(k: pd.Series, path: Path, header: int) -> pd.Series:
     return codes
 
 
+def _years(t: pd.Series, path: Path, header: int, expect: int | None) -> np.ndarray:
+    """``t`` as whole years; each file holds one year, the one in its name (when named)."""
+    year = to_year(t, path, "t", first=1900, last=2100, expected="a year such as 2017",
+                   header_rows=header)  # fmt: skip
+    off = year != expect if expect is not None else np.zeros(len(year), dtype=bool)
+    if off.any():
+        i = int(np.argmax(off))
+        raise SourceFormatError(
+            path, f"year {t.iloc[i]!r} is not the file's year {expect} "
+            f"({int(off.sum()):,} rows)", row=i + 1 + header, column="t",
+            expected=f"t = {expect}, the year in the file name",
+            hint="Each BACI file holds one year: the file was renamed or edited.",
+        )  # fmt: skip
+    return year
+
+
 def _batch(
-    df: pd.DataFrame, path: Path, header: int, codes: dict[str, str], vintage: str | None
+    df: pd.DataFrame,
+    path: Path,
+    header: int,
+    codes: dict[str, str],
+    vintage: str | None,
+    expect_year: int | None = None,
 ) -> pa.Table:
     """One block of the CSV (all strings) → canonical rows; ``header`` = lines before it."""
-    year = to_number(df["t"], path, "t", header_rows=header, allow_missing=False)
+    year = _years(df["t"], path, header, expect_year)
     q = df["q"].astype("string").str.strip()
     qty = to_number(q.where(q != "NA", ""), path, "q", header_rows=header)
     how = {"header_rows": header, "expected": "a code in the BACI country_codes file"}
@@ -138,6 +177,7 @@ def _batch(
         to_number(df[col], path, col, header_rows=header, allow_missing=False)
     return flows_table(
         len(df),
+        row=np.arange(len(df)) + 1 + header,
         source="baci",
         reporter=map_codes(df["i"], codes, path, "i", **how),  # type: ignore[arg-type]
         partner=map_codes(df["j"], codes, path, "j", **how),  # type: ignore[arg-type]
@@ -170,7 +210,8 @@ def iter_batches(path: Path) -> Iterator[pa.Table]:
         )
         done = 0
         for batch in reader:
-            yield _batch(batch.to_pandas(), path, done + 1, codes, vintage)
+            table = _batch(batch.to_pandas(), path, done + 1, codes, vintage, file_year(path))
+            yield name_columns(table, FILE_COLUMNS)
             done += batch.num_rows
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         text = str(exc).splitlines()[0]
@@ -199,21 +240,13 @@ def _short_line(path: Path) -> tuple[int | None, str | None]:
 
 
 def stream_to_file(client: httpx.Client, url: str, target: Path) -> Path:
-    """GET ``url`` into ``target`` in chunks (BACI zips are gigabytes); errors → FetchError."""
-    try:
-        with client.stream("GET", url) as resp:
-            resp.raise_for_status()
-            with open(target, "wb") as fh:
-                for chunk in resp.iter_bytes(1 << 20):
-                    fh.write(chunk)
-    except httpx.HTTPStatusError as exc:
-        raise FetchError(
-            f"{url} answered HTTP {exc.response.status_code}",
-            hint="Check the release name on the CEPII BACI page.",
-        ) from exc
-    except httpx.HTTPError as exc:
-        raise FetchError(f"Cannot reach {url}: {exc}", hint="Check your network.") from exc
-    return target
+    """GET the release zip ``url`` into ``target`` (gigabytes): streamed to a part file with
+    retries and ``Range`` resume, checked with ``zipfile.testzip``, then renamed over
+    ``target`` (a failed download leaves the previous zip as it was); errors → FetchError."""
+    return download_file(
+        client, url, target, expect="zip", resume=True,
+        hints={404: "Check the release name (e.g. V202501) and HS vintage on the CEPII BACI page."},
+    )  # fmt: skip
 
 
 def _unpack(archive: Path, dest: Path, years: Sequence[int] | None) -> list[Path]:
@@ -227,7 +260,7 @@ def _unpack(archive: Path, dest: Path, years: Sequence[int] | None) -> list[Path
             ]
             codes = [n for n in names if Path(n).name.startswith("country_codes")]
             for name in wanted + codes:
-                (dest / Path(name).name).write_bytes(zf.read(name))
+                extract_member(zf, name, dest / Path(name).name)  # streamed, never whole
     except zipfile.BadZipFile as exc:
         raise SourceFormatError(
             archive,
@@ -312,6 +345,8 @@ class Baci(Source):
             not_null=("reporter", "partner", "year", "product_code", "value_usd"),
             batches=lambda: iter_batches(path),
             details={"country_codes": codes_file.name},
+            row_base=2,  # part row 0 is file line 2 (the writer only runs on six-field lines)
+            source_columns=FILE_COLUMNS,
         )
 
 
@@ -382,6 +417,12 @@ def _country_slots(codes: dict[str, str]) -> pl.Series:
     return pl.Series("iso3", slots, dtype=iso)
 
 
+def year_check(t: pl.Expr, expect: int | None) -> pl.Expr:
+    """``t``, or null where it is not the file's year (the store's not-null check then sends
+    the file to the row-by-row reader, which names the row)."""
+    return t if expect is None else pl.when(t == expect).then(t).otherwise(None)
+
+
 def _part_writer(path: Path, codes: dict[str, str], *, padded: bool) -> Callable[[Path], None]:
     """CSV → canonical Parquet columns with Polars' streaming engine (memory flat in rows).
 
@@ -394,8 +435,9 @@ def _part_writer(path: Path, codes: dict[str, str], *, padded: bool) -> Callable
         if not _complete_tail(path):
             raise SourceFormatError(path, "the last line does not have six fields")
         if not _five_commas_per_line(path):
-            for _ in iter_batches(path):  # names the file row (quoted commas pass: go on)
-                pass
+            # a short line, a blank line or a quoted comma: the store then writes the part from
+            # the row-by-row reader, which names a bad row and keeps file rows for its checks
+            raise SourceFormatError(path, "not five commas on every line: read row by row")
         slots, hs6 = pl.lit(_country_slots(codes)), pl.lit(_hs6_codes())
         if padded:  # read text, strip blanks, then convert strictly
             col = {c: pl.col(c).str.strip_chars() for c in COLUMNS}
@@ -411,7 +453,7 @@ def _part_writer(path: Path, codes: dict[str, str], *, padded: bool) -> Callable
             frame.select(
                 slots.gather(num["i"]).alias("reporter"),
                 slots.gather(num["j"]).alias("partner"),
-                num["t"].alias("year"),
+                year_check(num["t"], file_year(path)).alias("year"),
                 hs6.gather(num["k"]).alias("product_code"),
                 (num["v"] * 1000.0).alias("value_usd"),
                 num["q"].alias("quantity"),

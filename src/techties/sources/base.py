@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from importlib.metadata import entry_points
+from functools import lru_cache
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import ClassVar
 
@@ -25,6 +26,7 @@ import httpx
 import pyarrow as pa
 
 from techties.errors import FetchError, UnknownNameError, did_you_mean
+from techties.sources.http import fetch_bytes as _fetch_bytes
 
 
 class Source(ABC):
@@ -70,8 +72,14 @@ def register(cls: type[Source]) -> type[Source]:
     return cls
 
 
+@lru_cache(maxsize=1)
+def _source_entry_points() -> tuple[EntryPoint, ...]:
+    """The ``techties.sources`` entry points (scanning installed packages costs ~10 ms; once)."""
+    return tuple(entry_points(group="techties.sources"))
+
+
 def _load_entry_points() -> None:
-    for ep in entry_points(group="techties.sources"):
+    for ep in _source_entry_points():
         if ep.name not in REGISTRY:
             REGISTRY[ep.name] = ep.load()
 
@@ -90,17 +98,6 @@ def all_sources() -> dict[str, Source]:
 
 
 def fetch_bytes(client: httpx.Client, url: str, *, params: dict[str, str] | None = None) -> bytes:
-    """GET ``url`` and return the body, turning HTTP and network failures into FetchError."""
-    try:
-        resp = client.get(url, params=params)
-        resp.raise_for_status()
-    except httpx.HTTPStatusError as exc:
-        raise FetchError(
-            f"{url} answered HTTP {exc.response.status_code}",
-            hint="Check the years/parameters, your API key, or try again later.",
-        ) from exc
-    except httpx.HTTPError as exc:
-        raise FetchError(
-            f"Cannot reach {url}: {exc}", hint="Check your network connection."
-        ) from exc
-    return resp.content
+    """GET ``url`` and return the body, with the retries and checks of
+    :func:`techties.sources.http.fetch_bytes` (failures → FetchError)."""
+    return _fetch_bytes(client, url, params=params)

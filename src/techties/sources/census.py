@@ -31,18 +31,27 @@ import pyarrow as pa
 from techties import config
 from techties.errors import SourceFormatError
 from techties.sources._flows import concat, flows_table, hs_vintage
-from techties.sources.base import Source, fetch_bytes, register
+from techties.sources.base import Source, register
 from techties.sources.containers import (
     map_codes,
+    name_columns,
     read_frame,
     require_columns,
     require_pattern,
     to_number,
 )
 from techties.sources.countries import CENSUS_NAMES, CENSUS_TO_ISO3
+from techties.sources.http import download_file
 
 API = "https://api.census.gov/data/timeseries/intltrade"
 ENDPOINTS = {"import": f"{API}/imports/hs", "export": f"{API}/exports/hs"}
+#: fixes for the API's refusals (it answers 204 with no body when nothing matches)
+HINTS = {
+    204: "No data for these parameters: check --years (annual data appear in spring).",
+    400: "Check --years and the level (HS2/HS4/HS6/HS10).",
+    429: "The Census API limits keyless use: set TECHTIES_CENSUS_KEY (free key at "
+    "api.census.gov/data/key_signup.html).",
+}
 #: (value_basis, value column stem, duty stem, quantity stem) per flow
 BASES: dict[str, list[tuple[str, str, str | None, str]]] = {
     "import": [
@@ -183,6 +192,7 @@ def read_census_api(path: Path, df: pd.DataFrame, source: str) -> pa.Table:
         tables.append(
             flows_table(
                 len(df),
+                row=np.arange(len(df)) + 1 + header,
                 source=source,
                 reporter="USA",
                 partner=partner,
@@ -203,7 +213,15 @@ def read_census_api(path: Path, df: pd.DataFrame, source: str) -> pa.Table:
     if not tables:
         want = " or ".join(f"{b[1]}_MO/{b[1]}_YR" for b in BASES[flow])
         raise SourceFormatError(path, "no value column", column=want, expected=f"one of {want}")
-    return concat(tables)
+    present = [c for c in df.columns if str(c).endswith(f"_{suffix}")]
+    stems = {"value_usd": ("_VAL",), "duties_usd": ("CAL_DUT",), "quantity": ("_QY1", "QTY_1")}
+    names = {
+        canon: " or ".join(c for c in present if any(t in c for t in tags))
+        for canon, tags in stems.items()
+    }
+    names.update(product_code=comm, year="time", month="time",
+                 partner="CTY_CODE" if "CTY_CODE" in df.columns else "CTY_NAME")  # fmt: skip
+    return name_columns(concat(tables), {k: v for k, v in names.items() if v})
 
 
 def _frame(path: Path) -> pd.DataFrame:
@@ -251,9 +269,10 @@ class Census(Source):
                 key = config.get("census_key")
                 if key:
                     params["key"] = key
-                body = fetch_bytes(client, ENDPOINTS[flow], params=params)
                 target = dest / f"census-{flow}s-{level.lower()}-{year}.json"
-                target.write_bytes(body)
+                download_file(
+                    client, ENDPOINTS[flow], target, params=params, expect="json", hints=HINTS
+                )
                 out.append(target)
         return out
 
@@ -278,6 +297,7 @@ class CensusNaicsMonthly(Source):
         total = (naics == "00").to_numpy()
         return flows_table(
             len(df),
+            row=np.arange(len(df)) + 1 + header,
             source=self.name,
             reporter="USA",
             partner=map_codes(
@@ -365,6 +385,7 @@ class TradewarNaics(Source):
     ) -> pa.Table:
         return flows_table(
             n,
+            row=np.arange(n) + 2,  # one header line
             source=self.name,
             reporter="USA",
             partner=partner,

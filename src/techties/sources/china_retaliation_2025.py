@@ -68,6 +68,7 @@ class ChinaRetaliation2025(Source):
                 "rate_text": f"+{m.group(1)}%",
                 "start_date": pd.Timestamp(START),
                 "legal_reference": REFERENCE,
+                "_row": np.arange(n) + 1,  # no header line
             }
         )
         return to_table(out)

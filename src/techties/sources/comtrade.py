@@ -13,6 +13,7 @@ year, customs value in USD, one partner per file (the partner is not a column; i
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Sequence
@@ -24,13 +25,29 @@ import pandas as pd
 import pyarrow as pa
 
 from techties import config
-from techties.errors import ConfigError, SourceFormatError
+from techties.countries import country_codes
+from techties.errors import ConfigError, FetchError, SourceFormatError
 from techties.sources._flows import flows_table, hs_vintage
-from techties.sources.base import Source, fetch_bytes, register
-from techties.sources.containers import map_codes, read_frame, require_columns, to_number
+from techties.sources.base import Source, register
+from techties.sources.containers import (
+    map_codes,
+    name_columns,
+    read_frame,
+    require_columns,
+    to_number,
+    to_year,
+)
 from techties.sources.countries import CENSUS_NAMES
+from techties.sources.http import download_file
 
 API_URL = "https://comtradeapi.un.org/data/v1/get/C/A/HS"
+_KEY_HINT = "Set TECHTIES_COMTRADE_KEY to a valid key (free at comtradedeveloper.un.org)."
+#: fixes for the API's refusals
+HINTS = {
+    401: _KEY_HINT,
+    403: _KEY_HINT,
+    429: "The Comtrade API limits requests per key; wait a minute and try again.",
+}
 HS_VINTAGES = {
     "H0": "HS1992",
     "H1": "HS1996",
@@ -44,6 +61,11 @@ FLOWS = {"M": "import", "X": "export", "RM": "re-import", "RX": "re-export"}
 BASIS = {"import": "CIF", "re-import": "CIF", "export": "FOB", "re-export": "FOB"}
 #: Comtrade area codes that are not ISO 3166 alpha-3
 SPECIAL_AREAS = {"W00": "WLD", "EUR": "EUN", "S19": "S19", "_X": "_X", "X1": "X1"}
+#: canonical column → Comtrade column, for the store's error messages
+FILE_COLUMNS = {"reporter": "reporterISO", "partner": "partnerISO", "flow": "flowCode",
+                "year": "period", "month": "period", "vintage": "classificationCode",
+                "product_code": "cmdCode", "value_usd": "primaryValue", "quantity": "qty",
+                "quantity_unit": "qtyUnitAbbr"}  # fmt: skip
 REQUIRED = [
     "period",
     "reporterISO",
@@ -83,7 +105,9 @@ def _frame(path: Path) -> pd.DataFrame:
 
 def _iso(s: pd.Series, path: Path, column: str, header: int) -> pd.Series:
     codes = s.astype("string").str.strip().str.upper()
-    valid = {c: c for c in codes.dropna().unique() if re.fullmatch(r"[A-Z]{3}", str(c))}
+    # ISO 3166 alpha-3 codes (current and withdrawn, e.g. ANT) and Comtrade's own area codes;
+    # any other code is refused with the nearest known ones (never stored as it is)
+    valid = {c: c for c in country_codes()}
     return map_codes(
         codes,
         {**valid, **SPECIAL_AREAS},
@@ -161,8 +185,9 @@ def read_comtrade(path: Path, df: pd.DataFrame, source: str, header: int) -> pa.
     )
     codes, level = _products(df, path, header)
     qty, unit = _quantity(df, path, header)
-    return flows_table(
+    table = flows_table(
         len(df),
+        row=np.arange(len(df)) + 1 + header,
         source=source,
         reporter=_iso(df["reporterISO"], path, "reporterISO", header),
         partner=_iso(df["partnerISO"], path, "partnerISO", header),
@@ -181,6 +206,7 @@ def read_comtrade(path: Path, df: pd.DataFrame, source: str, header: int) -> pa.
         duties_usd=None,
         value_basis=flow.map(BASIS).astype("string"),
     )
+    return name_columns(table, FILE_COLUMNS)
 
 
 @register
@@ -232,9 +258,23 @@ class Comtrade(Source):
                 "subscription-key": key,
             }
             target = dest / f"comtrade-{reporter}-{partner}-{year}.json"
-            target.write_bytes(fetch_bytes(client, API_URL, params=params))
+            download_file(
+                client, API_URL, target, params=params, expect="json", verify=_check_answer,
+                hints=HINTS,
+            )  # fmt: skip
             out.append(target)
         return out
+
+
+def _check_answer(path: Path) -> None:
+    """Refuse an API answer without a ``data`` list (Comtrade reports some errors as JSON)."""
+    doc = json.loads(path.read_bytes())
+    if not (isinstance(doc, dict) and isinstance(doc.get("data"), list)):
+        said = doc.get("error") or doc.get("message") if isinstance(doc, dict) else None
+        raise FetchError(
+            f"the Comtrade answer has no data list{f': {said}' if said else ''}",
+            hint="Check the reporter/partner codes and --years, and TECHTIES_COMTRADE_KEY.",
+        )
 
 
 _NAME_HINTS = {name.lower().replace(" ", ""): iso for name, iso in CENSUS_NAMES.items()}
@@ -281,7 +321,10 @@ class UsitcDataweb(Source):
                 column="HTS Number",
                 expected="2–10 digits with leading zeros",
             )
-        year = to_number(df["Year"], path, "Year", allow_missing=False, row_offset=None).astype(int)
+        year = to_year(
+            df["Year"].reset_index(drop=True), path, "Year", first=1900, last=2100,
+            expected="a year 1900–2100", header_rows=1,
+        ).astype(int)  # fmt: skip
         value = to_number(
             df["Customs Value"].str.replace(",", "", regex=False),
             path,
@@ -302,6 +345,7 @@ class UsitcDataweb(Source):
         )
         return flows_table(
             len(df),
+            row=rows + 2,
             source=self.name,
             reporter="USA",
             partner=partner,

@@ -10,6 +10,7 @@ The container is recognised from the file's first bytes where possible, not only
 
 from __future__ import annotations
 
+import csv
 import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -72,12 +73,15 @@ def read_frame(
     kind = sniff(path)
     try:
         if kind == "parquet":
+            refuse_duplicate_names(path, _parquet_names(path), row=None)
             df = pd.read_parquet(path)
         elif kind == "stata":
             df = pd.read_stata(path, convert_categoricals=False)
         elif kind == "r":
             df = _read_r(path)
         elif kind in {"xlsx", "xls"}:
+            head = pd.read_excel(path, sheet_name=sheet, engine="calamine", header=None, nrows=1)
+            refuse_duplicate_names(path, head.iloc[0] if len(head) else [], row=1)
             df = pd.read_excel(
                 path, sheet_name=sheet, engine="calamine", dtype=str if dtype_str else None
             )
@@ -107,6 +111,8 @@ def read_frame(
             expected=f"a complete {kind} file",
             hint="The file may be truncated or have the wrong extension; download it again.",
         ) from exc
+    if kind not in {"csv", "xlsx", "xls"}:  # those two are checked on their raw header line
+        refuse_duplicate_names(path, df.columns, row=1 if kind == "json" else None)
     if dtype_str and kind not in {"csv", "xlsx", "xls"}:
         df = df.astype({c: "string" for c in df.columns if df[c].dtype == object})
     return df
@@ -124,7 +130,55 @@ def _read_csv(path: Path, *, dtype_str: bool, **kw: object) -> pd.DataFrame:
             if exc.start < len(raw) - 4:  # not just a cut multibyte char at the buffer end
                 raise
     kw.setdefault("encoding", "utf-8")
+    header = kw.get("header", 0)
+    if isinstance(header, int):  # pandas renames a repeated name ("v" -> "v.1"): check the line
+        refuse_duplicate_names(path, _csv_header(path, kw, header), row=header + 1)
     return pd.read_csv(path, dtype=str if dtype_str else None, keep_default_na=not dtype_str, **kw)  # type: ignore[call-overload]
+
+
+def _csv_header(path: Path, kw: dict[str, object], header: int) -> list[str]:
+    """The raw names on header line ``header`` (0-based) of a CSV, as written."""
+    sep = kw.get("sep") or kw.get("delimiter") or ","
+    with open(path, encoding=str(kw["encoding"]), errors="replace", newline="") as fh:
+        for i, fields in enumerate(csv.reader(fh, delimiter=str(sep))):
+            if i == header:
+                return fields
+    return []
+
+
+def refuse_duplicate_header(path: Path, *, encoding: str = "utf-8", sep: str = ",") -> None:
+    """:func:`refuse_duplicate_names` on the first line of a CSV read by other means."""
+    names = _csv_header(path, {"encoding": encoding, "sep": sep}, 0)
+    refuse_duplicate_names(path, names, row=1)
+
+
+def _parquet_names(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def refuse_duplicate_names(path: Path, names: Iterable[object], *, row: int | None) -> None:
+    """Raise if a column name appears twice (blank names are ignored): a reader would silently
+    use one of the two columns, or fail on a two-column selection."""
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(names, start=1):
+        if raw is None or (isinstance(raw, float) and np.isnan(raw)):
+            continue
+        name = str(raw).strip()
+        if not name:
+            continue
+        if name in seen:
+            raise SourceFormatError(
+                path,
+                f"column name {name!r} appears twice (columns {seen[name]} and {i})",
+                row=row,
+                column=name,
+                expected="unique column names in the header",
+                hint="Rename or remove one of the two columns; techties does not guess which "
+                "one holds the data.",
+            )
+        seen[name] = i
 
 
 def _read_r(path: Path) -> pd.DataFrame:
@@ -141,7 +195,7 @@ def _read_r(path: Path) -> pd.DataFrame:
 
 def _read_json(path: Path) -> pd.DataFrame:
     with open(path, encoding="utf-8") as fh:
-        payload = json.load(fh)
+        payload = json.load(fh, object_pairs_hook=unique_keys(path))
     if isinstance(payload, dict):
         for key in ("data", "results", "records"):
             if isinstance(payload.get(key), list):
@@ -149,13 +203,47 @@ def _read_json(path: Path) -> pd.DataFrame:
                 break
     if isinstance(payload, list) and payload and isinstance(payload[0], list):
         # Census API style: first row is the header
+        refuse_duplicate_names(path, payload[0], row=1)
         return pd.DataFrame(payload[1:], columns=payload[0])
     if isinstance(payload, list):
         return pd.DataFrame.from_records(payload)
     raise SourceFormatError(path, "JSON is neither a list of records nor a header+rows array")
 
 
+def unique_keys(path: Path) -> Callable[[list[tuple[str, object]]], dict[str, object]]:
+    """A ``json.load`` hook refusing an object that repeats a key (JSON keeps the last one)."""
+
+    def hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in pairs:
+            if key in out:
+                raise SourceFormatError(
+                    path,
+                    f"key {key!r} appears twice in one JSON object",
+                    column=key,
+                    expected="each key once per object",
+                    hint="Remove one of the two keys; techties does not guess which one holds "
+                    "the data.",
+                )
+            out[key] = value
+        return out
+
+    return hook
+
+
 # -- validation helpers ---------------------------------------------------------------------
+#: Arrow schema metadata a reader may set: JSON {canonical column: the file's column}, so the
+#: store's checks (techties.store.validate) name the column as the file does
+COLUMNS_KEY = b"techties.columns"
+
+
+def name_columns(table: pa.Table, names: Mapping[str, str]) -> pa.Table:
+    """``table`` with the file's name of its canonical columns recorded (see COLUMNS_KEY)."""
+    meta = dict(table.schema.metadata or {})
+    meta[COLUMNS_KEY] = json.dumps(dict(names)).encode()
+    return table.replace_schema_metadata(meta)
+
+
 def require_columns(
     df: pd.DataFrame, columns: Iterable[str], path: Path, *, what: str = ""
 ) -> None:
@@ -183,28 +271,32 @@ def to_number(
 ) -> np.ndarray:
     """Convert a column to float64; the first non-numeric cell is reported by file row.
 
-    Empty cells become NaN when ``allow_missing``; thousands separators are not accepted.
+    Empty cells become NaN when ``allow_missing``; thousands separators are not accepted. Text
+    that parses to no finite number (``NaN``, ``inf``, ``1e400``) is refused like any other
+    non-number; in a numeric column NaN is the container's missing value and ±inf is refused.
     ``header_rows`` converts positional index to 1-based file line numbers (CSV with one header
     line: data row i is on line i + 2).
     """
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         out = s.to_numpy(dtype="float64", na_value=np.nan)
-        bad = np.isnan(out) if not allow_missing else np.zeros(len(out), dtype=bool)
+        bad = np.isinf(out) | (np.isnan(out) if not allow_missing else False)
     else:
         text = s.astype("string").str.strip()
         out = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         blank = text.isna() | (text == "")
-        bad = np.isnan(out) & ~(
+        bad = ~np.isfinite(out) & ~(
             blank.to_numpy() if allow_missing else np.zeros(len(out), dtype=bool)
         )
     if bad.any():
         i = int(np.argmax(bad))
+        n = int(np.count_nonzero(bad))
         raise SourceFormatError(
             path,
-            f"value {s.iloc[i]!r} is not a number",
+            f"value {s.iloc[i]!r} is not a number"
+            + (f" ({n:,} such cells in the column)" if n > 1 else ""),
             row=i + 1 + header_rows,
             column=column,
-            expected="a number" + ("" if allow_missing else " (no blanks)"),
+            expected="a finite number" + ("" if allow_missing else " (no blanks)"),
         )
     return out
 
@@ -255,6 +347,7 @@ def map_codes(
     if unknown.any():
         counts = keys[unknown].value_counts().to_dict()
         first = int(np.argmax(unknown.to_numpy())) + 1 + header_rows
+        known = set(map(str, mapping))
         raise UnknownCodeError(
             path,
             column,
@@ -262,8 +355,18 @@ def map_codes(
             first_row=first,
             expected=expected,
             hint=hint,
+            nearest={str(k): _nearest(str(k), known) for k in list(counts)[:5]},
         )
     return mapped.astype("string")
+
+
+def _nearest(code: str, known: set[str], n: int = 3) -> list[str]:
+    """Known codes closest to ``code`` (case-insensitive), as they are written in ``known``."""
+    import difflib
+
+    upper = {k.upper(): k for k in known}
+    close = difflib.get_close_matches(code.strip().upper(), list(upper), n=n, cutoff=0.3)
+    return [upper[c] for c in close]
 
 
 def require_pattern(
@@ -328,3 +431,8 @@ class CsvPlan:
     not_null: tuple[str, ...] = ()
     batches: Callable[[], Iterator[pa.Table]] | None = None
     details: dict[str, object] = field(default_factory=dict)
+    #: file row of the part's first row (BACI: 2, after the header), so the store's checks name
+    #: file rows; None if rows cannot be located (the batches then carry ``_row``)
+    row_base: int | None = None
+    #: the file's name of each canonical column (``value_usd`` → ``v``), for error messages
+    source_columns: dict[str, str] = field(default_factory=dict)

@@ -30,13 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pyarrow as pa
 import pycountry
 
 from techties.errors import SourceFormatError
 from techties.sources._tech_common import dates_in, iso3, iso3_from_iso2, parse_date
-from techties.sources.base import Source, fetch_bytes, register
-from techties.sources.containers import read_frame, require_columns, require_pattern
+from techties.sources.base import Source, register
+from techties.sources.containers import read_frame, require_columns, require_pattern, unique_keys
+from techties.sources.http import download_file
 
 #: list_id → display name used in ``entity_list.list``
 LIST_NAMES: dict[str, str] = {
@@ -157,10 +159,29 @@ def _entry_row(
     }
 
 
+def _table(rows: list[dict[str, Any]], *, first: int) -> pa.Table:
+    """Entries (one per file record, in order) with ``_row``, the record's file row."""
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    return table.append_column("_row", pa.array(np.arange(len(rows)) + first, pa.int64()))
+
+
+def _date(path: Path, text: str | None, row: int | None, column: str) -> dt.date | None:
+    """``parse_date(text)``; a date that is printed but cannot be read is refused."""
+    found = parse_date(text)
+    if text and found is None:
+        raise SourceFormatError(
+            path, f"date {text!r} is not readable", row=row, column=column,
+            expected="a date such as 2021-08-02, 6/21/22 or June 21, 2022",
+            hint="Fix the date or blank it; techties does not store an entry with a date it "
+            "cannot read as undated.",
+        )  # fmt: skip
+    return found
+
+
 def _load_json(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+            return json.load(fh, object_pairs_hook=unique_keys(path))
     except UnicodeDecodeError as exc:
         raise SourceFormatError(path, "text is not valid UTF-8", expected="UTF-8 JSON") from exc
     except json.JSONDecodeError as exc:
@@ -201,7 +222,7 @@ class ExportLists(Source):
                 column="list_id",
                 expected="a list id such as 'bis-entity-list'",
             )
-        snapshot = parse_date(_text(payload.get("extracted")))
+        snapshot = _date(path, _text(payload.get("extracted")), None, "extracted")
         rows = []
         for i, item in enumerate(payload["entities"], start=1):
             if not isinstance(item, dict) or not _text(item.get("name")):
@@ -221,6 +242,8 @@ class ExportLists(Source):
                     column="aliases",
                     expected="a list of strings",
                 )
+            if isinstance(item, dict):
+                _date(path, _text(item.get("effective_date")), i, "effective_date")
             rows.append(_entry_row(item, list_id=list_id, entry=i, snapshot=snapshot))
         declared = payload.get("count")
         if isinstance(declared, int) and declared != len(rows):
@@ -231,7 +254,7 @@ class ExportLists(Source):
                 expected="count equal to the number of entities",
                 hint="The file is truncated or was edited; download it again.",
             )
-        return pa.Table.from_pylist(rows, schema=SCHEMA)
+        return _table(rows, first=1)  # the i-th entity is row i
 
     def version(self, path: Path) -> str | None:
         try:
@@ -296,7 +319,7 @@ class MofcomCountermeasures(Source):
                     "snapshot": None,
                 }
             )
-        return pa.Table.from_pylist(rows, schema=SCHEMA)
+        return _table(rows, first=2)  # one header line
 
 
 CSL_URL = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.json"
@@ -368,7 +391,7 @@ class TradeGovCSL(Source):
                 or None
             )
             fr = _text(item.get("federal_register_notice"))
-            start = parse_date(_text(item.get("start_date")))
+            start = _date(path, _text(item.get("start_date")), i, "start_date")
             row = _entry_row(
                 {
                     "name": item["name"],
@@ -389,21 +412,14 @@ class TradeGovCSL(Source):
                 {"list": list_name, "country": found.name if found else iso2, "country_iso3": iso}
             )
             rows.append(row)
-        return pa.Table.from_pylist(rows, schema=SCHEMA)
+        return _table(rows, first=1)  # the i-th result is row i
 
     def download(
         self, dest: Path, *, years: Sequence[int] | None = None, client: httpx.Client
     ) -> list[Path]:
         """Fetch the current consolidated list (``years`` is ignored: one live snapshot)."""
-        body = fetch_bytes(client, CSL_URL)
-        try:
-            json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SourceFormatError(CSL_URL, "answer is not JSON", expected="the CSL JSON") from exc
-        dest.mkdir(parents=True, exist_ok=True)
         out = dest / f"consolidated_{dt.date.today():%Y%m%d}.json"
-        out.write_bytes(body)
-        return [out]
+        return [download_file(client, CSL_URL, out, expect="json")]
 
 
 SDN_COLUMNS = [
@@ -488,7 +504,7 @@ class OfacSDN(Source):
                     "snapshot": snap,
                 }
             )
-        return pa.Table.from_pylist(rows, schema=SCHEMA)
+        return _table(rows, first=1)  # no header line
 
     def version(self, path: Path) -> str | None:
         return f"sdn.csv {path.parent.name}"

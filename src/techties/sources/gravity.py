@@ -73,6 +73,24 @@ def _codes(s: pd.Series, path: Path, column: str, header: int) -> np.ndarray:
     return text.to_numpy(dtype=object)
 
 
+#: The Advanced Guide's Chapter 2 programs rename the reference country DEU to ZZZ so that Stata
+#: drops its dummy (``1_TradeWithoutBorder.dta`` has ZZZ and no DEU): mapped back to DEU in a file
+#: without DEU (a file holding both keeps ZZZ, which the store then refuses as unknown).
+REFERENCE_ALIASES = {"ZZZ": "DEU"}
+
+
+def _reference_country(exporter: np.ndarray, importer: np.ndarray) -> tuple[np.ndarray, ...]:
+    codes = set(exporter) | set(importer)
+    out = []
+    for arr in (exporter, importer):
+        arr = arr.copy()
+        for alias, code in REFERENCE_ALIASES.items():
+            if alias in codes and code not in codes:
+                arr[arr == alias] = code
+        out.append(arr)
+    return tuple(out)
+
+
 def read_gravity(path: Path, df: pd.DataFrame, header: int) -> pa.Table:
     df = df.rename(columns={c: c for c in df.columns})
     require_columns(df, KEYS, path, what="gravity (exporter, importer, year, trade)")
@@ -93,16 +111,21 @@ def read_gravity(path: Path, df: pd.DataFrame, header: int) -> pa.Table:
         if names
         else np.empty((len(df), 0))
     )
+    exporter, importer = _reference_country(
+        _codes(df["exporter"], path, "exporter", header),
+        _codes(df["importer"], path, "importer", header),
+    )
     arrays = [
         pa.array([dataset_name(path)] * len(df), pa.string()),
-        pa.array(_codes(df["exporter"], path, "exporter", header), pa.string()),
-        pa.array(_codes(df["importer"], path, "importer", header), pa.string()),
+        pa.array(exporter, pa.string()),
+        pa.array(importer, pa.string()),
         pa.array(year.astype("int16")),
         pa.array(trade, mask=np.isnan(trade)),
         pa.array([TRADE_UNIT] * len(df), pa.string()),
         _covariate_map(cov.astype("float64"), names),
+        pa.array(np.arange(len(df), dtype=np.int64) + 1 + header),
     ]
-    return pa.Table.from_arrays(arrays, schema=GRAVITY_SCHEMA)
+    return pa.Table.from_arrays(arrays, schema=GRAVITY_SCHEMA.append(pa.field("_row", pa.int64())))
 
 
 @register
@@ -116,9 +139,11 @@ class Gravity(Source):
     patterns = ("*.dta", "*.rda", "*.rds", "*.dlm", "*.csv")
 
     def read(self, path: Path) -> pa.Table:
-        df = read_frame(path)
-        header = 1 if path.suffix.lower() in {".csv", ".dlm"} else 0
-        return read_gravity(path, df, header)
+        text = path.suffix.lower() in {".csv", ".dlm"}
+        # text cells as written: "NaN", "null", "NA" are not numbers (pandas would make them
+        # missing); a blank cell is missing
+        df = read_frame(path, dtype_str=text)
+        return read_gravity(path, df, 1 if text else 0)
 
     def version(self, path: Path) -> str | None:
         return dataset_name(path)

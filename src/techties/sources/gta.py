@@ -137,8 +137,11 @@ def _measure(row: pd.Series) -> tuple[str, str, str]:
     exempt = str(row["rate_type"]).strip() == "exemption"
     if program.startswith("section_232"):
         metal = "aluminum" if "alumin" in title and "steel" not in title else "steel"
-        name = f"232_{metal}" + ("_derivatives" if program.endswith("_2") else "")
-        return ("232_exclusion" if exempt else name), "section_232", "gta"
+        derived = "_derivatives" if program.endswith("_2") else ""
+        name = f"232_{metal}{derived}"
+        # GTA codes one exemption under both programmes (e.g. Ukrainian steel, 103599): the
+        # derivatives' exemption keeps its own name, so the two are not one row twice
+        return (f"232_exclusion{derived}" if exempt else name), "section_232", "gta"
     if program == "section_301":
         return ("301_exclusion" if exempt else "301_gta"), "section_301", "gta_section_301"
     if program == "liberation_day":
@@ -169,4 +172,5 @@ def _expand(
         start_date=pd.Timestamp(row["start_date"]),
         end_date=pd.Timestamp(row["end_date"]) if pd.notna(row["end_date"]) else None,
         legal_reference=f"{row['gta_act_title']} ({row['gta_intervention_url']})",
+        _row=line,
     )

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from techties.errors import SourceFormatError
 from techties.sources._tech_common import INDICATOR_SCHEMA
-from techties.sources.base import Source, fetch_bytes, register
+from techties.sources.base import Source, register
 from techties.sources.containers import (
     read_frame,
     require_columns,
@@ -36,6 +36,7 @@ from techties.sources.containers import (
     to_number,
     to_year,
 )
+from techties.sources.http import download_file
 
 WIOD_COLUMNS = ("exporter", "importer", "year", "gtrade", "dva")
 WIOD_UNIT = "USD million"
@@ -218,9 +219,6 @@ class OecdTiva(Source):
         if years:
             params |= {"startPeriod": str(min(years)), "endPeriod": str(max(years))}
         url = f"{TIVA_API}/{measure}..{activity}.W.PT_EXGR.A"
-        body = fetch_bytes(client, url, params=params)
-        dest.mkdir(parents=True, exist_ok=True)
         out = dest / f"oecd_tiva_{measure.lower()}_{activity.lower()}.csv"
-        out.write_bytes(body)
-        read_tiva(out)  # refuse a body that is not the SDMX CSV layout
-        return [out]
+        # read_tiva refuses a body that is not the SDMX CSV layout before it replaces ``out``
+        return [download_file(client, url, out, params=params, expect="csv", verify=read_tiva)]

@@ -162,7 +162,10 @@ class _Rows:
         file_row: int,
         column: str,
         partner: str | None = None,
+        path: str | None = None,
     ) -> None:
+        """One cell; ``path`` is the label's full path (``World -> Europe -> Other Europe``),
+        used only to tell apart two labels that read the same (:meth:`disambiguate`)."""
         try:
             value, flag = parse_cell(raw)
         except ValueError:
@@ -188,8 +191,25 @@ class _Rows:
                 "year": year,
                 "value": value,
                 "flag": flag,
+                "_row": file_row,
+                "_path": path,
             }
         )
+
+    def disambiguate(self) -> None:
+        """Qualify labels that collide: two paths with the same last segment (``Europe -> Other
+        Europe`` and ``Europe -> Other Europe (2020)`` both read "Other Europe"; ``Africa ->
+        Other`` and ``Asia -> Other``) become ``<parent> -> <label>`` — otherwise one indicator
+        would hold two values for one label and year."""
+        groups: dict[tuple[Any, ...], set[str | None]] = {}
+        for r in self.rows:
+            key = (r["indicator"], r["country_label"], r["partner_label"], r["year"])
+            groups.setdefault(key, set()).add(r["_path"])
+        for r in self.rows:
+            key = (r["indicator"], r["country_label"], r["partner_label"], r["year"])
+            if len(groups[key]) > 1 and r["_path"]:
+                parts = [clean_label(p) for p in str(r["_path"]).split(" -> ")]
+                r["country_label"] = " -> ".join(parts[-2:])
 
 
 def _cells(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
@@ -217,6 +237,7 @@ def _cells(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
                     raw,
                     file_row=int(str(i)) + 2,
                     column="value",
+                    path=str(label),
                 )
 
 
@@ -458,6 +479,7 @@ def _year_measure_cols(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> No
                 rec[c],
                 file_row=int(str(i)) + 2,
                 column=str(c),
+                path=str(rec[pcol]),
             )
 
 
@@ -525,6 +547,7 @@ class NCSES(Source):
         _LAYOUTS[spec["layout"]](df, spec, out)
         if not out.rows:
             raise SourceFormatError(path, "no values found", expected=f"the {key} layout")
+        out.disambiguate()
         return indicator_table(out.rows)
 
     def version(self, path: Path) -> str | None:

@@ -132,32 +132,43 @@ class Section301(Source):
 
 
 def expand_schedule(members: pd.DataFrame, dataset: str) -> pa.Table:
-    """(product_code, heading) pairs → one row per product and rate period."""
-    frames = []
-    for heading, group in members.groupby("heading", sort=True):
-        measure, periods = SCHEDULES[str(heading)]
-        for p in periods:
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "dataset": dataset,
-                        "imposer": "USA",
-                        "target": "CHN",
-                        "product_code": group["product_code"].to_numpy(),
-                        "vintage": "HTS2018",
-                        "measure": measure,
-                        "kind": "additional",
-                        "program": "section_301",
-                        "rate_pct": p.rate_pct,
-                        "rate_text": f"+{p.rate_pct:g}%",
-                        "start_date": pd.Timestamp(p.start),
-                        "end_date": pd.Timestamp(p.end) if p.end else pd.NaT,
-                        "status": p.status,
-                        "legal_reference": p.reference,
-                    }
-                )
-            )
-    return to_table(pd.concat(frames, ignore_index=True))
+    """(product_code, heading[, row]) pairs → one row per product and rate period (ordered by
+    heading, then period, then the members' order)."""
+    frame = members.assign(_order=np.arange(len(members))).merge(_PERIODS, on="heading")
+    frame = frame.sort_values(["heading", "period", "_order"], kind="stable")
+    out = pd.DataFrame(
+        {
+            "dataset": dataset,
+            "imposer": "USA",
+            "target": "CHN",
+            "product_code": frame["product_code"].to_numpy(),
+            "vintage": "HTS2018",
+            "measure": frame["measure"].to_numpy(),
+            "kind": "additional",
+            "program": "section_301",
+            "rate_pct": frame["rate_pct"].to_numpy(),
+            "rate_text": frame["rate_text"].to_numpy(),
+            "start_date": frame["start_date"].to_numpy(),
+            "end_date": frame["end_date"].to_numpy(),
+            "status": frame["status"].to_numpy(),
+            "legal_reference": frame["legal_reference"].to_numpy(),
+            "_row": frame["row"].to_numpy(),
+        }
+    )
+    return to_table(out)
+
+
+#: SCHEDULES as one table: heading, period number and the period's measure, rate and dates
+_PERIODS = pd.DataFrame(
+    [
+        (heading, k, measure, p.rate_pct, f"+{p.rate_pct:g}%", pd.Timestamp(p.start),
+         pd.Timestamp(p.end) if p.end else pd.NaT, p.status, p.reference)
+        for heading, (measure, periods) in SCHEDULES.items()
+        for k, p in enumerate(periods)
+    ],
+    columns=["heading", "period", "measure", "rate_pct", "rate_text", "start_date", "end_date",
+             "status", "legal_reference"],
+)  # fmt: skip
 
 
 def read_usitc_china_tariffs(path: Path) -> pa.Table:
@@ -190,7 +201,11 @@ def read_usitc_china_tariffs(path: Path) -> pa.Table:
             expected=f"one of {sorted(SCHEDULES)}",
         )
     members = pd.DataFrame(
-        {"product_code": body.code.map(digits).to_numpy(), "heading": body.heading.to_numpy()}
+        {
+            "product_code": body.code.map(digits).to_numpy(),
+            "heading": body.heading.to_numpy(),
+            "row": body.row.to_numpy(),  # spreadsheet row
+        }
     )
     return expand_schedule(members, "usitc_china_tariffs")
 
@@ -229,7 +244,10 @@ def read_ustr_lists(path: Path) -> pa.Table:
         check_digit_codes(codes.reset_index(drop=True), path, f"{name}.hs8", lengths=[8])
         ch99 = codes.str.startswith("99")
         dropped += int(ch99.sum())
-        parts.append(pd.DataFrame({"product_code": codes[~ch99].to_numpy(), "heading": heading}))
+        keep = codes[~ch99]
+        # row = position in the R data frame (1-based), the nearest thing to a file row
+        parts.append(pd.DataFrame({"product_code": keep.to_numpy(), "heading": heading,
+                                   "row": np.asarray(keep.index) + 1}))  # fmt: skip
     if dropped:
         warnings.warn(
             f"{path.name}: dropped {dropped} chapter-99 line(s) copied from the annex text "
@@ -237,5 +255,5 @@ def read_ustr_lists(path: Path) -> pa.Table:
             DataWarning,
             stacklevel=2,
         )
-    members = pd.concat(parts, ignore_index=True).drop_duplicates()
+    members = pd.concat(parts, ignore_index=True).drop_duplicates(["product_code", "heading"])
     return expand_schedule(members, "ustr_301_lists")

@@ -33,6 +33,7 @@ from techties.sources.comtrade import HS_VINTAGES, read_comtrade
 from techties.sources.containers import (
     map_codes,
     read_frame,
+    refuse_duplicate_header,
     require_columns,
     require_no_blanks,
     require_pattern,
@@ -123,7 +124,7 @@ def read_taiwan(path: Path) -> pa.Table:
             expected="a value in US dollars ≥ 0",
         )  # fmt: skip
     return flows_table(
-        len(df), source="taiwan_customs", reporter="TWN", partner=partner, flow="export",
+        len(df), row=np.arange(len(df)) + 2, source="taiwan_customs", reporter="TWN", partner=partner, flow="export",
         year=years, month=None, classification="CCC", vintage=None, product_code=code,
         product_level=11, value_usd=value, quantity=None, quantity_unit=None, duties_usd=None,
         value_basis="FOB",
@@ -158,6 +159,7 @@ class ComtradeLatin1(Source):
     patterns = ("ic_exports_world_*.csv",)
 
     def read(self, path: Path) -> pa.Table:
+        refuse_duplicate_header(path, encoding="latin-1")  # pandas would rename "v" to "v.1"
         try:
             df = pd.read_csv(path, encoding="latin-1", index_col=False, low_memory=False)
         except (ValueError, pd.errors.ParserError) as exc:
@@ -193,7 +195,7 @@ def read_legacy(path: Path) -> pa.Table:
     value = to_number(df["Trade Value (US$)"], path, "Trade Value (US$)", allow_missing=False)
     basis = np.where(flow.isin(["import", "re-import"]).to_numpy(), "CIF", "FOB")
     return flows_table(
-        len(df), source="comtrade_legacy", reporter=reporter.str.strip(),
+        len(df), row=np.arange(len(df)) + 2, source="comtrade_legacy", reporter=reporter.str.strip(),
         partner=df["Partner ISO"].str.strip(), flow=flow, year=years, month=None,
         classification="HS", vintage=vintage, product_code=code,
         product_level=code.str.len().astype("int64").to_numpy(), value_usd=value, quantity=None,

@@ -18,6 +18,7 @@ Two official layouts are read into ``tariff_measures`` (imposer USA, target ALL,
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,8 +29,9 @@ import pyarrow as pa
 
 from techties.errors import SourceFormatError
 from techties.sources._tariff_common import check_digit_codes, digits, pad_codes, to_table
-from techties.sources.base import Source, fetch_bytes, register
+from techties.sources.base import Source, register
 from techties.sources.containers import read_frame, require_columns, to_number
+from techties.sources.http import download_file, extract_member
 
 #: official endpoint of the annual tariff database (one zip per year)
 ANNUAL_URL = "https://www.usitc.gov/sites/default/files/tata/hts/tariff_data_{year}.zip"
@@ -41,6 +43,8 @@ OPEN_END = pd.Timestamp("2050-12-31")
 PLACEHOLDER_FRACTION = 100.0
 _HTS_CSV = re.compile(r"hts_(\d{4})_(?:revision|basic)_?([\w.]*)_csv", re.IGNORECASE)
 _PCT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+#: a signed number, a percent glued to letters (1e400%) or a percent without a number (NaN%)
+_MALFORMED_RATE = re.compile(r"(?<![\w.])-\s*\d|[A-Za-z]\d+(?:\.\d+)?\s*%|[^\d\s]\s*%|^\s*%")
 
 
 @register
@@ -68,25 +72,25 @@ class UsitcTariffs(Source):
     def download(
         self, dest: Path, *, years: Sequence[int] | None = None, client: httpx.Client
     ) -> list[Path]:
-        """Fetch ``tariff_data_YYYY.zip`` for each year and extract the database file."""
-        import io
+        """Fetch ``tariff_data_YYYY.zip`` for each year (verified, then removed) and extract the
+        database file by streaming."""
         import zipfile
 
         dest.mkdir(parents=True, exist_ok=True)
         out: list[Path] = []
         for year in years or [2017]:
-            body = fetch_bytes(client, ANNUAL_URL.format(year=year))
+            archive = dest / f"tariff_data_{year}.zip"
+            download_file(
+                client, ANNUAL_URL.format(year=year), archive, expect="zip", resume=True,
+                hints={404: f"USITC publishes no annual tariff database for {year} at this URL."},
+            )  # fmt: skip
             try:
-                with zipfile.ZipFile(io.BytesIO(body)) as zf:
+                with zipfile.ZipFile(archive) as zf:
                     for member in zf.namelist():
                         if member.lower().startswith("tariff_database_"):
-                            target = dest / Path(member).name
-                            target.write_bytes(zf.read(member))
-                            out.append(target)
-            except zipfile.BadZipFile as exc:
-                raise SourceFormatError(
-                    ANNUAL_URL.format(year=year), "response is not a zip archive"
-                ) from exc
+                            out.append(extract_member(zf, member, dest / Path(member).name))
+            finally:
+                archive.unlink(missing_ok=True)
         return out
 
 
@@ -113,13 +117,16 @@ ANNUAL_COLUMNS = (
 
 def read_annual_database(path: Path) -> pa.Table:
     """USITC annual tariff database (xlsx or pipe-delimited txt) → MFN rows."""
-    df = read_frame(path, sep="|") if path.suffix.lower() == ".txt" else read_frame(path)
+    # cells as written: a "NaN" or "inf" rate is not a number (pandas would read it as one)
+    kw = {"sep": "|"} if path.suffix.lower() == ".txt" else {}
+    df = read_frame(path, dtype_str=True, **kw)
     require_columns(df, ANNUAL_COLUMNS, path, what="USITC annual tariff database")
     codes = pad_codes(df["hts8"], 8)
     check_digit_codes(codes, path, "hts8", lengths=[8])
-    adval = to_number(df["mfn_ad_val_rate"], path, "mfn_ad_val_rate")
-    spec = to_number(df["mfn_specific_rate"], path, "mfn_specific_rate")
-    other = to_number(df["mfn_other_rate"], path, "mfn_other_rate")
+    adval, spec, other = (
+        _rate_column(df, path, c)
+        for c in ("mfn_ad_val_rate", "mfn_specific_rate", "mfn_other_rate")
+    )
     rtype = df["mfn_rate_type_code"].astype("string").str.strip().fillna("")
     start = _dates(df["begin_effect_date"], path, "begin_effect_date")
     end = _dates(df["end_effective_date"], path, "end_effective_date")
@@ -145,9 +152,24 @@ def read_annual_database(path: Path) -> pa.Table:
             "start_date": start.to_numpy(),
             "end_date": end.to_numpy(),
             "legal_reference": f"HTSUS column 1 general rate (USITC tariff database {vintage[3:]})",
+            "_row": np.arange(len(df)) + 2,  # one header line
         }
     )
     return to_table(out)
+
+
+def _rate_column(df: pd.DataFrame, path: Path, column: str) -> np.ndarray:
+    """A rate column as numbers; a negative rate is refused (the specific and other parts are
+    not stored as values, so the store's sign check would never see them)."""
+    values = to_number(df[column], path, column)
+    neg = values < 0
+    if neg.any():
+        i = int(np.argmax(neg))
+        raise SourceFormatError(
+            path, f"negative rate {df[column].iloc[i]!r} ({int(neg.sum()):,} rows)",
+            row=i + 2, column=column, expected="a rate >= 0 (blank if none)",
+        )  # fmt: skip
+    return values
 
 
 def _percent(fraction: np.ndarray) -> np.ndarray:
@@ -157,7 +179,9 @@ def _percent(fraction: np.ndarray) -> np.ndarray:
 
 
 def _dates(s: pd.Series, path: Path, column: str) -> pd.Series:
-    out = pd.to_datetime(s, errors="coerce")
+    with warnings.catch_warnings():  # a cell that is no date: refused below, not a warning
+        warnings.simplefilter("ignore", UserWarning)
+        out = pd.to_datetime(s, errors="coerce")
     bad = out.isna() & s.notna() & (s.astype("string").str.strip() != "")
     if bool(bad.any()):
         i = int(np.argmax(bad.to_numpy()))
@@ -176,17 +200,47 @@ def parse_general_rate(text: str) -> tuple[float | None, bool]:
     """General-rate text → (ad valorem percent, has a specific part).
 
     ``"Free"`` → (0, False); ``"6.8%"`` → (6.8, False); ``"4.4¢/kg"`` → (0, True);
-    ``"2.8¢/kg + 5%"`` → (5, True); empty → (None, False).
+    ``"2.8¢/kg + 5%"`` → (5, True); empty → (None, False). A signed number (``"-5%"``) or a
+    percent glued to letters (``"1e400%"``) is not a rate: ValueError.
     """
     t = text.strip()
     if not t:
         return None, False
+    if _MALFORMED_RATE.search(t):
+        raise ValueError(t)
     if t.lower().startswith("free"):
         return 0.0, False
     pct = _PCT.search(t)
     rest = _PCT.sub("", t).replace("+", "").strip()
     specific = bool(re.search(r"\d", rest)) or "¢" in rest or "$" in rest
     return (float(pct.group(1)) if pct else 0.0), specific
+
+
+def _refuse_repeated_lines(lines: pd.DataFrame, path: Path) -> None:
+    """Each HTS number is one line of the schedule; a repeated one would make its rate depend
+    on which copy comes first."""
+    again = lines.code.duplicated(keep="first").to_numpy()
+    if again.any():
+        first = lines[again].iloc[0]
+        n = int(again.sum())
+        raise SourceFormatError(
+            path, f"HTS number {first.code} appears more than once ({n:,} repeated line(s))",
+            row=int(first.row), column="HTS Number", expected="each HTS number on one line",
+        )  # fmt: skip
+
+
+def _rates(lines: pd.DataFrame, path: Path) -> list[tuple[float | None, bool]]:
+    out = []
+    for text, row in zip(lines.rate, lines.row, strict=True):
+        try:
+            out.append(parse_general_rate(text))
+        except ValueError:
+            raise SourceFormatError(
+                path, f"rate {text!r} is not a duty rate", row=int(row),
+                column="General Rate of Duty",
+                expected="Free, a percent such as 6.8%, or a specific rate such as 4.4¢/kg",
+            ) from None  # fmt: skip
+    return out
 
 
 def read_hts_export(path: Path) -> pa.Table:
@@ -204,9 +258,10 @@ def read_hts_export(path: Path) -> pa.Table:
     lines = lines[lines.code.str[:2].astype(int) < 98]  # chapters 98/99: special provisions
     lines["hts8"] = lines.code.str[:8]
     lines["level"] = lines.code.str.len()
+    _refuse_repeated_lines(lines, path)
     # an 8-digit line wins; otherwise the first 10-digit line carrying a rate
     lines = lines.sort_values(["hts8", "level", "row"]).drop_duplicates("hts8")
-    parsed = [parse_general_rate(t) for t in lines.rate]
+    parsed = _rates(lines, path)
     m = _HTS_CSV.search(path.name)
     year = m.group(1) if m else "0000"
     rev = (m.group(2) if m else "").replace("_", ".")
@@ -226,6 +281,7 @@ def read_hts_export(path: Path) -> pa.Table:
             "start_date": pd.Timestamp(f"{year}-01-01"),
             "end_date": None,
             "legal_reference": f"HTSUS ({year} revision {rev}) column 1 general rate",
+            "_row": lines.row.to_numpy(),
         }
     )
     return to_table(out)

@@ -18,6 +18,7 @@ has no value (empty cell / JSON null): WDI publishes no flags for them.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,8 +31,15 @@ import pyarrow as pa
 
 from techties.errors import FetchError, SourceFormatError
 from techties.sources._tech_common import INDICATOR_SCHEMA
-from techties.sources.base import Source, fetch_bytes, register
-from techties.sources.containers import read_frame, require_columns, to_number, to_year
+from techties.sources.base import Source, register
+from techties.sources.containers import (
+    read_frame,
+    require_columns,
+    to_number,
+    to_year,
+    unique_keys,
+)
+from techties.sources.http import fetch_json, write_atomic
 
 API = "https://api.worldbank.org/v2/country/all/indicator/{code}"
 
@@ -82,11 +90,11 @@ def _frame(df: pd.DataFrame, code: str, title: str) -> pa.Table:
             "year": df["year"].astype("int16"),
             "value": df["value"].astype(float),
             "flag": None,
+            "_row": df["row"].astype("int64"),  # file row (JSON: observation number)
         }
     )
-    return pa.Table.from_pandas(
-        out[INDICATOR_SCHEMA.names], schema=INDICATOR_SCHEMA, preserve_index=False
-    )
+    schema = INDICATOR_SCHEMA.append(pa.field("_row", pa.int64()))
+    return pa.Table.from_pandas(out[schema.names], schema=schema, preserve_index=False)
 
 
 def _years(s: pd.Series, path: Path, column: str) -> np.ndarray:
@@ -111,7 +119,7 @@ def _read_api_json(path: Path, payload: Any) -> pa.Table:
             code, title = obs["indicator"]["id"], obs["indicator"]["value"]
             country = obs.get("countryiso3code") or obs["country"]["id"]
             rows.append(
-                (code, title, country, obs["country"]["value"], int(obs["date"]), obs["value"])
+                (code, title, country, obs["country"]["value"], int(obs["date"]), obs["value"], i)
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise SourceFormatError(
@@ -121,15 +129,23 @@ def _read_api_json(path: Path, payload: Any) -> pa.Table:
                 column=str(exc).strip("'"),
                 expected="indicator, country, date, value",
             ) from exc
-    df = pd.DataFrame(rows, columns=["code", "title", "country", "label", "year", "value"])
+    df = pd.DataFrame(rows, columns=["code", "title", "country", "label", "year", "value", "row"])
     if df.empty:
         raise SourceFormatError(path, "the answer holds no observations", expected="data")
-    bad = df["value"].map(lambda v: v is not None and not isinstance(v, (int, float)))
+    raw = [r[5] for r in rows]  # as parsed: pandas would turn null into NaN
+    bad = pd.Series(  # JSON NaN / Infinity tokens and true/false are not values
+        [
+            v is not None
+            and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v))
+            for v in raw
+        ],
+        dtype=bool,
+    )
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         raise SourceFormatError(
             path,
-            f"value {df['value'][i]!r} is not a number",
+            f"value {raw[i]!r} is not a number",
             row=i + 1,
             column="value",
             expected="a number or null",
@@ -162,7 +178,7 @@ class WDI(Source):
     def read(self, path: Path) -> pa.Table:
         if path.suffix.lower() == ".json":
             try:
-                payload = json.loads(path.read_text("utf-8"))
+                payload = json.loads(path.read_text("utf-8"), object_pairs_hook=unique_keys(path))
             except json.JSONDecodeError as exc:
                 raise SourceFormatError(
                     path, f"not valid JSON: {exc.msg}", row=exc.lineno, expected="the WDI API JSON"
@@ -182,6 +198,7 @@ class WDI(Source):
                 "label": df["Country Name"],
                 "year": _years(df["Year"], path, "Year"),
                 "value": values,
+                "row": np.arange(len(df)) + 2,  # one header line
             }
         )
         return _frame(frame[frame["value"].notna()], code, title)
@@ -191,8 +208,9 @@ class WDI(Source):
             df, ["Country Name", "Country Code", "Indicator Name"], path, what="WDI bulk CSV"
         )
         ycols = [c for c in df.columns if re.fullmatch(r"\d{4}", str(c))]
+        df = df.assign(_line=np.arange(len(df)) + 2)  # file row of each country line
         long = df.melt(
-            id_vars=["Country Name", "Country Code", "Indicator Name", "Indicator Code"],
+            id_vars=["Country Name", "Country Code", "Indicator Name", "Indicator Code", "_line"],
             value_vars=ycols,
             var_name="year",
         )
@@ -206,6 +224,7 @@ class WDI(Source):
                     "label": g["Country Name"],
                     "year": g["year"].astype(int),
                     "value": g["value"],
+                    "row": g["_line"],
                 }
             )
             tables.append(_frame(frame, str(code), str(g["Indicator Name"].iloc[0])))
@@ -233,15 +252,9 @@ class WDI(Source):
             rows: list[Any] = []
             page, pages = 1, 1
             while page <= pages:
-                body = fetch_bytes(
+                payload = fetch_json(
                     client, API.format(code=code), params={**params, "page": str(page)}
                 )
-                try:
-                    payload = json.loads(body)
-                except json.JSONDecodeError as exc:
-                    raise FetchError(
-                        f"World Bank API answered non-JSON for {code}", hint="Try again later."
-                    ) from exc
                 if not (isinstance(payload, list) and len(payload) == 2):
                     raise FetchError(
                         f"World Bank API error for {code}: {str(payload)[:200]}",
@@ -251,6 +264,6 @@ class WDI(Source):
                 rows.extend(payload[1] or [])
                 page += 1
             path = dest / f"wdi_{code}.json"
-            path.write_text(json.dumps([meta, rows]), encoding="utf-8")
+            write_atomic(path, json.dumps([meta, rows]).encode("utf-8"))
             out.append(path)
         return out

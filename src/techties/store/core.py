@@ -48,6 +48,7 @@ from techties.sources.containers import CsvPlan
 from techties.store import parts
 from techties.store.migrations import migrate, pending_read_only
 from techties.store.parts import physical, sql_str
+from techties.store.validate import ROW, validate_part, validate_table
 
 ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
 
@@ -109,6 +110,7 @@ class Store:
             else Path(f"{path}.parts")
         )
         self._files: _FileChanges | None = None  # set while a transaction is open
+        self._seen_tables: set[str] = set()  # names _check_table found
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -221,6 +223,8 @@ class Store:
         return out
 
     def _check_table(self, table: str) -> None:
+        if table in self._seen_tables:  # tables are only created by migrations, never dropped
+            return
         known = {
             r[0]
             for r in self.con.execute(
@@ -231,6 +235,7 @@ class Store:
             raise UnknownNameError(
                 f"No table named {table!r} in the store.", hint=did_you_mean(table, known)
             )
+        self._seen_tables.add(table)
 
     # -- writing ---------------------------------------------------------------------------
     @contextmanager
@@ -286,6 +291,9 @@ class Store:
         previous = self.find_ingest(source, sha256, table)
         if previous is not None and not replace:
             return IngestResult(source, location, table, 0, previous, skipped=True)
+        table_data = data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+        checked = validate_table(self.con, table_data, table=table, source=source, path=location)
+        data, details = checked.data, {**(details or {}), **checked.details}
         if previous is not None:
             self._drop_ingest(table, previous)
         pid = int(
@@ -358,7 +366,7 @@ class Store:
                 ],
             )
         )
-        rows = self._write_part(table, plan, pid)
+        rows = self._write_part(table, plan, pid, source=source, location=location)
         digest = sha256 if isinstance(sha256, str) else sha256.result()
         self.con.execute(
             "UPDATE provenance SET rows_written = ?, sha256 = ? WHERE id = ?", [rows, digest, pid]
@@ -367,7 +375,9 @@ class Store:
             source, location, table, rows, pid, replaced=replace_id, details=details
         )
 
-    def _write_part(self, table: str, plan: CsvPlan, pid: int) -> int:
+    def _write_part(
+        self, table: str, plan: CsvPlan, pid: int, *, source: str, location: str
+    ) -> int:
         assert self._files is not None
         final, rel = parts.part_file(self.parts_root, table, pid)
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -386,6 +396,9 @@ class Store:
             # the validating reader names the bad row, or accepts what the fast path refused
             columns, constants = _write_batches(tmp, plan.batches()), {}
             rows, _ = parts.part_stats(self.con, tmp, ())
+        validate_part(self.con, tmp, table=table, source=source, path=location,
+                      constants=constants, row_base=plan.row_base,
+                      names=plan.source_columns)  # fmt: skip
         os.replace(tmp, final)
         self.con.execute(
             "INSERT INTO store_parts VALUES (?, ?, ?, ?, ?, ?)",
@@ -446,7 +459,7 @@ def _write_batches(target: Path, batches: Iterator[pa.Table]) -> dict[str, str]:
             writer.close()
     if writer is None:
         raise PlanFailed("the reader produced no rows")
-    return {f.name: str(f.type) for f in schema}
+    return {f.name: str(f.type) for f in schema if f.name != ROW}  # _row: for validation only
 
 
 class PlanFailed(StoreError):
