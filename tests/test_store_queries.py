@@ -177,10 +177,10 @@ def test_values_are_parameters_not_sql(small: Store) -> None:
 def test_unknown_identifiers_are_refused_by_name(small: Store) -> None:
     with pytest.raises(ConfigError, match=r"Bad table name 'trade_flows; DROP TABLE x'"):
         FlowFilter(table="trade_flows; DROP TABLE x")
-    with pytest.raises(UnknownNameError, match=r"no table or view 'trade_flow'") as err:
+    with pytest.raises(UnknownNameError, match=r"No table named 'trade_flow' in the store") as err:
         check_table(small, "trade_flow")
     assert "Did you mean 'trade_flows'?" in str(err.value)
-    with pytest.raises(UnknownNameError, match="no table or view 'trade_flow'"):
+    with pytest.raises(UnknownNameError, match="No table named 'trade_flow' in the store"):
         inventory(small, FlowFilter(table="trade_flow"))
     with pytest.raises(UnknownNameError, match=r"Unknown key column 'yeer'") as col:
         join_on("a", "t", "reporter, yeer")

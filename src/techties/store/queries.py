@@ -76,17 +76,7 @@ def check_identifier(name: str, what: str = "table name") -> str:
 
 def check_table(store: Store, name: str) -> str:
     """``name`` if the store has a table or view of that name (the whitelist of relations)."""
-    check_identifier(name)
-    known = [
-        str(r[0])
-        for r in store.con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-        ).fetchall()
-    ]
-    if name not in known:
-        raise UnknownNameError(
-            f"The store has no table or view {name!r}.", hint=did_you_mean(name, known)
-        )
+    store._check_table(check_identifier(name))  # the store's own check (with its suggestions)
     return name
 
 
