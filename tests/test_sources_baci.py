@@ -87,3 +87,23 @@ def test_download_unpacks_requested_years(tmp_path: Path, store: Store) -> None:
     assert [f.name for f in files] == ["BACI_HS17_Y2017_V202501.csv"]
     assert ingest_files(store, "baci", files)[0].rows == 4
     assert store.provenance().version[0] == "V202501"
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_rows_named_by_file_line_after_empty_lines(end: str, tmp_path: Path, store: Store) -> None:
+    """The CSV reader skips empty lines; errors still name the line as an editor shows it."""
+    shutil.copy(FIXTURES / "baci" / "country_codes_V202201.csv", tmp_path)
+    lines = BACI.read_text().splitlines()
+    # line 1 header, 2 data, 3-4 empty, 5 data, 6 empty, 7 data with a bad value, 8 data
+    bad = lines[3].replace("900.125", "9x")
+    text = end.join([lines[0], lines[1], "", "", lines[2], "", bad, lines[4]]) + end
+    p = tmp_path / BACI.name
+    p.write_bytes(text.encode())
+    with pytest.raises(SourceFormatError) as err:
+        get_source("baci").read(p)
+    assert err.value.row == 7 and err.value.column == "v"
+    # a value the reader passes but the store's checks refuse (negative trade value)
+    p.write_bytes(text.replace("9x", "-900").encode())
+    with pytest.raises(SourceFormatError) as err:
+        ingest_files(store, "baci", [p])
+    assert "row 7" in str(err.value) and store.count("trade_flows") == 0

@@ -36,6 +36,9 @@ from techties.sources._flows import FLOW_SCHEMA, flows_table
 from techties.sources.base import Source, register
 from techties.sources.containers import (
     CsvPlan,
+    FileRows,
+    file_row,
+    file_rows,
     map_codes,
     name_columns,
     read_frame,
@@ -129,7 +132,7 @@ def _check_header(path: Path) -> None:
         )
 
 
-def _products(k: pd.Series, path: Path, header: int) -> pd.Series:
+def _products(k: pd.Series, path: Path, header: FileRows) -> pd.Series:
     codes = k.astype("string").str.strip().str.zfill(6)
     ok = codes.str.fullmatch(r"\d{6}").fillna(False).to_numpy()
     if not ok.all():
@@ -137,14 +140,14 @@ def _products(k: pd.Series, path: Path, header: int) -> pd.Series:
         raise SourceFormatError(
             path,
             f"product {k.iloc[i]!r} is not an HS6 code",
-            row=i + 1 + header,
+            row=file_row(i, header),
             column="k",
             expected="6 digits",
         )
     return codes
 
 
-def _years(t: pd.Series, path: Path, header: int, expect: int | None) -> np.ndarray:
+def _years(t: pd.Series, path: Path, header: FileRows, expect: int | None) -> np.ndarray:
     """``t`` as whole years; each file holds one year, the one in its name (when named)."""
     year = to_year(t, path, "t", first=1900, last=2100, expected="a year such as 2017",
                    header_rows=header)  # fmt: skip
@@ -153,7 +156,7 @@ def _years(t: pd.Series, path: Path, header: int, expect: int | None) -> np.ndar
         i = int(np.argmax(off))
         raise SourceFormatError(
             path, f"year {t.iloc[i]!r} is not the file's year {expect} "
-            f"({int(off.sum()):,} rows)", row=i + 1 + header, column="t",
+            f"({int(off.sum()):,} rows)", row=file_row(i, header), column="t",
             expected=f"t = {expect}, the year in the file name",
             hint="Each BACI file holds one year: the file was renamed or edited.",
         )  # fmt: skip
@@ -163,12 +166,13 @@ def _years(t: pd.Series, path: Path, header: int, expect: int | None) -> np.ndar
 def _batch(
     df: pd.DataFrame,
     path: Path,
-    header: int,
+    header: FileRows,
     codes: dict[str, str],
     vintage: str | None,
     expect_year: int | None = None,
 ) -> pa.Table:
-    """One block of the CSV (all strings) → canonical rows; ``header`` = lines before it."""
+    """One block of the CSV (all strings) → canonical rows; ``header`` says where its rows are
+    in the file (lines before it, or each row's file line)."""
     year = _years(df["t"], path, header, expect_year)
     q = df["q"].astype("string").str.strip()
     qty = to_number(q.where(q != "NA", ""), path, "q", header_rows=header)
@@ -177,7 +181,7 @@ def _batch(
         to_number(df[col], path, col, header_rows=header, allow_missing=False)
     return flows_table(
         len(df),
-        row=np.arange(len(df)) + 1 + header,
+        row=file_rows(len(df), header),
         source="baci",
         reporter=map_codes(df["i"], codes, path, "i", **how),  # type: ignore[arg-type]
         partner=map_codes(df["j"], codes, path, "j", **how),  # type: ignore[arg-type]
@@ -208,9 +212,10 @@ def iter_batches(path: Path) -> Iterator[pa.Table]:
         reader = pacsv.open_csv(
             path, read_options=pacsv.ReadOptions(block_size=BLOCK), convert_options=opts
         )
-        done = 0
+        done, lines = 0, _data_lines(path)
         for batch in reader:
-            table = _batch(batch.to_pandas(), path, done + 1, codes, vintage, file_year(path))
+            rows = lines(np.arange(batch.num_rows) + done)
+            table = _batch(batch.to_pandas(), path, rows, codes, vintage, file_year(path))
             yield name_columns(table, FILE_COLUMNS)
             done += batch.num_rows
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
@@ -226,6 +231,37 @@ def iter_batches(path: Path) -> Iterator[pa.Table]:
             expected="UTF-8 CSV with 6 fields per line (t,i,j,k,v,q)",
             hint="The file may be truncated or not a BACI CSV; download it again.",
         ) from exc
+
+
+def _data_lines(path: Path) -> Callable[[np.ndarray], np.ndarray]:
+    """Data row positions (0-based, header excluded) → 1-based file lines.
+
+    The CSV reader skips empty lines, so after one the position alone would name the line
+    above the bad row; the empty lines are found once (NumPy over a memory map, in blocks).
+    """
+    size = path.stat().st_size
+    blanks: list[np.ndarray] = []
+    if size:
+        data = np.memmap(path, dtype=np.uint8, mode="r")
+        prev_end, line0 = -1, 0  # offset of the last newline seen; lines before this block
+        for start in range(0, size, 1 << 24):
+            ends = np.flatnonzero(data[start : start + (1 << 24)] == ord("\n")) + start
+            starts = np.concatenate(([prev_end + 1], ends[:-1] + 1))
+            width = ends - starts
+            crlf = (width == 1) & (data[np.minimum(starts, size - 1)] == ord("\r"))
+            blanks.append(np.flatnonzero((width == 0) | crlf) + line0 + 1)
+            if len(ends):
+                prev_end, line0 = int(ends[-1]), line0 + len(ends)
+        del data
+    blank = np.concatenate(blanks) if blanks else np.zeros(0, dtype=np.int64)
+    # the k-th non-empty line (1-based) is line k + (empty lines b_j with b_j - j <= k)
+    key = blank - np.arange(len(blank))
+
+    def lines(positions: np.ndarray) -> np.ndarray:
+        k = positions.astype(np.int64) + 2  # the header is the first non-empty line
+        return k + np.searchsorted(key, k, side="right")
+
+    return lines
 
 
 def _short_line(path: Path) -> tuple[int | None, str | None]:

@@ -260,12 +260,32 @@ def require_columns(
         )
 
 
+FileRows = int | np.ndarray
+"""Where data rows sit in their file: the number of lines before the first data row (data row
+i is then on line i + 1 + n), or each data row's 1-based file line (readers that skip blank
+lines)."""
+
+
+def file_row(i: int, header_rows: FileRows) -> int:
+    """The 1-based file line of data row ``i`` (0-based position)."""
+    if isinstance(header_rows, np.ndarray):
+        return int(header_rows[i])
+    return i + 1 + header_rows
+
+
+def file_rows(n: int, header_rows: FileRows) -> np.ndarray:
+    """The 1-based file lines of data rows ``0 … n-1``."""
+    if isinstance(header_rows, np.ndarray):
+        return header_rows[:n].astype(np.int64)
+    return np.arange(n, dtype=np.int64) + 1 + header_rows
+
+
 def to_number(
     s: pd.Series,
     path: Path,
     column: str,
     *,
-    header_rows: int = 1,
+    header_rows: FileRows = 1,
     allow_missing: bool = True,
     row_offset: pd.Index | None = None,
 ) -> np.ndarray:
@@ -294,7 +314,7 @@ def to_number(
             path,
             f"value {s.iloc[i]!r} is not a number"
             + (f" ({n:,} such cells in the column)" if n > 1 else ""),
-            row=i + 1 + header_rows,
+            row=file_row(i, header_rows),
             column=column,
             expected="a finite number" + ("" if allow_missing else " (no blanks)"),
         )
@@ -309,7 +329,7 @@ def to_year(
     first: int,
     last: int,
     expected: str,
-    header_rows: int = 1,
+    header_rows: FileRows = 1,
 ) -> np.ndarray:
     """Convert a year column (no blanks) to float64; whole numbers ``first``–``last`` only.
 
@@ -323,7 +343,7 @@ def to_year(
         raise SourceFormatError(
             path,
             f"year {s.iloc[i]!r} is out of range",
-            row=i + 1 + header_rows,
+            row=file_row(i, header_rows),
             column=column,
             expected=expected,
         )
@@ -336,7 +356,7 @@ def map_codes(
     path: Path,
     column: str,
     *,
-    header_rows: int = 1,
+    header_rows: FileRows = 1,
     expected: str = "a known code",
     hint: str | None = None,
 ) -> pd.Series:
@@ -346,7 +366,7 @@ def map_codes(
     unknown = mapped.isna() & keys.notna()
     if unknown.any():
         counts = keys[unknown].value_counts().to_dict()
-        first = int(np.argmax(unknown.to_numpy())) + 1 + header_rows
+        first = file_row(int(np.argmax(unknown.to_numpy())), header_rows)
         known = set(map(str, mapping))
         raise UnknownCodeError(
             path,
@@ -378,7 +398,7 @@ def require_pattern(
     label: str,
     kind: str,
     expected: str,
-    header_rows: int = 1,
+    header_rows: FileRows = 1,
 ) -> pd.Series:
     """The stripped text of ``s``; raise at the first cell that does not fully match ``pattern``.
 
@@ -392,19 +412,19 @@ def require_pattern(
         raise SourceFormatError(
             path,
             f"{label} {s.iloc[i]!r} is not {kind}",
-            row=i + 1 + header_rows,
+            row=file_row(i, header_rows),
             column=column,
             expected=expected,
         )
     return text
 
 
-def require_no_blanks(s: pd.Series, path: Path, column: str, *, header_rows: int = 1) -> None:
+def require_no_blanks(s: pd.Series, path: Path, column: str, *, header_rows: FileRows = 1) -> None:
     blank = s.isna() | (s.astype("string").str.strip() == "")
     if blank.any():
         i = int(np.argmax(blank.to_numpy()))
         raise SourceFormatError(
-            path, "empty value", row=i + 1 + header_rows, column=column, expected="a value"
+            path, "empty value", row=file_row(i, header_rows), column=column, expected="a value"
         )
 
 
