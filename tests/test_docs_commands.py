@@ -6,7 +6,9 @@ comments dropped) and run in order, in the CLI's own process, from a working fol
 docs name by their official names are put where the docs expect them: the real file of that
 name, or a test fixture in the same official layout (BACI is not in the data folder). Downloads
 are answered offline by an ``httpx.MockTransport`` serving the official API layouts of the
-fixtures. A YAML file the docs name is the YAML block written above the line.
+fixtures. Downloads are stored in a store of their own: the fixtures hold other figures than
+the real files for the same rows, which the store refuses as a second copy of that data
+(``techties.store.repeats``). A YAML file the docs name is the YAML block written above the line.
 
 A line passes when the command exits 0, its ``--json`` output parses, and every file or folder
 it was asked to write (``--out``, ``--plot``, ``--export``, ``--parquet``) exists.
@@ -225,6 +227,8 @@ def test_doc_line_runs_as_written(
         pytest.skip(NOT_RUN[doc.text])
     monkeypatch.chdir(workdir)
     argv = doc.argv
+    if argv[:1] == ["fetch"]:
+        monkeypatch.setenv("TECHTIES_STORE", str(workdir.parent / "fetched.duckdb"))
     for word in argv:
         if word.endswith((".yaml", ".yml")) and not Path(word).exists():
             Path(word).write_text(_yaml_above(doc), "utf-8")

@@ -201,8 +201,8 @@ def test_bad_file_fails_and_store_is_unchanged(case: str, tmp_path: Path, store:
     before = _counts(store)
     good_again = _copy(fixture, good_dir, lambda t: t + ("\n" if not t.endswith("]") else ""))
     bad = _copy(fixture, bad_dir, edit)
-    with pytest.raises(kind) as err:
-        ingest_files(store, source, [good_again, bad])
+    with pytest.raises(kind) as err:  # good_again supersedes the first copy, then bad fails
+        ingest_files(store, source, [good_again, bad], replace=True)
     assert err.value.path == str(bad)
     assert str(bad) in str(err.value)
     if row is not None:

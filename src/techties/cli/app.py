@@ -99,7 +99,12 @@ PlotOpt = Annotated[
     Path | None, typer.Option("--plot", help="Write the chart (.png, .svg or .html).")
 ]
 ReplaceOpt = Annotated[
-    bool, typer.Option("--replace", help="Re-ingest files already in the store.")
+    bool,
+    typer.Option(
+        "--replace",
+        help="Re-ingest files already in the store; a file repeating rows of an earlier file "
+        "of its source (another release) replaces that file.",
+    ),
 ]
 LIST_HELP = "Export-control or sanctions list by name, e.g. 'BIS Entity List', 'BIS MEU'."
 

@@ -45,7 +45,7 @@ from techties.errors import (
     did_you_mean,
 )
 from techties.sources.containers import CsvPlan
-from techties.store import parts
+from techties.store import parts, repeats
 from techties.store.migrations import migrate, pending_read_only
 from techties.store.parts import physical, sql_str
 from techties.store.validate import ROW, validate_part, validate_table
@@ -262,7 +262,8 @@ class Store:
         """Id of the live ingest of these bytes by this source (not superseded), if any."""
         found = self.scalar(
             "SELECT max(id) FROM provenance p WHERE source = ? AND sha256 = ? AND target_table = ? "
-            "AND NOT EXISTS (SELECT 1 FROM provenance q WHERE q.replaces = p.id)",
+            "AND NOT EXISTS (SELECT 1 FROM provenance q WHERE q.replaces = p.id) "
+            "AND json_extract(coalesce(details, '{}'), '$.superseded_by') IS NULL",
             [source, sha256, table],
         )
         return None if found is None else int(found)
@@ -315,10 +316,11 @@ class Store:
             )
         )
         rows = self._append(table, data, pid)
-        self.con.execute("UPDATE provenance SET rows_written = ? WHERE id = ?", [rows, pid])
-        return IngestResult(
-            source, location, table, rows, pid, replaced=previous, details=details or {}
-        )
+        removed, more = repeats.settle(self.con, table, source, pid, location, thin=True,
+                                       replace=replace, drop=self._drop_ingest)  # fmt: skip
+        rows, details = rows - removed, {**(details or {}), **more}
+        self._record(pid, rows, details if more else None)
+        return IngestResult(source, location, table, rows, pid, replaced=previous, details=details)
 
     def write_plan(
         self,
@@ -331,6 +333,7 @@ class Store:
         nbytes: int,
         version: str | None = None,
         replace_id: int | None = None,
+        replace: bool = False,
     ) -> IngestResult:
         """Store a large CSV as a Parquet part of ``table`` (call inside :meth:`transaction`).
 
@@ -367,10 +370,13 @@ class Store:
             )
         )
         rows = self._write_part(table, plan, pid, source=source, location=location)
+        _, more = repeats.settle(self.con, table, source, pid, location, thin=False,
+                                 replace=replace or replace_id is not None,
+                                 drop=self._drop_ingest)  # fmt: skip
+        details.update(more)
         digest = sha256 if isinstance(sha256, str) else sha256.result()
-        self.con.execute(
-            "UPDATE provenance SET rows_written = ?, sha256 = ? WHERE id = ?", [rows, digest, pid]
-        )
+        self.con.execute("UPDATE provenance SET sha256 = ? WHERE id = ?", [digest, pid])
+        self._record(pid, rows, details if more else None)
         return IngestResult(
             source, location, table, rows, pid, replaced=replace_id, details=details
         )
@@ -435,6 +441,15 @@ class Store:
         finally:
             self.con.unregister("_techties_incoming")
         return int(inserted[0][0])
+
+    def _record(self, pid: int, rows: int, details: dict[str, Any] | None) -> None:
+        """Set an ingest's row count (and its details, when they changed after the insert)."""
+        self.con.execute("UPDATE provenance SET rows_written = ? WHERE id = ?", [rows, pid])
+        if details is not None:
+            self.con.execute(
+                "UPDATE provenance SET details = ? WHERE id = ?",
+                [json.dumps(details, sort_keys=True, default=str), pid],
+            )
 
     def _columns(self, table: str) -> list[str]:
         return [r[0] for r in self.con.execute(f'DESCRIBE "{table}"').fetchall()]

@@ -107,6 +107,7 @@ def _ingest_plan(store: Store, source: Source, path: Path, *, replace: bool) -> 
         "location": str(path.resolve()),
         "nbytes": nbytes,
         "version": source.version(path),
+        "replace": replace,
     }
     try:
         if same_size:

@@ -10,7 +10,9 @@ Parquet-part path of :meth:`Store.write_plan`), so no reader can skip it:
 - ``codes``: values from a named code list (:data:`CODE_LISTS`), unknown codes refused with
   counts and the nearest known codes;
 - cross-column ``rules`` (SQL that must hold on every row, NULL counting as holding);
-- ``key``: no two rows of one ingest share it (a repeated row doubles totals).
+- ``key``: no two rows of one ingest share it (a repeated row doubles totals), and no ingest
+  repeats rows another file of the same source already stored (:mod:`techties.store.repeats`;
+  ``file_key`` adds the columns that tell files apart, e.g. a dated snapshot).
 
 A source whose documentation says its data legitimately break a rule gets an :class:`Allow`
 naming the rule it relaxes and why (:attr:`TableSchema.sources`); nothing is relaxed for all
@@ -70,6 +72,9 @@ class TableSchema:
     key: tuple[str, ...]
     rules: tuple[Rule, ...] = ()
     sources: Mapping[str, tuple[Allow, ...]] = field(default_factory=dict)
+    #: columns that tell two files of one source apart on top of ``key`` (a dated snapshot of a
+    #: list repeats its entries by design); see :mod:`techties.store.repeats`
+    file_key: tuple[str, ...] = ()
 
     def for_source(self, source: str) -> Effective:
         """The rules as they apply to ``source`` (its :class:`Allow` entries applied)."""
@@ -371,6 +376,7 @@ ENTITY_LIST = TableSchema(
         "snapshot": Col("DATE", low=D0, high=D1),
     },
     key=("list_id", "entry"),
+    file_key=("snapshot",),
     rules=(
         _NAMED,
         Rule(

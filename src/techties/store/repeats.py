@@ -1,0 +1,160 @@
+"""Rows one file repeats from another file of the same source (checked after each write).
+
+A table's key (:mod:`techties.store.schemas`) holds within one ingest; this module holds it
+across the files of one source. Two BACI releases of the same year, or an edited copy of a
+Census file under a new name, have different bytes (so neither is skipped as already ingested)
+but the same keys: both stored, every total would count the year twice.
+
+What happens to an ingest whose rows repeat keys of an earlier file of its source:
+
+- the repeated rows carry the same values (one official figure published in two files, e.g.
+  Comtrade's annual totals inside both a totals extract and an HS6 extract): rows held in the
+  store's own tables are not stored again, and provenance records how many and from which file;
+- values differ (a revision, another release), or the rows are in a Parquet part, which cannot
+  be thinned: refused with counts, the first key and both files, unless ``replace`` — then the
+  earlier file's rows are dropped (all of them: the new file supersedes it) and provenance says
+  so.
+
+Runs inside the write's transaction, so a refusal leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from techties.errors import DuplicateKeyError
+from techties.store.parts import physical
+from techties.store.schemas import SCHEMAS
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """Rows of ingest ``pid`` whose key an earlier ingest ``earlier`` of the source holds."""
+
+    earlier: int
+    location: str
+    rows: int
+    differ: int  # of them, rows whose values differ
+
+
+def find(con: duckdb.DuckDBPyConnection, table: str, source: str, pid: int) -> list[Repeat]:
+    """Earlier ingests of ``source`` in ``table`` sharing keys with ingest ``pid``."""
+    schema = SCHEMAS.get(table)
+    if schema is None or not schema.key:
+        return []
+    others = con.execute(
+        "SELECT count(*) FROM provenance WHERE source = ? AND target_table = ? AND id <> ?",
+        [source, table, pid],
+    ).fetchall()[0][0]
+    if not others:
+        return []
+    key = [*schema.key, *schema.file_key]
+    values = [c for c in schema.columns if c not in key]
+    on = " AND ".join(f'n."{k}" IS NOT DISTINCT FROM o."{k}"' for k in key)
+    same = " AND ".join(f'n."{c}" IS NOT DISTINCT FROM o."{c}"' for c in values) or "true"
+    year = ' AND o."year" IN (SELECT DISTINCT "year" FROM n)' if "year" in key else ""
+    rows = con.execute(
+        f'WITH n AS (SELECT * FROM "{table}" WHERE provenance_id = ?) '
+        f"SELECT o.provenance_id, any_value(p.location), count(*), count(*) FILTER (WHERE NOT "
+        f'({same})) FROM n JOIN "{table}" o ON {on} JOIN provenance p ON p.id = o.provenance_id '
+        f"WHERE p.source = ? AND o.provenance_id <> ?{year} GROUP BY 1 ORDER BY 1",
+        [pid, source, pid],
+    ).fetchall()
+    return [Repeat(int(e), str(loc), int(n), int(d)) for e, loc, n, d in rows]
+
+
+def refuse(
+    con: duckdb.DuckDBPyConnection, table: str, pid: int, path: str, found: list[Repeat]
+) -> DuplicateKeyError:
+    """The error for rows repeating another file's keys (first repeated key named)."""
+    schema = SCHEMAS[table]
+    key = [*schema.key, *schema.file_key]
+    first = found[0]
+    on = " AND ".join(f'n."{k}" IS NOT DISTINCT FROM o."{k}"' for k in key)
+    cols = ", ".join(f'n."{k}"' for k in key)
+    example = con.execute(
+        f'SELECT {cols} FROM "{table}" n JOIN "{table}" o ON {on} '
+        "WHERE n.provenance_id = ? AND o.provenance_id = ? LIMIT 1",
+        [pid, first.earlier],
+    ).fetchall()[0]
+    shown = {k: v for k, v in zip(key, example, strict=True) if v is not None}
+    files = "; ".join(
+        f"{_rows(r.rows)} of {r.location} (ingest {r.earlier}), {r.differ:,} with other values"
+        for r in found
+    )
+    total = sum(r.rows for r in found)
+    return DuplicateKeyError(
+        path,
+        f"{_rows(total)} {'repeats' if total == 1 else 'repeat'} rows another file of this source already stored: {files}; "
+        f"first: {', '.join(f'{k}={v}' for k, v in shown.items())}",
+        count=total,
+        key=shown,
+        rows=[],
+        row=None,
+        expected=f"one row per ({', '.join(key)}) across the files of a source",
+        hint="Both files would be counted in every total (another release or an edited copy "
+        "of the same data). Keep one: ingest again with --replace to drop the earlier file's "
+        "rows in favour of this one, or build the store without the file you do not want.",
+    )
+
+
+def settle(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: str,
+    pid: int,
+    path: str,
+    *,
+    thin: bool,
+    replace: bool,
+    drop: Callable[[str, int], None],
+) -> tuple[int, dict[str, Any]]:
+    """Apply the rules above to ingest ``pid`` just written; returns (rows removed from it,
+    provenance details to add). ``thin``: its rows are in a store table (not a part), so
+    same-valued repeats can be left out; ``drop(table, id)`` removes an earlier ingest."""
+    found = find(con, table, source, pid)
+    if not found:
+        return 0, {}
+    clash = [r for r in found if r.differ or not thin]
+    if clash and not replace:
+        raise refuse(con, table, pid, path, clash)
+    details: dict[str, Any] = {}
+    for r in clash:
+        drop(table, r.earlier)
+        con.execute(  # no longer live: re-ingesting that file is not skipped as done
+            "UPDATE provenance SET details = json_merge_patch(coalesce(details, '{}'), ?) "
+            "WHERE id = ?",
+            [json.dumps({"superseded_by": pid}), r.earlier],
+        )
+    if clash:
+        details["supersedes"] = [_note(r) for r in clash]
+    same = [r for r in found if r not in clash]
+    removed = 0
+    if same:
+        schema = SCHEMAS[table]
+        on = " AND ".join(
+            f'n."{k}" IS NOT DISTINCT FROM o."{k}"' for k in (*schema.key, *schema.file_key)
+        )
+        earlier = ", ".join(str(r.earlier) for r in same)
+        removed = int(
+            con.execute(
+                f'DELETE FROM "{physical(table)}" n WHERE n.provenance_id = ? AND EXISTS '
+                f'(SELECT 1 FROM "{table}" o WHERE o.provenance_id IN ({earlier}) AND {on})',
+                [pid],
+            ).fetchall()[0][0]
+        )
+        details["repeats_not_stored"] = [_note(r) for r in same]
+    return removed, details
+
+
+def _note(r: Repeat) -> dict[str, Any]:
+    return {"ingest": r.earlier, "location": r.location, "rows": r.rows}
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
