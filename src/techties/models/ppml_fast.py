@@ -24,29 +24,26 @@ covariance matrix (``vcov``/``get_inference`` run on the attributes this loop le
 as after pyfixest's own loop). :class:`WarmFepois` is substituted for pyfixest's ``Fepois``
 class for the duration of one :func:`fepois_warm` call.
 
-Guard: a panic inside pyfixest's Rust demeaner surfaces as ``pyo3_runtime.PanicException``, a
-``BaseException`` that ordinary ``except Exception`` handlers miss and that ends the process
-when uncaught; :func:`guarded_demean` catches it and repeats the step with pyfixest's numba
-backend (same algorithm, same tolerance).
+Guard: a panic inside pyfixest's Rust demeaner (an out-of-bounds row index) aborts the whole
+interpreter — it cannot be caught. :func:`guarded_demean` checks the inputs that trigger it
+(and weights that would give NaN) first and raises a :class:`~techties.errors.ModelError`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from pyfixest.demeaners import MapDemeaner
 from pyfixest.estimation.internals.demean_ import _override_demeaner_tol, dispatch_demean
 from pyfixest.estimation.internals.solvers import solve_ols
 from pyfixest.estimation.models.feols_ import _drop_multicollinear_variables
 from pyfixest.estimation.models.fepois_ import Fepois
 from scipy.special import gammaln
 
-from techties.errors import DataWarning, ModelError
+from techties.errors import ModelError
 
 #: the demeaning tolerance is never tightened below this
 MIN_FIXEF_TOL = 1e-12
@@ -55,32 +52,37 @@ _LOCK = threading.RLock()
 _STATE = threading.local()
 
 
-def _is_native_panic(exc: BaseException) -> bool:
-    return type(exc).__name__ == "PanicException"
+def check_demean_inputs(x: np.ndarray, flist: np.ndarray, weights: np.ndarray) -> None:
+    """ModelError for inputs on which pyfixest's Rust demeaner would abort the process.
+
+    The Rust code indexes the weights and the fixed-effect ids by row without bounds checks
+    that Python can catch: a row-count mismatch panics inside a worker thread, and the panic
+    aborts the whole interpreter (SIGABRT, no exception). Non-finite or non-positive weights do
+    not crash it but silently return NaN.
+    """
+    n = x.shape[0]
+    if flist.ndim != 2 or flist.shape[0] != n or weights.shape != (n,):
+        raise ModelError(
+            f"fixed-effect absorption got {n:,} rows of data, {flist.shape[0]:,} rows of "
+            f"fixed-effect ids and {weights.size:,} weights",
+            hint="the three must describe the same rows",
+        )
+    if n and not (np.isfinite(weights).all() and (weights > 0).all()):
+        bad = int((~np.isfinite(weights) | (weights <= 0)).sum())
+        raise ModelError(
+            f"fixed-effect absorption got {bad:,} non-finite or non-positive weights",
+            hint="check the outcome for overflow (fitted means of 0 or inf)",
+        )
 
 
 def guarded_demean(
     x: np.ndarray, flist: np.ndarray, weights: np.ndarray, demeaner: Any, cached: Any = None
 ) -> tuple[np.ndarray, bool, Any]:
-    """pyfixest's ``dispatch_demean``; a Rust panic is retried with the numba backend."""
-    try:
-        return dispatch_demean(
-            x=x, flist=flist, weights=weights, demeaner=demeaner, cached_preconditioner=cached
-        )
-    except BaseException as exc:  # PanicException derives from BaseException
-        if not _is_native_panic(exc):
-            raise
-        warnings.warn(
-            f"pyfixest's Rust demeaner failed ({exc}); repeated with its numba backend",
-            DataWarning,
-            stacklevel=2,
-        )
-        tol = getattr(demeaner, "fixef_tol", None) or max(
-            demeaner.fixef_atol, demeaner.fixef_btol
-        )
-        nb = MapDemeaner(fixef_tol=tol, fixef_maxiter=demeaner.fixef_maxiter, backend="numba")
-        res, ok, _ = dispatch_demean(x=x, flist=flist, weights=weights, demeaner=nb)
-        return res, ok, None
+    """pyfixest's ``dispatch_demean`` after :func:`check_demean_inputs`."""
+    check_demean_inputs(x, flist, weights)
+    return dispatch_demean(
+        x=x, flist=flist, weights=weights, demeaner=demeaner, cached_preconditioner=cached
+    )
 
 
 class WarmFepois(Fepois):
@@ -157,8 +159,17 @@ class WarmFepois(Fepois):
                 inner_tol = max(inner_tol / 10, MIN_FIXEF_TOL)
         return delta, mu, eta, w, wx, wz, resid, xwx
 
-    def _finish(self, delta: np.ndarray, mu: np.ndarray, eta: np.ndarray, w: np.ndarray,
-                wx: np.ndarray, wz: np.ndarray, resid: np.ndarray, xwx: np.ndarray) -> None:
+    def _finish(
+        self,
+        delta: np.ndarray,
+        mu: np.ndarray,
+        eta: np.ndarray,
+        w: np.ndarray,
+        wx: np.ndarray,
+        wz: np.ndarray,
+        resid: np.ndarray,
+        xwx: np.ndarray,
+    ) -> None:
         """The attributes pyfixest's ``Fepois.get_fit`` leaves for its inference code."""
         self._beta_hat = delta.flatten()
         self._Y_hat_response = mu.flatten()
