@@ -125,7 +125,7 @@ class WarmFepois(Fepois):
                 zx = np.concatenate([z_res_prev + (z - z_prev), x_res_prev], axis=1)
             demeaner = _override_demeaner_tol(self._demeaner, tol=inner_tol)
             zx_res, ok, used_pre = guarded_demean(
-                zx, self._fe, w.flatten(), demeaner, self._preconditioner
+                zx, np.asarray(self._fe), w.flatten(), demeaner, self._preconditioner
             )
             self._seed_preconditioner(used_pre)
             if not ok:
@@ -140,7 +140,7 @@ class WarmFepois(Fepois):
                     _drop_multicollinear_variables(x_res, self._coefnames, self._collin_tol)
                 )
                 if self._collin_index:
-                    self._X = self._X[:, ~np.array(self._collin_index)]
+                    self._X = self._X[:, ~np.array(self._collin_index)]  # type: ignore[assignment]
                 self._X_is_empty = self._X.shape[1] == 0
                 self._k = self._X.shape[1]
             sw = np.sqrt(w)
@@ -198,9 +198,9 @@ class WarmFepois(Fepois):
         )
         self._weights = w
         self.deviance = self._compute_deviance(y, mu, user_weights)
-        self._Y, self._X = wz, wx
+        self._Y, self._X = wz, wx  # type: ignore[assignment]
         self._Z = self._X
-        self._tZX = self._Z.T @ self._X
+        self._tZX = self._Z.T @ self._X  # type: ignore[assignment]
         self._tZXinv = np.linalg.inv(self._tZX)
         self._Xbeta = eta
         self._scores = self._u_hat[:, None] * self._X

@@ -4,8 +4,9 @@
 ``by``, fits ``spec`` on every product with :func:`~techties.models.gravity.fit_gravity` and
 returns the fits keyed by product. Work shared between products:
 
-- processes: the products are cut into ``workers`` contiguous chunks, one per process (spawned,
-  one numba/BLAS thread each, so two workers use the two cores without oversubscription);
+- cores: within one process pyfixest's Rust demeaner already uses every core; with
+  ``workers > 1`` the products are cut into contiguous chunks, one per spawned process with one
+  numba/BLAS/rayon thread each (no oversubscription);
 - starting values (``share_start=True``, off by default): inside a chunk, a product whose rows are the same (exporter, importer, year)
   cells as the previous product's starts IRLS from the previous fitted means, rescaled to this
   product's total and averaged with its outcome (the shape of pyfixest's own start,
@@ -96,13 +97,15 @@ def fit_by_product(
     by: str,
     *,
     products: Sequence[Any] | None = None,
-    workers: int | None = None,
+    workers: int = 1,
     share_start: bool = False,
 ) -> dict[Any, GravityResult]:
     """Fit ``spec`` separately for every value of ``by``; returns ``{product: fit}``.
 
     ``products``: the products to fit, in this order (default: every value, sorted);
-    ``workers``: processes (default: one per core; 1 fits in this process);
+    ``workers``: processes (default 1, in this process: pyfixest's Rust demeaner already runs
+    on every core within one fit, and on a 2-core machine a pool measured slower — see
+    docs/models.md; more workers pay off with spare cores and many small products);
     ``share_start``: warm-start a product from the previous one on the same cells (off by default:
     on generated panels it saved no time, and because pyfixest's covariance uses the weights of
     the last IRLS step, a different path moves standard errors by up to ~1e-6 relative).
@@ -120,7 +123,7 @@ def fit_by_product(
     parts = [
         (p, groups[p].sort_values(order, kind="stable").reset_index(drop=True)) for p in wanted
     ]
-    n = max(1, min(workers or os.cpu_count() or 1, len(parts)))
+    n = max(1, min(workers, len(parts)))
     if n == 1:
         return dict(_fit_chunk(parts, spec, share_start))
     bounds = np.linspace(0, len(parts), n + 1).round().astype(int)
