@@ -136,6 +136,7 @@ if __name__ == "__main__":
     ap.add_argument("--sections", type=int, default=8)
     a = ap.parse_args()
     os.environ["PYTHONWARNINGS"] = "ignore"  # separation notes from the worker processes
+    print("load average (1, 5, 15 min): " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pf_warm = gravity_panel(40, 5)
