@@ -148,7 +148,11 @@ def load_coefficients(path: str | Path) -> dict[str, Any]:
 
 def _pair_ids(e: pd.Series, i: pd.Series, symmetric: bool) -> pd.Series:
     """Integer pair ids; with ``symmetric`` (i, j) and (j, i) share one id."""
-    codes, _ = pd.factorize(pd.concat([e.astype(str), i.astype(str)]), sort=True)
+    if pd.api.types.is_integer_dtype(e) and pd.api.types.is_integer_dtype(i):
+        both = pd.concat([e, i])  # only the grouping matters: skip the cast to text
+    else:
+        both = pd.concat([e.astype(str), i.astype(str)])
+    codes, _ = pd.factorize(both, sort=True)
     ce, ci = codes[: len(e)], codes[len(e) :]
     n = int(codes.max()) + 1 if len(codes) else 1
     if symmetric:
