@@ -5,5 +5,7 @@
 - :mod:`techties.models.event_study` — tariff-wave event studies and trade diversion;
 - :mod:`techties.models.incidence` — tariff incidence / pass-through;
 - :mod:`techties.models.panels` — tidy panels from the store or the staged files;
-- :mod:`techties.models.fit` — the shared pyfixest call and :class:`FitResult`.
+- :mod:`techties.models.fit` — the shared pyfixest call and :class:`FitResult`;
+- :mod:`techties.models.ppml_fast` — pyfixest's PPML with a warm-started IRLS loop (default);
+- :mod:`techties.models.products` — product-by-product gravity on all cores.
 """

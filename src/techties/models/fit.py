@@ -3,7 +3,10 @@
 :func:`fit_fixest` validates names, drops incomplete rows and (for PPML) separated rows with
 counts, calls ``pyfixest.feols``/``pyfixest.fepois`` and wraps the answer in a :class:`FitResult`
 (``summary``/``tidy``/``to_dict``/``plot``, plus the covariance matrix). No estimation code is
-re-implemented here: coefficients and standard errors are pyfixest's.
+re-implemented here: coefficients and standard errors are pyfixest's. PPML runs pyfixest's
+Poisson fit with a warm-started IRLS loop by default (``irls="warm"``, see
+:mod:`techties.models.ppml_fast`: same demeaner, same convergence rule, same covariance code,
+fewer demeaning sweeps); ``irls="pyfixest"`` calls plain ``pyfixest.fepois``.
 
 Standard-error conventions (stated in every result as ``se_type``):
 
@@ -30,6 +33,9 @@ from techties.results import TIDY_COLUMNS, Result, json_safe
 
 ESTIMATORS = ("ppml", "ols")
 SE_TYPES = ("cluster", "hetero", "iid")
+#: how PPML's IRLS loop is run: "warm" (ppmlhdfe-style warm starts, :mod:`.ppml_fast`) or
+#: "pyfixest" (plain ``pyfixest.fepois``); both give the same estimates and covariance
+IRLS = ("warm", "pyfixest")
 
 
 @dataclass
@@ -47,6 +53,8 @@ class FitResult(Result):
     notes: list[str] = field(default_factory=list)
     model: Any = field(default=None, repr=False)
     title: str = ""
+    #: PPML fitted means per input row (NaN for rows not in the estimation sample)
+    fitted: np.ndarray | None = field(default=None, repr=False)
 
     def tidy(self) -> pd.DataFrame:
         return self.table.copy()
@@ -167,6 +175,8 @@ def fit_fixest(
     separation: str = "full",
     title: str = "",
     fixef_tol: float = 1e-6,
+    irls: str = "warm",
+    start: np.ndarray | None = None,
 ) -> FitResult:
     """Fit ``outcome ~ regressors | fixed_effects`` by PPML or OLS with pyfixest.
 
@@ -174,10 +184,19 @@ def fit_fixest(
     For PPML the outcome must be ≥ 0 and not all zero; separated rows (see
     :mod:`techties.models.separation`) are dropped with a SeparationWarning giving the counts.
     Collinear regressors that pyfixest drops are listed in ``dropped_terms`` (DataWarning).
+    ``irls`` picks the PPML loop (:data:`IRLS`); ``start`` gives warm-loop starting means, one
+    per row of ``data`` (e.g. a previous fit's on the same rows), ignored by ``"pyfixest"``.
     """
     if estimator not in ESTIMATORS:
         raise ModelError(
             f"unknown estimator {estimator!r}", hint=did_you_mean(estimator, ESTIMATORS)
+        )
+    if irls not in IRLS:
+        raise ModelError(f"unknown IRLS loop {irls!r}", hint=did_you_mean(irls, IRLS))
+    if start is not None and len(start) != len(data):
+        raise ModelError(
+            f"start has {len(start):,} values for {len(data):,} rows",
+            hint="give one starting mean per row of the data",
         )
     regressors, fixed_effects = list(regressors), list(fixed_effects)
     check_columns(data, [outcome], "outcome")
@@ -189,7 +208,10 @@ def fit_fixest(
     used = list(
         dict.fromkeys([outcome, *regressors, *fixed_effects, *([cluster] if cluster else [])])
     )
-    frame, n_missing = _drop_incomplete(data[used], used)
+    sub = data[used].assign(_row=np.arange(len(data)))
+    if start is not None:
+        sub["_start"] = np.asarray(start, dtype=float)
+    frame, n_missing = _drop_incomplete(sub, used)
     dropped = {"missing values": n_missing}
     if n_missing:
         warnings.warn(
@@ -206,11 +228,17 @@ def fit_fixest(
         frame, dropped = _ppml_checks(
             frame, outcome, regressors, fixed_effects, separation, dropped
         )
+    mu0 = frame.pop("_start").to_numpy() if start is not None else None
     fml = f"{outcome} ~ " + (" + ".join(regressors) if regressors else "1")
     if fixed_effects:
         fml += " | " + " + ".join(fixed_effects)
-    model = _call_pyfixest(fml, frame, estimator, vcov, fixef_tol)
-    return _wrap(model, fml, estimator, se, cluster, regressors, dropped, title, len(frame))
+    model = _call_pyfixest(fml, frame, estimator, vcov, fixef_tol, irls, mu0)
+    fit = _wrap(model, fml, estimator, se, cluster, regressors, dropped, title, len(frame))
+    if estimator == "ppml":
+        fit.fitted = np.full(len(data), np.nan)
+        rows = model._data["_row"].to_numpy()
+        fit.fitted[rows] = np.asarray(model._Y_hat_response, dtype=float)
+    return fit
 
 
 def _ppml_checks(
@@ -246,13 +274,32 @@ def _ppml_checks(
 
 
 def _call_pyfixest(
-    fml: str, frame: pd.DataFrame, estimator: str, vcov: Any, fixef_tol: float
+    fml: str,
+    frame: pd.DataFrame,
+    estimator: str,
+    vcov: Any,
+    fixef_tol: float,
+    irls: str = "warm",
+    start: np.ndarray | None = None,
 ) -> Any:
     import pyfixest as pf
+
+    from techties.models.ppml_fast import fepois_warm
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            if estimator == "ppml" and irls == "warm":
+                return fepois_warm(
+                    fml,
+                    frame,
+                    start=start,
+                    vcov=vcov,
+                    separation_check=[],
+                    fixef_tol=fixef_tol,
+                    iwls_tol=1e-8,
+                    copy_data=False,
+                )
             if estimator == "ppml":
                 return pf.fepois(
                     fml,

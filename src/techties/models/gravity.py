@@ -86,6 +86,7 @@ class GravitySpec:
     cluster: str | None = "pair"
     separation: str = "full"
     title: str = ""
+    irls: str = "warm"
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe(asdict(self))  # type: ignore[no-any-return]
@@ -147,7 +148,11 @@ def load_coefficients(path: str | Path) -> dict[str, Any]:
 
 def _pair_ids(e: pd.Series, i: pd.Series, symmetric: bool) -> pd.Series:
     """Integer pair ids; with ``symmetric`` (i, j) and (j, i) share one id."""
-    codes, _ = pd.factorize(pd.concat([e.astype(str), i.astype(str)]), sort=True)
+    if pd.api.types.is_integer_dtype(e) and pd.api.types.is_integer_dtype(i):
+        both = pd.concat([e, i])  # only the grouping matters: skip the cast to text
+    else:
+        both = pd.concat([e.astype(str), i.astype(str)])
+    codes, _ = pd.factorize(both, sort=True)
     ce, ci = codes[: len(e)], codes[len(e) :]
     n = int(codes.max()) + 1 if len(codes) else 1
     if symmetric:
@@ -294,8 +299,23 @@ def add_size_and_remoteness(
     return d.drop(columns=["_Y", "_E"])
 
 
-def fit_gravity(data: pd.DataFrame, spec: GravitySpec) -> GravityResult:
-    """Estimate ``spec`` on a gravity panel (one row per exporter, importer, year)."""
+def fit_gravity(
+    data: pd.DataFrame, spec: GravitySpec, *, start: np.ndarray | None = None
+) -> GravityResult:
+    """Estimate ``spec`` on a gravity panel (one row per exporter, importer, year).
+
+    PPML runs the warm-started IRLS loop (``spec.irls="warm"``, :mod:`techties.models.ppml_fast`)
+    unless ``spec.irls="pyfixest"``. ``start``: optional starting means, one per row of ``data``
+    (for instance ``previous.fitted`` of a fit on the same rows); the estimates do not depend
+    on it, only the number of iterations does.
+    """
+    if start is not None:
+        if len(start) != len(data):
+            raise ModelError(
+                f"start has {len(start):,} values for {len(data):,} rows",
+                hint="give one starting mean per row of the data (e.g. a previous fit's .fitted)",
+            )
+        data = data.assign(_start_mu=np.asarray(start, dtype=float))
     df, regs, fes = prepare_gravity(data, spec)
     outcome = spec.outcome if spec.estimator == "ppml" else f"ln_{spec.outcome}"
     cluster = None
@@ -311,6 +331,8 @@ def fit_gravity(data: pd.DataFrame, spec: GravitySpec) -> GravityResult:
         cluster=cluster,
         separation=spec.separation,
         title=spec.title,
+        irls=spec.irls,
+        start=df["_start_mu"].to_numpy() if start is not None else None,
     )
     label = "pair" + (" (symmetric)" if spec.symmetric_pair else " (directional)")
     se_type = fit.se_type.replace("_cl_pair", label)
@@ -328,4 +350,14 @@ def fit_gravity(data: pd.DataFrame, spec: GravitySpec) -> GravityResult:
         notes=fit.notes,
         model=fit.model,
         spec=spec,
+        fitted=_per_input_row(fit.fitted, df.index, data.index) if fit.fitted is not None else None,
     )
+
+
+def _per_input_row(values: np.ndarray, used: pd.Index, index: pd.Index) -> np.ndarray | None:
+    """Spread per-estimation-row ``values`` back over the rows of the input data."""
+    if not index.is_unique:
+        return None
+    out = np.full(len(index), np.nan)
+    out[index.get_indexer(used)] = values
+    return out

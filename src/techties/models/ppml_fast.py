@@ -1,0 +1,237 @@
+"""Warm-started PPML: pyfixest's Poisson fit with the IRLS loop of ppmlhdfe.
+
+pyfixest's ``fepois`` absorbs the fixed effects from scratch at every IRLS step. ppmlhdfe
+(Correia, Guimarães & Zylkin 2020, *Fast Poisson estimation with high-dimensional fixed
+effects*, §3.2) instead starts each step's alternating projections from the previous step's
+solution. Absorbing the fixed effects is the weighted projection ``M_w v = v − D α̂_w(v)`` onto
+the complement of the dummies ``D``; it annihilates ``D``, so for any ``a``
+
+    M_w (v − D a) = M_w v.
+
+The previous step left ``z̃_{t−1} = z_{t−1} − D a_z`` and ``X̃_{t−1} = X − D a_X``, hence
+
+    M_w z_t = M_w (z̃_{t−1} + (z_t − z_{t−1}))     and     M_w X = M_w X̃_{t−1}:
+
+the same answer, but the input already has the previous fixed effects removed, so the demeaner
+(pyfixest's own, unchanged — only its input differs) only has to remove the *change*, which
+shrinks as IRLS converges. As in ppmlhdfe the demeaning tolerance is tightened tenfold whenever
+the relative deviance change falls below ten times it, so the last steps are absorbed at least
+as precisely as pyfixest's.
+
+Everything else is pyfixest's: the model matrix, singleton dropping, the collinearity check,
+the deviance criterion ``|D_t − D_{t−1}| / (0.1 + |D_{t−1}|) < iwls_tol`` (fixest's), and the
+covariance matrix (``vcov``/``get_inference`` run on the attributes this loop leaves, exactly
+as after pyfixest's own loop). :class:`WarmFepois` is substituted for pyfixest's ``Fepois``
+class for the duration of one :func:`fepois_warm` call.
+
+Guard: a panic inside pyfixest's Rust demeaner (an out-of-bounds row index) aborts the whole
+interpreter — it cannot be caught. :func:`guarded_demean` checks the inputs that trigger it
+(and weights that would give NaN) first and raises a :class:`~techties.errors.ModelError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from pyfixest.estimation.internals.demean_ import _override_demeaner_tol, dispatch_demean
+from pyfixest.estimation.internals.solvers import solve_ols
+from pyfixest.estimation.models.feols_ import _drop_multicollinear_variables
+from pyfixest.estimation.models.fepois_ import Fepois
+from scipy.special import gammaln
+
+from techties.errors import ModelError
+
+#: the demeaning tolerance is never tightened below this
+MIN_FIXEF_TOL = 1e-9
+# No looser tolerance in the first steps (ppmlhdfe's ``start_inner_tol``): it changes the IRLS
+# path, and pyfixest's covariance uses the weights of the last step's *start*, so a different
+# path moves standard errors by up to 2e-5 relative on the ppmlhdfe separation cases.
+
+_LOCK = threading.RLock()
+_STATE = threading.local()
+
+
+def check_demean_inputs(x: np.ndarray, flist: np.ndarray, weights: np.ndarray) -> None:
+    """ModelError for inputs on which pyfixest's Rust demeaner would abort the process.
+
+    The Rust code indexes the weights and the fixed-effect ids by row without bounds checks
+    that Python can catch: a row-count mismatch panics inside a worker thread, and the panic
+    aborts the whole interpreter (SIGABRT, no exception). Non-finite or non-positive weights do
+    not crash it but silently return NaN.
+    """
+    n = x.shape[0]
+    if flist.ndim != 2 or flist.shape[0] != n or weights.shape != (n,):
+        raise ModelError(
+            f"fixed-effect absorption got {n:,} rows of data, {flist.shape[0]:,} rows of "
+            f"fixed-effect ids and {weights.size:,} weights",
+            hint="the three must describe the same rows",
+        )
+    if n and not (np.isfinite(weights).all() and (weights > 0).all()):
+        bad = int((~np.isfinite(weights) | (weights <= 0)).sum())
+        raise ModelError(
+            f"fixed-effect absorption got {bad:,} non-finite or non-positive weights",
+            hint="check the outcome for overflow (fitted means of 0 or inf)",
+        )
+
+
+def guarded_demean(
+    x: np.ndarray, flist: np.ndarray, weights: np.ndarray, demeaner: Any, cached: Any = None
+) -> tuple[np.ndarray, bool, Any]:
+    """pyfixest's ``dispatch_demean`` after :func:`check_demean_inputs`."""
+    check_demean_inputs(x, flist, weights)
+    return dispatch_demean(
+        x=x, flist=flist, weights=weights, demeaner=demeaner, cached_preconditioner=cached
+    )
+
+
+class WarmFepois(Fepois):
+    """pyfixest's ``Fepois`` with a warm-started IRLS loop (see the module docstring)."""
+
+    def get_fit(self) -> None:
+        if self._fe is None:  # nothing to warm-start: pyfixest's own loop
+            Fepois.get_fit(self)
+            return
+        self.to_array()
+        state = self._irls()
+        self._finish(*state)
+
+    def _start(self) -> np.ndarray:
+        start = getattr(_STATE, "start", None)
+        rows = self._data.index.to_numpy()
+        if start is not None and len(rows) == self._N and rows.max() < len(start):
+            mu0 = np.asarray(start, dtype=float)[rows].reshape((self._N, 1))
+            if np.isfinite(mu0).all() and (mu0 > 0).all():
+                return mu0
+        return (self._Y + np.mean(self._Y)) / 2  # pyfixest's (and glm's) start
+
+    # size: one IRLS loop, step for step beside pyfixest's Fepois.get_fit
+    def _irls(self) -> tuple[np.ndarray, ...]:
+        y, off = self._Y, self._offset
+        mu = self._start()
+        eta = np.log(mu)
+        last = self._compute_deviance(y, mu)
+        inner_tol = float(self._fixef_tol)
+        z_prev = z_res_prev = x_res_prev = None
+        for i in range(self.maxiter):
+            z = eta - off + y / mu - 1
+            w = self._weights * mu
+            if z_prev is None:
+                zx = np.concatenate([z, self._X], axis=1)
+            else:
+                zx = np.concatenate([z_res_prev + (z - z_prev), x_res_prev], axis=1)
+            demeaner = _override_demeaner_tol(self._demeaner, tol=inner_tol)
+            zx_res, ok, used_pre = guarded_demean(
+                zx, np.asarray(self._fe), w.flatten(), demeaner, self._preconditioner
+            )
+            self._seed_preconditioner(used_pre)
+            if not ok:
+                raise ModelError(
+                    f"absorbing the fixed effects did not converge in "
+                    f"{self._demeaner.fixef_maxiter} iterations",
+                    hint="check for weakly connected fixed effects or raise fixef_maxiter",
+                )
+            z_res, x_res = zx_res[:, :1], zx_res[:, 1:]
+            if i == 0:
+                x_res, self._coefnames, self._collin_vars, self._collin_index = (
+                    _drop_multicollinear_variables(x_res, self._coefnames, self._collin_tol)
+                )
+                if self._collin_index:
+                    self._X = self._X[:, ~np.array(self._collin_index)]  # type: ignore[assignment]
+                self._X_is_empty = self._X.shape[1] == 0
+                self._k = self._X.shape[1]
+            sw = np.sqrt(w)
+            wx, wz = sw * x_res, sw * z_res
+            xwx = wx.T @ wx
+            delta = solve_ols(xwx, wx.T @ wz, self._solver).reshape((-1, 1))
+            resid = z_res - x_res @ delta
+            eta = z - resid + off
+            mu = np.exp(eta)
+            deviance = self._compute_deviance(y, mu)
+            crit = np.abs(deviance - last) / (0.1 + np.abs(last))
+            last = deviance
+            z_prev, z_res_prev, x_res_prev = z, z_res, x_res
+            self.iterations = i + 1
+            if crit < self.tol:
+                self.convergence = True
+                break
+            if crit < 10 * inner_tol:
+                inner_tol = max(inner_tol / 10, MIN_FIXEF_TOL)
+        return delta, mu, eta, w, wx, wz, resid, xwx
+
+    def _finish(
+        self,
+        delta: np.ndarray,
+        mu: np.ndarray,
+        eta: np.ndarray,
+        w: np.ndarray,
+        wx: np.ndarray,
+        wz: np.ndarray,
+        resid: np.ndarray,
+        xwx: np.ndarray,
+    ) -> None:
+        """The attributes pyfixest's ``Fepois.get_fit`` leaves for its inference code."""
+        self._beta_hat = delta.flatten()
+        self._Y_hat_response = mu.flatten()
+        self._Y_hat_link = eta.flatten()
+        user_weights = self._weights.flatten()
+        self._irls_weights = w.flatten()
+        self._u_hat = (wz - wx @ delta).flatten()
+        self._u_hat_working = resid
+        self._u_hat_response = self._Y - np.exp(eta)
+        y = self._Y.flatten()
+        self._y_hat_null = np.full_like(y, np.average(y, weights=user_weights), dtype=float)
+        ll = y * np.log(self._Y_hat_response) - self._Y_hat_response - gammaln(y + 1)
+        self._loglik = np.sum(user_weights * ll)
+        if self._has_weights:
+            self._loglik_null = None
+            self._pseudo_r2 = None
+        else:
+            ll0 = y * np.log(self._y_hat_null) - self._y_hat_null - gammaln(y + 1)
+            self._loglik_null = np.sum(user_weights * ll0)
+            self._pseudo_r2 = 1 - (self._loglik / self._loglik_null)
+        self._pearson_chi2 = np.sum(
+            user_weights * (y - self._Y_hat_response) ** 2 / self._Y_hat_response
+        )
+        self._weights = w
+        self.deviance = self._compute_deviance(y, mu, user_weights)
+        self._Y, self._X = wz, wx  # type: ignore[assignment]
+        self._Z = self._X
+        self._tZX = self._Z.T @ self._X  # type: ignore[assignment]
+        self._tZXinv = np.linalg.inv(self._tZX)
+        self._Xbeta = eta
+        self._scores = self._u_hat[:, None] * self._X
+        self._hessian = xwx
+        if self.convergence:
+            self._convergence = True
+
+
+@contextlib.contextmanager
+def _warm_class(start: np.ndarray | None) -> Iterator[None]:
+    """Let pyfixest build :class:`WarmFepois` instead of ``Fepois`` inside the block."""
+    import pyfixest.estimation.FixestMulti_ as multi
+
+    with _LOCK:
+        original = multi.Fepois
+        multi.Fepois = WarmFepois  # type: ignore[misc]
+        _STATE.start = start
+        try:
+            yield
+        finally:
+            multi.Fepois = original  # type: ignore[misc]
+            _STATE.start = None
+
+
+def fepois_warm(fml: str, data: Any, *, start: np.ndarray | None = None, **kwargs: Any) -> Any:
+    """``pyfixest.fepois(fml, data, **kwargs)`` fitted by :class:`WarmFepois`.
+
+    ``start``: optional starting means ``μ₀ > 0``, one per row of ``data`` (rows pyfixest drops
+    as singletons are skipped); ignored unless finite and positive.
+    """
+    import pyfixest as pf
+
+    with _warm_class(start):
+        return pf.fepois(fml, data, **kwargs)

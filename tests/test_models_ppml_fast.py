@@ -1,0 +1,230 @@
+"""The warm-started PPML loop (techties.models.ppml_fast) against plain pyfixest ``fepois``.
+
+Same estimates to 1e-8 (absolute) and the same standard errors to 1e-6 (relative) on generated
+3-way fixed-effect gravity panels, on the Advanced Guide's Table 3 (pair fixed effects, which
+must also still give the published 0.557) and on the ppmlhdfe separation cases; the
+product-by-product job equals fitting each product alone, with one process and with two; and
+inputs that would abort pyfixest's Rust demeaner are a ModelError instead.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import shared
+from techties.errors import ModelError
+from techties.models.fit import fit_fixest
+from techties.models.gravity import GravitySpec, fit_gravity
+from techties.models.ppml_fast import check_demean_inputs, fepois_warm
+from techties.models.products import fit_by_product, shared_start
+
+COEF_TOL = 1e-8
+SE_RTOL = 1e-6
+SPEC3 = GravitySpec(
+    regressors=("rta", "lnd"),
+    fixed_effects=("exporter_time", "importer_time", "pair"),
+    symmetric_pair=False,
+    separation="fe",
+)
+
+
+def panel(n: int, years: int, seed: int, scale: float = 1.0) -> pd.DataFrame:
+    """X_ijt = exp(π_it + χ_jt + μ_ij + 0.5·RTA − 0.8·ln d_ij) · Poisson noise (many zeros)."""
+    rng = np.random.default_rng(seed)
+    c = np.arange(n)
+    e, i, t = (a.ravel() for a in np.meshgrid(c, c, np.arange(years), indexing="ij"))
+    lnd = np.log1p(np.abs(e - i)) + rng.normal(0, 0.1, e.size)
+    pi = rng.normal(0, 1, (n, years))[e, t]
+    chi = rng.normal(0, 1, (n, years))[i, t]
+    mu = rng.normal(0, 0.7, (n, n))[e, i]
+    rta = ((rng.random((n, n)) < 0.3)[e, i] & (t >= years // 2)).astype(float)
+    mean = scale * np.exp(pi + chi + mu + 0.5 * rta - 0.8 * lnd)
+    y = rng.poisson(mean).astype(float)
+    return pd.DataFrame(
+        {"exporter": e, "importer": i, "year": 2000 + t, "trade": y, "rta": rta, "lnd": lnd}
+    )
+
+
+def fit(data: pd.DataFrame, spec: GravitySpec, **kw: object):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_gravity(data, GravitySpec(**{**spec.__dict__, **kw}))
+
+
+def assert_same(a, b) -> None:
+    assert a.terms == b.terms
+    assert a.nobs == b.nobs
+    ea, eb = a.table["estimate"].to_numpy(), b.table["estimate"].to_numpy()
+    sa, sb = a.table["std_error"].to_numpy(), b.table["std_error"].to_numpy()
+    assert np.all(np.abs(ea - eb) <= COEF_TOL), (ea, eb)
+    assert np.all(np.abs(sa / sb - 1) <= SE_RTOL), (sa, sb)
+
+
+@pytest.fixture(scope="module")
+def gen() -> pd.DataFrame:
+    return panel(45, 6, seed=3)  # 12,150 rows, ~50 % zeros
+
+
+@pytest.mark.parametrize("se", ["cluster", "hetero", "iid"])
+def test_warm_loop_equals_pyfixest_on_a_3way_panel(gen: pd.DataFrame, se: str) -> None:
+    warm = fit(gen, SPEC3, se=se)
+    plain = fit(gen, SPEC3, se=se, irls="pyfixest")
+    assert type(warm.model).__name__ == "WarmFepois"
+    assert type(plain.model).__name__ == "Fepois"
+    assert warm.dropped["separated (fixed effects)"] > 0
+    assert_same(warm, plain)
+    assert abs(warm.coef("rta") - 0.5) < 0.1  # and it recovers the data-generating value
+
+
+def test_warm_loop_equals_raw_fepois_call(gen: pd.DataFrame) -> None:
+    """Straight pyfixest calls on the same rows: ``fepois`` and ``fepois_warm``."""
+    import pyfixest as pf
+
+    d = gen.assign(
+        et=gen.exporter * 10_000 + gen.year,
+        it=gen.importer * 10_000 + gen.year,
+        pair=gen.exporter * 10_000 + gen.importer,
+    )
+    fml = "trade ~ rta + lnd | et + it + pair"
+    kw = {"vcov": {"CRV1": "pair"}, "separation_check": ["fe"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = pf.fepois(fml, d, **kw)
+        b = fepois_warm(fml, d.copy(), **kw)
+    assert np.abs(a.coef().to_numpy() - b.coef().to_numpy()).max() <= COEF_TOL
+    assert np.abs(b.se().to_numpy() / a.se().to_numpy() - 1).max() <= SE_RTOL
+    assert b._N == a._N
+    assert b.iterations >= 3 and b.convergence
+
+
+def test_pyfixest_is_restored_after_a_warm_fit(gen: pd.DataFrame) -> None:
+    import pyfixest as pf
+    import pyfixest.estimation.FixestMulti_ as multi
+    from pyfixest.estimation.models.fepois_ import Fepois
+
+    fit(gen.head(3000), SPEC3)
+    assert multi.Fepois is Fepois
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = pf.fepois("trade ~ rta | exporter + importer", gen.head(3000))
+    assert type(m) is Fepois
+
+
+def test_table3_pair_fe_warm_equals_pyfixest_and_published(shared_data: Path) -> None:
+    import pyreadr
+
+    d = pyreadr.read_r(shared("trade-agtpa", "agtpa_applications.rda"))["agtpa_applications"]
+    spec = GravitySpec(
+        regressors=("rta",),
+        years=(1986, 1990, 1994, 1998, 2002, 2006),
+        fixed_effects=("exporter_time", "importer_time", "pair"),
+        pooled_domestic=True,
+        separation="fe",
+        policy="rta",
+        lags=(4, 8, 12),
+    )
+    warm, plain = fit(d, spec), fit(d, spec, irls="pyfixest")
+    assert_same(warm, plain)
+    assert abs(warm.coef("rta") - 0.291) <= 6e-4  # Advanced Guide Table 3 col. 6
+    assert abs(warm.coef("rta_lag4") - 0.414) <= 6e-4
+
+
+@pytest.mark.parametrize("case", ["01", "04", "07", "10", "15"])
+def test_separation_cases_warm_equals_pyfixest(case: str) -> None:
+    d = pd.read_csv(shared("trade-ppmlhdfe-separation", f"{case}.csv"))
+    xs = [c for c in d.columns if c.startswith("x")]
+    ids = [c for c in d.columns if c.startswith("id")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warm = fit_fixest(d, "y", xs, ids, se="hetero")
+        plain = fit_fixest(d, "y", xs, ids, se="hetero", irls="pyfixest")
+    assert warm.dropped == plain.dropped
+    assert_same(warm, plain)
+
+
+def test_unknown_irls_loop_is_a_model_error(gen: pd.DataFrame) -> None:
+    with pytest.raises(ModelError, match="unknown IRLS loop 'fast'") as e:
+        fit(gen.head(500), SPEC3, irls="fast")
+    assert "warm" in str(e.value)
+    with pytest.raises(ModelError, match="start has 3 values for 500 rows"):
+        fit_gravity(gen.head(500), SPEC3, start=np.ones(3))
+
+
+def test_start_values_change_the_path_not_the_estimates(gen: pd.DataFrame) -> None:
+    base = fit(gen, SPEC3)
+    assert base.fitted is not None and len(base.fitted) == len(gen)
+    used = np.isfinite(base.fitted)
+    assert int(used.sum()) == base.nobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = fit_gravity(gen, SPEC3, start=base.fitted)  # start at the optimum
+    assert again.model.iterations < base.model.iterations
+    assert np.abs(again.table["estimate"] - base.table["estimate"]).max() <= COEF_TOL
+
+
+def test_shared_start_is_positive_and_rescaled() -> None:
+    prev = np.array([2.0, 4.0, np.nan, 0.0])
+    y = np.array([1.0, 3.0, 0.0, 2.0])
+    s = shared_start(prev, y)
+    assert (s > 0).all()
+    scale = 4.0 / 6.0  # Σy / Σμ over rows with a previous mean (first two)
+    assert s[0] == pytest.approx((1 + scale * 2) / 2)
+    assert s[2] == pytest.approx((0 + 1.5) / 2)  # no previous mean: (y + ȳ)/2
+
+
+@pytest.fixture(scope="module")
+def products() -> pd.DataFrame:
+    parts = []
+    for k, scale in enumerate([1.0, 3.0, 0.5]):
+        p = panel(30, 5, seed=10 + k, scale=scale).assign(product=f"HS{k + 1:02d}")
+        parts.append(p.sample(frac=1.0, random_state=k))  # rows in any order
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_product_job_equals_each_product_alone(products: pd.DataFrame) -> None:
+    spec = GravitySpec(**{**SPEC3.__dict__, "regressors": ("rta",)})
+    alone = {
+        p: fit(g.sort_values(["exporter", "importer", "year"]), spec)
+        for p, g in products.groupby("product")
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = fit_by_product(products, spec, "product", workers=1)
+        two = fit_by_product(products, spec, "product", workers=2)
+    assert list(one) == list(two) == ["HS01", "HS02", "HS03"]
+    for p, ref in alone.items():
+        assert_same(one[p], ref)
+        assert_same(two[p], ref)
+        assert two[p].model is None and two[p].spec == spec
+    with pytest.raises(ModelError, match="products not in column 'product'"):
+        fit_by_product(products, spec, "product", products=["HS99"])
+
+
+def test_demean_inputs_that_would_abort_the_process_are_model_errors() -> None:
+    x = np.ones((10, 2))
+    fl = np.zeros((10, 2), dtype=np.uint64)
+    with pytest.raises(ModelError, match="10 rows of data, 10 rows of fixed-effect ids and 5"):
+        check_demean_inputs(x, fl, np.ones(5))
+    with pytest.raises(ModelError, match="5 rows of fixed-effect ids"):
+        check_demean_inputs(x, fl[:5], np.ones(10))
+    with pytest.raises(ModelError, match="1 non-finite or non-positive weights"):
+        check_demean_inputs(x, fl, np.r_[np.ones(9), np.inf])
+    check_demean_inputs(x, fl, np.ones(10))
+
+
+def test_the_unguarded_rust_demeaner_does_abort_on_that_input() -> None:
+    """Why the guard exists: the same call straight into pyfixest kills the interpreter."""
+    code = (
+        "import numpy as np; from pyfixest.core.demean import demean; "
+        "demean(np.ones((10, 2)), np.zeros((10, 2), dtype=np.uint64), np.ones(5))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert run.returncode < 0 or run.returncode == 134  # SIGABRT, not a Python exception
+    assert b"panicked" in run.stderr
