@@ -3,7 +3,9 @@ transpiled by sqlglot), two engines. Skipped without pyspark or Java 17+."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -168,3 +170,48 @@ def test_the_engine_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.engine("DuckDB") == "duckdb"
     with pytest.raises(ConfigError, match="Unknown engine 'polars'"):
         config.engine("polars")
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
+    from techties.cli.main import main
+
+    main(argv)
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(scope="module")
+def cli_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("spark-cli") / "cli.duckdb"
+    with open_store(path) as st:
+        _generated(st)
+    return str(path)
+
+
+def test_cli_engine_option_gives_the_duckdb_numbers(
+    spark: Any,
+    cli_store: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argv = ["indicator", "concentration", "--source", "test", "--level", "6", "--store",
+            cli_store, "--json"]  # fmt: skip
+    local = pd.DataFrame(_cli(argv, capsys)["table"])
+    _same(local, pd.DataFrame(_cli([*argv, "--engine", "spark"], capsys)["table"]))
+    monkeypatch.setenv("TECHTIES_ENGINE", "spark")  # the same through the environment
+    _same(local, pd.DataFrame(_cli(argv, capsys)["table"]))
+
+
+def test_without_pyspark_the_cli_says_how_to_install_it(
+    cli_store: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from techties.cli.main import main
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark fails as uninstalled
+    with pytest.raises(SystemExit) as exc:
+        main(["indicator", "concentration", "--source", "test", "--level", "6", "--store",
+              cli_store, "--engine", "spark"])  # fmt: skip
+    assert exc.value.code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: The Spark engine needs pyspark: pip install 'techties[spark]'"]

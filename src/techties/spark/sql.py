@@ -17,7 +17,7 @@ construct the store's queries use, the tree is rewritten to an equivalent one:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -58,7 +58,7 @@ def _plain(value: Any) -> Any:
 
 def parse(sql: str, params: Sequence[Any] | None = None) -> exp.Expression:
     """The DuckDB query with its parameters bound, as a sqlglot tree."""
-    return sqlglot.parse_one(bind(sql, params), read="duckdb")
+    return cast(exp.Expression, sqlglot.parse_one(bind(sql, params), read="duckdb"))
 
 
 def tables_of(tree: exp.Expression) -> set[str]:
