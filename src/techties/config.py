@@ -57,8 +57,34 @@ SETTINGS: dict[str, Setting] = {
             "Memory DuckDB may use, e.g. 6GB (default: DuckDB's own, 80 % of RAM); larger "
             "intermediate results spill to disk beside the store.",
         ),
+        Setting(
+            "engine",
+            "duckdb",
+            "Query engine for indicators and ingest: duckdb (embedded) or spark "
+            "(needs pip install 'techties[spark]').",
+        ),
+        Setting(
+            "spark_master",
+            "local[*]",
+            "Spark master URL for --engine spark: local[N] or a cluster (spark://host:7077, "
+            "yarn, k8s://…).",
+        ),
     ]
 }
+
+#: the values of the ``engine`` setting
+ENGINES = ("duckdb", "spark")
+
+
+def engine(explicit: str | None = None) -> str:
+    """The query engine (setting ``engine``), checked against :data:`ENGINES`."""
+    from techties.errors import ConfigError
+
+    value = (get("engine", explicit) or "duckdb").strip().lower()
+    if value not in ENGINES:
+        raise ConfigError(f"Unknown engine {value!r}.", hint=f"Use one of {', '.join(ENGINES)}.")
+    return value
+
 
 _DYNAMIC_DEFAULTS = {"store": _default_store, "cache": _default_cache}
 

@@ -11,6 +11,7 @@ commands is declared here once, with the one parser that reads it.
 ``--since``        the first date, same forms as ``--on``
 ``--group``        a technology product group (``techties product-groups``)
 ``--store``        the store file; ``--json`` / ``--csv`` the output format
+``--engine``       the query engine: ``duckdb`` (embedded, default) or ``spark``
 =================  ============================================================================
 
 Command modules are ``techties/cli/cmd_<area>.py``; each imports ``app`` from here and decorates
@@ -52,6 +53,15 @@ DataOpt = Annotated[
     Path | None,
     typer.Option(
         "--data", help=config.SETTINGS["data"].help, envvar="TECHTIES_DATA", show_default=False
+    ),
+]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=config.SETTINGS["engine"].help,
+        envvar="TECHTIES_ENGINE",
+        show_default=False,
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]

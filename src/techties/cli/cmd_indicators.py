@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from techties import config
 from techties.cli.app import (
     CsvOpt,
+    EngineOpt,
     GroupOpt,
     JsonOpt,
     LevelOpt,
@@ -204,6 +206,7 @@ def indicator(
     ] = None,
     plot: PlotOpt = None,
     store: StoreOpt = None,
+    engine: EngineOpt = None,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
 ) -> None:
@@ -226,7 +229,12 @@ def indicator(
         {"denominator": denominator, "base-year": base_year, "end-year": end_year,
          "by-product": by_product, "science-source": science_source},
     )  # fmt: skip
+    on_spark = config.engine(engine) == "spark"
     with open_store_cli(store, read_only=True) as st:
+        if on_spark:  # the trade tables read by Spark; the same indicator code
+            from techties.spark.store import spark_store
+
+            st = spark_store(st)
         res = compute(ind.name, st, values, extra)
     if plot is not None:
         from techties import charts

@@ -86,11 +86,13 @@ def _fmt(v: Any) -> str:
 
 
 def fail(message: str, hint: str | None = None) -> None:
+    from rich.markup import escape  # messages are text: "[spark]" is not a style
+
     err_console.print(
-        f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True
+        f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True
     )
     if hint:
-        err_console.print(f"[dim]hint:[/] {hint}", highlight=False, soft_wrap=True)
+        err_console.print(f"[dim]hint:[/] {escape(hint)}", highlight=False, soft_wrap=True)
 
 
 def show_warning(
