@@ -111,11 +111,11 @@ def test_indicator_explorer_table_chart_csv_and_bad_codes(client: TestClient) ->
     twin = client.get(f"/indicators.json?{q}").json()
     rows = pd.DataFrame(twin["result"]["table"])
     china = rows[(rows.partner == "CHN") & (rows.period.astype(str).str.startswith("2024"))]
-    assert china.share_pct.item() == pytest.approx(51.0)
+    assert china["share"].item() == pytest.approx(0.51)  # the fixture's 51 % of 2024
     assert twin["query"]["partners"] == ["CHN", "USA"]
     csv = pd.read_csv(io.BytesIO(client.get(f"/indicators.csv?{q}").content))
     assert len(csv) == len(rows)
-    assert "indicators?indicator=share&amp;source=" in page.text  # the shareable link
+    assert "/indicators?indicator=share&amp;reporter=TWN&amp;partners=CHN%2CUSA" in page.text  # the shareable link
     err = _error(client.get("/indicators.json?reporter=Chinaa"), 400)
     assert "not a country techties knows" in str(err["message"]) and "CHN" in str(err["hint"])
     err = _error(client.get("/indicators.json?indicator=sharez"), 400)
@@ -135,7 +135,8 @@ def test_tariff_lookup_lists_measures_and_applied_rate(client: TestClient) -> No
     page = client.get(f"/tariffs?{q}")
     assert page.status_code == 200 and "<svg" in page.text and "9903.88" in page.text
     hist = pd.DataFrame(twin["history"]).set_index("on_date").rate_pct
-    assert hist["2018-07-01"] == pytest.approx(0.0) and hist["2019-07-01"] == pytest.approx(25.0)
+    assert hist["2018-07-01"] == pytest.approx(0.0) and hist["2018-09-24"] == pytest.approx(10.0)
+    assert hist.index.max() == "2019-05-10" and hist["2019-05-10"] == pytest.approx(25.0)
     assert client.get(f"/tariffs.csv?{q}").text.startswith("product_code,")
     assert "Tariff lookup" in client.get("/tariffs").text  # the empty form
     _error(client.get("/tariffs.json?code=84x7"), 400)
