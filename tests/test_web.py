@@ -115,7 +115,9 @@ def test_indicator_explorer_table_chart_csv_and_bad_codes(client: TestClient) ->
     assert twin["query"]["partners"] == ["CHN", "USA"]
     csv = pd.read_csv(io.BytesIO(client.get(f"/indicators.csv?{q}").content))
     assert len(csv) == len(rows)
-    assert "/indicators?indicator=share&amp;reporter=TWN&amp;partners=CHN%2CUSA" in page.text  # the shareable link
+    assert (
+        "/indicators?indicator=share&amp;reporter=TWN&amp;partners=CHN%2CUSA" in page.text
+    )  # the shareable link
     err = _error(client.get("/indicators.json?reporter=Chinaa"), 400)
     assert "not a country techties knows" in str(err["message"]) and "CHN" in str(err["hint"])
     err = _error(client.get("/indicators.json?indicator=sharez"), 400)

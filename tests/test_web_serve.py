@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,7 +27,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(store: Path, env: dict[str, str], *, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    store: Path, env: dict[str, str], *, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``techties serve`` on a free loopback port; return the process and its URL once
     it answers."""
     port = free_port()
@@ -117,7 +118,14 @@ def test_a_readers_path_in_chromium(real_store: object, tmp_path: Path) -> None:
     """Claims, a claim, an indicator query, a tariff, an entity search and a small scenario run
     to completion on the real store, with no console error and no request leaving the server."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    path = Path(str(getattr(real_store, "path")))  # noqa: B009
+    import shutil
+
+    real = Path(str(getattr(real_store, "path")))  # noqa: B009
+    getattr(real_store, "con").execute("CHECKPOINT")  # noqa: B009
+    path = tmp_path / "real.duckdb"  # a copy: the session holds the real store open for writing
+    shutil.copy(real, path)
+    if Path(f"{real}.parts").is_dir():
+        shutil.copytree(f"{real}.parts", f"{path}.parts")
     env = _env(tmp_path)
     proc, url = serve(path, env)
     errors: list[str] = []
@@ -138,9 +146,10 @@ def test_a_readers_path_in_chromium(real_store: object, tmp_path: Path) -> None:
             page.fill("input[name=on]", "2020-01-01")
             page.click("form.query button")
             page.wait_for_selector("table.measures tbody tr")
-            assert "Section 301" in page.inner_text("table.measures") or page.locator(
-                "table.measures tbody tr"
-            ).count() >= 2
+            assert (
+                "Section 301" in page.inner_text("table.measures")
+                or page.locator("table.measures tbody tr").count() >= 2
+            )
             page.click("nav.top >> text=Entities")
             page.fill("input[name=q]", "huawei")
             page.click("form.query button")

@@ -60,7 +60,9 @@ def serve(
         with console.status("checking claims", spinner="dots"):
             verdicts = check_all(st)  # once, before the first visitor and for every worker
         took = time.perf_counter() - start
-    with tempfile.NamedTemporaryFile(prefix="techties-verdicts-", suffix=".pickle", delete=False) as fh:
+    with tempfile.NamedTemporaryFile(
+        prefix="techties-verdicts-", suffix=".pickle", delete=False
+    ) as fh:
         pickle.dump(verdicts, fh)
     os.environ.update(TECHTIES_STORE=str(path), TECHTIES_WEB_VERDICTS=fh.name)
     console.print(

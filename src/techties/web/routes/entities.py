@@ -37,7 +37,9 @@ THRESHOLDS = ("0.7", "0.75", "0.8", "0.85", "0.9", "0.95", "1")
 def _lists(ex: Explorer) -> list[str]:
     def build() -> list[str]:
         with ex.reader() as st:
-            return [str(x) for x in st.df("SELECT DISTINCT list FROM entity_list ORDER BY 1")["list"]]
+            return [
+                str(x) for x in st.df("SELECT DISTINCT list FROM entity_list ORDER BY 1")["list"]
+            ]
 
     found: list[str] = ex.cached(("entity-lists",), build)
     return found
@@ -52,8 +54,8 @@ def _screener(ex: Explorer) -> Any:
             screener = load_screener(st)
             facts = st.df("SELECT list, entry, country_iso3, date_added FROM entity_list")
         keys = {
-            (str(r.list), int(r.entry)): (r.country_iso3, r.date_added)
-            for r in facts.itertuples(index=False)
+            (str(lst), int(entry)): (iso, added)
+            for lst, entry, iso, added in facts.itertuples(index=False, name=None)
         }
         return screener, keys
 
@@ -107,7 +109,7 @@ def entities(request: Request) -> Response:
         raise WebError(400, "Give a name to search for: ?q=NAME.", hint="E.g. ?q=huawei.")
     key = tuple(str(v) for v in q.values())
     try:
-        found = ex.cached(("entities", *key), lambda: search(ex, q)) if text else None
+        found: Any = ex.cached(("entities", *key), lambda: search(ex, q)) if text else None
         by_year = ex.cached(("additions", *key[1:4]), lambda: additions(ex, q))
     except TechtiesError as exc:
         raise from_techties(exc) from None

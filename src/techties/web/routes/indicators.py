@@ -65,7 +65,9 @@ def query(request: Request, ex: Explorer) -> dict[str, Any]:
     for p in products:
         if not (p.isdigit() and 1 <= len(p) <= 10):
             raise WebError(400, f"product={p!r} is not a code prefix.", hint="E.g. 8542 or 334.")
-    group = choice(request, "group", _groups(), None if products else "semiconductors")
+    group = choice(request, "group", _groups(), None)
+    if not products and group is None:
+        products = ["85"]  # electrical machinery, where US imports from China are largest
     kind = choice(request, "indicator", KINDS, "share")
     assert kind is not None
     return {

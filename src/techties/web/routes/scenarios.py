@@ -23,9 +23,7 @@ def library() -> dict[str, dict[str, Any]]:
     """Library scenario name → its definition (the YAML as data)."""
     from techties.simulation.library import LIBRARY, library_names
 
-    return {
-        n: yaml.safe_load((LIBRARY / f"{n}.yaml").read_text("utf-8")) for n in library_names()
-    }
+    return {n: yaml.safe_load((LIBRARY / f"{n}.yaml").read_text("utf-8")) for n in library_names()}
 
 
 def _kinds(data: dict[str, Any]) -> set[str]:

@@ -65,7 +65,7 @@ def lookup(ex: Explorer, product: str, on: dt.date, direction: str) -> dict[str,
         )
     rates = applied(table)
     hist = applied(past).groupby("on_date", as_index=False).rate_pct.mean()
-    mfn = past[past.kind == "mfn"].groupby("on_date", as_index=False).rate_pct.mean()
+    mfn: Any = past[past.kind == "mfn"].groupby("on_date", as_index=False).rate_pct.mean()
     hist = hist.merge(mfn.rename(columns={"rate_pct": "mfn_pct"}), on="on_date", how="left")
     hist["on_date"] = hist["on_date"].astype(str).str[:10]
     table = table.assign(on_date=table.on_date.astype(str).str[:10])
@@ -87,7 +87,9 @@ def history_chart(out: dict[str, Any]) -> str:
     from techties.charts import finish
 
     long = out["history"].melt("on_date", var_name="series", value_name="pct").dropna()
-    long["series"] = long["series"].map({"rate_pct": "applied (MFN + additional)", "mfn_pct": "MFN"})
+    long["series"] = long["series"].map(
+        {"rate_pct": "applied (MFN + additional)", "mfn_pct": "MFN"}
+    )
     chart = (
         alt.Chart(long)
         .mark_line(point=True, interpolate="step-after")
@@ -115,7 +117,7 @@ def tariffs(request: Request) -> Response:
     asked = bool(request.query_params.get("code"))
     if not asked and path == "/tariffs":
         return page(request, "tariffs.html.j2", title="Tariff lookup", q=None, out=None)
-    q = {
+    q: dict[str, Any] = {
         "code": code(request, "code"),
         "on": date(request, "on", dt.date.today()),
         "direction": choice(request, "direction", tuple(DIRECTIONS), "us-on-china"),
