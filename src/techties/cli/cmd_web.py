@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from techties.cli.app import StoreOpt, app, open_store_cli
+from techties.cli.app import WORKERS_HELP, StoreOpt, app, open_store_cli
 from techties.cli.cmd_report import NO_DATA_HINT, store_has_data
 from techties.cli.output import console
 from techties.errors import ConfigError
@@ -23,9 +23,7 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(help="Port.")] = 8765,
-    workers: Annotated[
-        int, typer.Option("--workers", help="Server processes sharing the store (read-only).")
-    ] = 1,
+    workers: Annotated[int, typer.Option("--workers", help=WORKERS_HELP)] = 1,
 ) -> None:
     """Browse claims, indicators, tariffs, entity lists, scenarios and sources of the store in a
     web page (Ctrl-C stops). The store is opened read-only: other commands can use it meanwhile."""

