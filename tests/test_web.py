@@ -1,188 +1,223 @@
-"""The web dashboard: every page and endpoint through WSGI, then in headless Chromium."""
+"""The web explorer in process (Starlette TestClient): every page and its JSON twin, bad
+parameters, the error shape, HEAD, read-only safety."""
 
 from __future__ import annotations
 
 import io
 import json
-import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from wsgiref.simple_server import make_server
-from wsgiref.util import setup_testing_defaults
 
 import pandas as pd
 import pytest
+from starlette.testclient import TestClient
 
-from browser_helpers import CHROMIUM, watched_page
 from techties.claims import check_all, load_catalog
-from techties.store import Store
-from techties.web import Dashboard
-from techties.web.app import QuietHandler, cell
+from techties.store import open_store
+from techties.store.ingest import ingest_files
+from techties.web import Explorer, create_app
+from techties.web.state import cell
 from test_claims_helpers import chips_and_entities
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No data folder from the environment (GE would run) and caches in tmp."""
-    monkeypatch.delenv("TECHTIES_DATA", raising=False)
-    monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path_factory.mktemp("cache")))
+FIX = Path(__file__).resolve().parent / "fixtures" / "tariffs"
 
 
-@pytest.fixture()
-def dashboard(store: Store) -> Dashboard:
-    """The report tests' small store: two verdicts with charts, the rest unverifiable."""
-    chips_and_entities(store)
-    return Dashboard(store)
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small store: Taiwan's chip exports, six Entity List entries, the 2018 HTS schedule and
+    the Section 301 lists (written once, then only ever opened read-only)."""
+    path = tmp_path_factory.mktemp("web") / "web.duckdb"
+    mp = pytest.MonkeyPatch()
+    mp.delenv("TECHTIES_DATA", raising=False)
+    with open_store(path) as st:
+        chips_and_entities(st)
+        ingest_files(st, "usitc_tariffs", [FIX / "hts_2018_revision_1_csv.csv"])
+        ingest_files(st, "section301", [FIX / "China-Tariffs.xlsx"])
+    mp.undo()
+    return path
 
 
-def _get(app: Dashboard, path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
-    environ: dict[str, Any] = {}
-    setup_testing_defaults(environ)
-    environ["PATH_INFO"], _, environ["QUERY_STRING"] = path.partition("?")
-    environ["REQUEST_METHOD"] = method
-    got: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        got["status"], got["headers"] = status, dict(headers)
-
-    body = b"".join(app(environ, start_response))
-    return got["status"], got["headers"], body
+@pytest.fixture(scope="module")
+def client(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    mp = pytest.MonkeyPatch()
+    mp.delenv("TECHTIES_DATA", raising=False)  # no data folder: GE would run
+    mp.setenv("TECHTIES_CACHE", str(tmp_path_factory.mktemp("cache")))
+    explorer = Explorer.open(store_path)
+    with TestClient(create_app(explorer)) as c:
+        yield c
+    explorer.close()
+    mp.undo()
 
 
-def test_dashboard_lists_every_claim_with_its_verdict(dashboard: Dashboard) -> None:
-    status, headers, body = _get(dashboard, "/")
-    html = body.decode()
-    assert status == "200 OK" and headers["Content-Type"].startswith("text/html")
-    expected = {v.claim_id: v.status for v in check_all(dashboard.store)}
+def _error(r: object, status: int) -> dict[str, object]:
+    assert getattr(r, "status_code") == status, getattr(r, "text")[:300]  # noqa: B009
+    body = json.loads(getattr(r, "text"))  # noqa: B009
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "message", "hint", "allowed"}
+    assert body["error"]["status"] == status
+    return dict(body["error"])
+
+
+def test_claims_table_and_its_json_twin(client: TestClient, store_path: Path) -> None:
+    r = client.get("/")
+    html = r.text
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    with open_store(store_path, read_only=True) as st:
+        expected = {v.claim_id: v.status for v in check_all(st)}
     for claim in load_catalog():
         assert f'data-claim="{claim.id}" data-status="{expected[claim.id]}"' in html
         assert f'href="/claims/{claim.id}"' in html
-    assert expected["controls-slowed-chip-access"] == "unverifiable"  # controlled chips unmeasured
-    assert expected["us-extends-rules-third-parties"] == "mixed"
     n_mixed = sum(s == "mixed" for s in expected.values())
-    assert (
-        f'data-status="mixed"><span class="badge mixed">Mixed</span> <strong>{n_mixed}</strong>'
-        in html
-    )
-    # the filter keeps only that verdict
-    _, _, only = _get(dashboard, "/?status=mixed")
-    assert only.decode().count('<tr data-claim="') == n_mixed
-    _, _, unknown = _get(dashboard, "/?status=true")  # not a verdict: every claim
-    assert unknown.decode().count('<tr data-claim="') == len(expected)
+    assert expected["us-extends-rules-third-parties"] == "mixed"
+    assert client.get("/claims?status=mixed").text.count('<tr data-claim="') == n_mixed
+    twin = client.get("/claims.json?status=mixed").json()
+    assert [v["status"] for v in twin] == ["mixed"] * n_mixed
+    assert [v["claim_id"] for v in client.get("/api/claims").json()] == [
+        c.id for c in load_catalog()
+    ]
+    # an unknown filter is an error naming the four verdicts, in HTML and JSON
+    err = _error(client.get("/claims.json?status=true"), 400)
+    assert err["allowed"] == ["supported", "contradicted", "mixed", "unverifiable"]
+    page = client.get("/claims?status=bogus")
+    assert page.status_code == 400 and "<code>unverifiable</code>" in page.text
 
 
-def test_claim_page_has_the_section_chart_and_evidence(dashboard: Dashboard) -> None:
-    status, _, body = _get(dashboard, "/claims/controls-slowed-chip-access")
-    html = body.decode()
-    assert status == "200 OK"
+def test_claim_page_chart_evidence_csv_and_json(client: TestClient) -> None:
+    html = client.get("/claims/controls-slowed-chip-access").text
     assert '<section class="claim" id="controls-slowed-chip-access"' in html
-    assert '<svg role="img" class="chart"' in html  # the verdict's chart, inline
+    assert '<svg role="img" class="chart"' in html
     assert "mainland China and Hong Kong took 51.0 %" in html
     assert '<table class="tests">' in html and '<table class="robustness">' in html
-    assert "Evidence against the claim" in html
-    n_rows = len(
-        next(
-            v for v in dashboard.verdicts() if v.claim_id == "controls-slowed-chip-access"
-        ).evidence
-    )
-    assert '<table class="evidence">' in html and f"{n_rows} row(s)." in html
-    # by number too, and the evidence as CSV
-    assert _get(dashboard, "/claims/13")[0] == "200 OK"
-    status, headers, csv = _get(dashboard, "/claims/13/evidence.csv")
-    table = pd.read_csv(io.BytesIO(csv))
-    assert headers["Content-Type"].startswith("text/csv")
-    shares = table.dropna(subset=["share_pct"])
-    assert shares["year"].tolist() == list(range(2013, 2025))
+    assert client.get("/claims/13").status_code == 200  # by number too
+    csv = client.get("/claims/13/evidence.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    shares = pd.read_csv(io.BytesIO(csv.content)).dropna(subset=["share_pct"])
     assert shares.loc[shares["year"] == 2024, "share_pct"].item() == pytest.approx(51.0)
+    one = client.get("/claims/controls-slowed-chip-access.json").json()
+    assert one["claim_id"] == "controls-slowed-chip-access" and one["status"] == "unverifiable"
+    assert client.get("/api/claims/controls-slowed-chip-access").json() == one
+    err = _error(client.get("/claims/controls-slowed-chip.json"), 404)
+    assert err["message"] == "No claim 'controls-slowed-chip'."
+    assert "controls-slowed-chip-access" in str(err["hint"])
+    page = client.get("/claims/controls-slowed-chip")
+    assert page.status_code == 404 and "Did you mean" in page.text
 
 
-def test_json_endpoints_and_errors(dashboard: Dashboard) -> None:
-    status, headers, body = _get(dashboard, "/api/claims")
-    verdicts = json.loads(body)
-    assert status == "200 OK" and headers["Content-Type"].startswith("application/json")
-    assert [v["claim_id"] for v in verdicts] == [c.id for c in load_catalog()]
-    one = json.loads(_get(dashboard, "/api/claims/us-extends-rules-third-parties")[2])
-    assert one["status"] == next(
-        v["status"] for v in verdicts if v["claim_id"] == "us-extends-rules-third-parties"
-    )
-    status, _, body = _get(dashboard, "/claims/controls-slowed-chip")
-    assert status == "404 Not Found"
-    assert "No claim &#39;controls-slowed-chip&#39;." in body.decode()
-    assert "Did you mean &#39;controls-slowed-chip-access&#39;?" in body.decode()
-    status, _, body = _get(dashboard, "/api/claims/99")
-    assert status == "404 Not Found" and json.loads(body)["error"] == "No claim '99'."
-    assert _get(dashboard, "/nowhere")[0] == "404 Not Found"
-    assert _get(dashboard, "/", method="POST")[0] == "405 Method Not Allowed"
+def test_indicator_explorer_table_chart_csv_and_bad_codes(client: TestClient) -> None:
+    q = "indicator=share&reporter=TWN&partners=CHN,USA&flow=export&product=8542&level=4&denominator=partners"
+    page = client.get(f"/indicators?{q}")
+    assert page.status_code == 200, page.text[:400]
+    assert "<svg" in page.text and 'class="data"' in page.text
+    twin = client.get(f"/indicators.json?{q}").json()
+    rows = pd.DataFrame(twin["result"]["table"])
+    china = rows[(rows.partner == "CHN") & (rows.period.astype(str).str.startswith("2024"))]
+    assert china["share"].item() == pytest.approx(0.51)  # the fixture's 51 % of 2024
+    assert twin["query"]["partners"] == ["CHN", "USA"]
+    csv = pd.read_csv(io.BytesIO(client.get(f"/indicators.csv?{q}").content))
+    assert len(csv) == len(rows)
+    assert (
+        "/indicators?indicator=share&amp;reporter=TWN&amp;partners=CHN%2CUSA" in page.text
+    )  # the shareable link
+    err = _error(client.get("/indicators.json?reporter=Chinaa"), 400)
+    assert "not a country techties knows" in str(err["message"]) and "CHN" in str(err["hint"])
+    err = _error(client.get("/indicators.json?indicator=sharez"), 400)
+    assert err["allowed"] and "share" in err["allowed"] and "'share'" in str(err["hint"])
+    _error(client.get("/indicators.json?product=85;drop"), 400)
+    _error(client.get("/indicators.json?years=last"), 400)
+    _error(client.get("/indicators.json?group=nope"), 400)
 
 
-def test_sources_page_and_refresh(dashboard: Dashboard) -> None:
-    status, _, body = _get(dashboard, "/sources")
-    html = body.decode()
-    ids = sorted({i for v in dashboard.verdicts() for i in v.provenance_ids})
-    assert status == "200 OK" and ids
-    for i in ids:
-        assert f'<td class="num">{i}</td>' in html
-    first = dashboard.verdicts()
-    status, headers, _ = _get(dashboard, "/refresh")
-    assert status == "303 See Other" and headers["Location"] == "/"
-    assert dashboard.verdicts() is not first  # checked again
+def test_tariff_lookup_lists_measures_and_applied_rate(client: TestClient) -> None:
+    q = "code=84715001&on=2019-05-10&direction=us-on-china"
+    twin = client.get(f"/tariffs.json?{q}").json()
+    measures = pd.DataFrame(twin["measures"])
+    assert {"MFN", "301_list3"} <= set(measures.measure)
+    assert twin["applied"][0]["rate_pct"] == pytest.approx(25.0)  # MFN 0 + List 3 at 25 %
+    assert any("9903.88" in str(x) for x in measures.legal_reference)
+    page = client.get(f"/tariffs?{q}")
+    assert page.status_code == 200 and "<svg" in page.text and "9903.88" in page.text
+    hist = pd.DataFrame(twin["history"]).set_index("on_date").rate_pct
+    assert hist["2018-07-01"] == pytest.approx(0.0) and hist["2018-09-24"] == pytest.approx(10.0)
+    assert hist.index.max() == "2019-05-10" and hist["2019-05-10"] == pytest.approx(25.0)
+    assert client.get(f"/tariffs.csv?{q}").text.startswith("product_code,")
+    assert "Tariff lookup" in client.get("/tariffs").text  # the empty form
+    _error(client.get("/tariffs.json?code=84x7"), 400)
+    _error(client.get("/tariffs.json?code=847150&on=2019-13-01"), 400)
+    err = _error(client.get("/tariffs.json?code=847150&direction=sideways"), 400)
+    assert err["allowed"] == ["us-on-china", "china-on-us"]
+    _error(client.get("/tariffs.json?code=99999999&on=2019-05-10"), 404)
 
 
-def test_evidence_cells_are_formatted_for_reading() -> None:
-    assert [cell(x) for x in (None, 3, 123456789, 62.823154, 1.2e10, 0.000123, "CHN")] == [
-        "—", "3", "123,456,789", "62.82", "12,000,000,000", "0.000123", "CHN",
+def test_entity_search_filters_and_additions(client: TestClient) -> None:
+    got = client.get("/entities.json?q=F4").json()
+    assert [m["name"] for m in got["matches"]][:1] == ["F4"]
+    years = {r["year_added"]: r["entries_still_listed"] for r in got["additions_by_year"]["rows"]}
+    assert years == {2017: 1, 2019: 1, 2022: 1, 2023: 1, 2024: 1, 2025: 1}
+    only = client.get("/entities.json?q=F4&country=SGP").json()
+    assert only["matches"] == [] and only["query"]["country"] == "SGP"
+    since = client.get("/entities.json?q=F1&since=2020-01-01&min_score=0.7").json()
+    assert all(m["date_added"] >= "2020-01-01" for m in since["matches"])
+    page = client.get("/entities?q=F4&country=United%20Arab%20Emirates")
+    assert page.status_code == 200 and "<svg" in page.text
+    _error(client.get("/entities.json?q=F4&country=Atlantis"), 400)
+    _error(client.get("/entities.json?q=F4&list=Nope"), 400)
+    _error(client.get("/entities.json"), 400)
+
+
+def test_scenarios_library_and_run_errors(client: TestClient) -> None:
+    lib = client.get("/scenarios.json").json()
+    assert "uschina_escalation" in {r["name"] for r in lib["library"]}
+    assert client.get("/scenarios").status_code == 200
+    assert client.get("/scenarios/run").status_code == 405  # running work is POST only
+    _error(client.post("/api/scenarios/run", json={"scenario": "nope"}), 400)
+    _error(client.post("/api/scenarios/run", json={"draws": 500}), 400)
+    body = {"scenario": "chip_export_controls", "export_controls": "off"}
+    err = _error(client.post("/api/scenarios/run", json=body), 400)
+    assert err["message"] == "The adjusted scenario has no shock left."
+    # this store has no baseline: the run fails with the reason, in the background
+    job = client.post("/api/scenarios/run", json={"scenario": "uschina_lift301"}).json()
+    for _ in range(300):
+        state = client.get(f"/scenarios/jobs/{job['id']}.json").json()
+        if state["state"] not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    assert state["state"] == "failed" and state["error"]
+    _error(client.get("/scenarios/jobs/nope.json"), 404)
+
+
+def test_sources_head_and_unknown_pages(client: TestClient) -> None:
+    rows = client.get("/sources.json").json()
+    assert rows == client.get("/api/sources").json()
+    assert {r["source"] for r in rows} >= {"usitc_tariffs", "section301"}
+    html = client.get("/sources").text
+    assert ">nan<" not in html and all(r["sha256"] in html for r in rows)
+    head = client.head("/")
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) > 1000
+    _error(client.get("/nowhere.json"), 404)
+    assert client.get("/nowhere").status_code == 404
+    assert client.get("/refresh").status_code == 404  # no GET changes state
+    _error(client.post("/api/claims"), 405)
+
+
+def test_the_server_connection_reads_no_other_file(client: TestClient) -> None:
+    from techties.errors import StoreError
+
+    explorer: Explorer = client.app.state.explorer  # type: ignore[attr-defined]
+    with explorer.reader() as st, pytest.raises(Exception, match="disabled by configuration"):
+        st.df("SELECT * FROM read_csv('/etc/hostname')")
+    assert isinstance(StoreError("x"), Exception)
+
+
+def test_cells_are_formatted_for_reading() -> None:
+    assert [cell(x) for x in (None, 3, 123456789, 62.823154, 1.2e10, 0.000123, "CHN",
+                              float("nan"), "nan")] == [
+        "—", "3", "123,456,789", "62.82", "12,000,000,000", "0.000123", "CHN", "—", "—",
     ]  # fmt: skip
-
-
-@pytest.fixture()
-def served(dashboard: Dashboard) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, dashboard, handler_class=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
-def test_dashboard_in_chromium_without_console_errors(served: str) -> None:
-    """A reader's path: the dashboard, a verdict filter, a claim page with its chart; no console
-    errors and no request leaving the local server."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    errors: list[str] = []
-    with sync_api.sync_playwright() as p:
-        page = watched_page(p, errors, (served,))
-        page.goto(served + "/")
-        assert page.locator("tr[data-claim]").count() == len(load_catalog())
-        page.click("a.filter[data-status='mixed']")
-        assert (
-            page.locator("tr[data-claim]").count()
-            == page.locator("tr[data-status='mixed']").count()
-            > 0
-        )
-        page.click("text=All")
-        page.click("a[href='/claims/controls-slowed-chip-access']")
-        assert page.url == served + "/claims/controls-slowed-chip-access"
-        assert page.locator("section.claim svg.chart").count() == 1
-        assert page.locator("table.evidence tbody tr").count() > 12
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 1200  # nothing overflows the window
-        page.set_viewport_size({"width": 420, "height": 900})  # a phone: no sideways scroll
-        assert page.evaluate("document.documentElement.scrollWidth") <= 420
-        page.set_viewport_size({"width": 1200, "height": 900})
-        page.click("text=← all claims")
-        assert page.url == served + "/"
-        page.context.browser.close()
-    assert errors == []
 
 
 def test_serve_refuses_an_empty_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from techties.cli.main import main
-    from techties.store import open_store
 
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--store", str(tmp_path / "absent.duckdb"), "--port", "0"])
@@ -193,6 +228,4 @@ def test_serve_refuses_an_empty_store(tmp_path: Path, capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--store", str(tmp_path / "empty.duckdb"), "--port", "0"])
     assert exited.value.code == 1
-    err = capsys.readouterr().err
-    assert "holds no data to check claims with" in err
-    assert "techties report --data DIR" in err
+    assert "holds no data to check claims with" in capsys.readouterr().err

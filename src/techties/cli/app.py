@@ -197,3 +197,9 @@ def open_store_cli(store: Path | None, *, read_only: bool = False) -> Store:
     from techties.store import open_store
 
     return open_store(store, read_only=read_only)
+
+
+#: ``--workers`` of simulate and serve (one meaning: processes working in parallel)
+WORKERS_HELP = (
+    "Processes working in parallel (simulate: the draws, default all cores; serve: server workers)."
+)

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from techties.cli.app import DataOpt, JsonOpt, MaybeOutOpt, StoreOpt, app, open_store_cli
+from techties.cli.app import (
+    WORKERS_HELP,
+    DataOpt,
+    JsonOpt,
+    MaybeOutOpt,
+    StoreOpt,
+    app,
+    open_store_cli,
+)
 from techties.cli.output import console, emit_json, print_frame
 
 
@@ -21,9 +29,7 @@ def simulate(
     ] = 0,
     out: MaybeOutOpt = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the draws.")] = 0,
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Processes for the draws (default: all cores).")
-    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help=WORKERS_HELP)] = None,
     coverage: Annotated[
         float, typer.Option("--coverage", help="Coverage of the intervals (0.90: 5th–95th).")
     ] = 0.90,

@@ -1,10 +1,12 @@
-"""The techties web dashboard: the verdicts of a store, browsable in a local web page.
+"""The techties web explorer: claims, indicators, tariffs, entities, scenarios and sources of a
+store, in the browser.
 
 Presentation only (like :mod:`techties.report`, whose claim section it reuses): every number
-comes from a :class:`techties.claims.Verdict`. ``Dashboard`` is a WSGI application; ``techties
-serve`` runs it on a local port.
+comes from the same objects as the CLI's ``--json``. :func:`create_app` builds the Starlette
+application over an :class:`Explorer`; ``techties serve`` runs it with uvicorn.
 """
 
-from techties.web.app import Dashboard
+from techties.web.app import create_app
+from techties.web.state import Explorer
 
-__all__ = ["Dashboard"]
+__all__ = ["Explorer", "create_app"]

@@ -1,0 +1,139 @@
+"""Load on ``techties serve`` over loopback: 50 concurrent clients send 5,000 requests spread over
+every page (claims, a claim, its JSON, indicators, tariffs, entities, scenarios, sources) while
+one client that sent half a request line stays stalled the whole time.
+
+Target: 0 errors; p95 under 100 ms on cached pages (each URL is requested once before the clock
+starts, so the run measures the cached path). Peer: the same server's 404 page (routing, error
+shape and template, no data), measured in the same run; the ratio p95(pages) / p95(404) says
+how much the data pages cost above the framework's floor.
+
+    .venv/bin/python benchmarks/bench_web.py --store PATH [--workers 2]
+
+The store must be a built one (``techties report --data DIR``); it is only read. Stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+PAGES = [
+    "/", "/claims?status=mixed", "/claims.json", "/claims/1", "/claims/13", "/claims/13.json",
+    "/indicators?indicator=share&product=85&years=2017-2021",
+    "/indicators.json?indicator=concentration&product=85&years=2017-2021",
+    "/tariffs?code=847150&on=2020-01-01&direction=us-on-china",
+    "/tariffs.json?code=854231&on=2019-06-01&direction=china-on-us",
+    "/entities?q=huawei", "/entities.json?q=sugon&country=CHN", "/scenarios", "/scenarios.json",
+    "/sources", "/sources.json",
+]  # fmt: skip
+CLIENTS = 50
+REQUESTS = 5_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(store: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "techties.cli.main", "serve", "--store", store, "--port",
+         str(port), "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/claims.json", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("techties serve did not start within 300 s")
+
+
+async def _load(url: str, paths: list[str], n: int) -> tuple[list[float], int]:
+    """``n`` requests over ``paths`` from CLIENTS concurrent clients: latencies and errors."""
+    times: list[float] = []
+    errors = 0
+    todo = iter(range(n))
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            for i in todo:
+                start = time.perf_counter()
+                try:
+                    r = await client.get(paths[i % len(paths)])
+                    ok = r.status_code == 200 or (paths == ["/nowhere"] and r.status_code == 404)
+                except httpx.HTTPError:
+                    ok = False
+                times.append(time.perf_counter() - start)
+                errors += not ok
+
+        await asyncio.gather(*(worker() for _ in range(CLIENTS)))
+    return times, errors
+
+
+def _pct(times: list[float], q: float) -> float:
+    return statistics.quantiles(times, n=100)[int(q) - 1] * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", default=os.environ.get("TECHTIES_STORE"), required=False)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    if not args.store:
+        raise SystemExit("Pass --store PATH (a built store) or set TECHTIES_STORE.")
+    proc, url = _start(args.store, args.workers)
+    stalled = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+    try:
+        stalled.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n")  # never finished
+        for _ in range(args.workers * 2):  # warm every worker's caches
+            for p in PAGES:
+                httpx.get(url + p, timeout=300)
+        start = time.perf_counter()
+        times, errors = asyncio.run(_load(url, PAGES, REQUESTS))
+        took = time.perf_counter() - start
+        floor, floor_errors = asyncio.run(_load(url, ["/nowhere"], 1_000))
+        alive = stalled.fileno() != -1
+    finally:
+        stalled.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+    p50, p95, p99 = (_pct(times, q) for q in (50, 95, 99))
+    print(f"techties serve --workers {args.workers}: {REQUESTS:,} requests over {len(PAGES)} "
+          f"pages, {CLIENTS} clients, 1 stalled client held open ({alive=})")  # fmt: skip
+    print(
+        f"  errors {errors}   {REQUESTS / took:,.0f} req/s   "
+        f"p50 {p50:.1f} ms   p95 {p95:.1f} ms   p99 {p99:.1f} ms"
+    )
+    f95 = _pct(floor, 95)
+    print(
+        f"  peer (404 page, 1,000 requests): errors {floor_errors}   p50 {_pct(floor, 50):.1f} ms"
+        f"   p95 {f95:.1f} ms"
+    )
+    print(
+        f"  ratio p95 pages / p95 404: {p95 / f95:.2f}   target p95 < 100 ms: "
+        f"{'met' if p95 < 100 else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
