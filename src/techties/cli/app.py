@@ -193,10 +193,22 @@ def http_client() -> httpx.Client:
     return httpx.Client(timeout=120, follow_redirects=True)
 
 
-def open_store_cli(store: Path | None, *, read_only: bool = False) -> Store:
+def open_store_cli(
+    store: Path | None, *, read_only: bool = False, shared: bool = False
+) -> Store:
+    """Open the store. ``shared``: writable if no other process has it open (so model results
+    are cached in it), else read-only beside that process (e.g. ``techties serve``)."""
+    from techties.errors import StoreError
     from techties.store import open_store
 
-    return open_store(store, read_only=read_only)
+    if not shared:
+        return open_store(store, read_only=read_only)
+    try:
+        return open_store(store)
+    except StoreError as exc:
+        if "Could not set lock" not in str(exc):
+            raise
+        return open_store(store, read_only=True)
 
 
 #: ``--workers`` of simulate and serve (one meaning: processes working in parallel)

@@ -140,8 +140,8 @@ def claims(store: StoreOpt = None, data: DataOpt = None, json_: JsonOpt = False)
     from techties.claims import check_all
     from techties.report.build import verdict_frame
 
-    # read-only unless a folder is ingested: works while `techties serve` reads the store
-    with open_store_cli(store, read_only=data is None) as st:
+    # beside `techties serve` (which holds the store read-only) the claims are checked read-only
+    with open_store_cli(store, shared=data is None) as st:
         if data is not None:
             ingest_data_folder(st, data, quiet=True)
         verdicts = check_all(st)
@@ -167,7 +167,7 @@ def check(
     folder's files not yet in the store are ingested first)."""
     from techties.claims import check_claim
 
-    with open_store_cli(store, read_only=data is None) as st:
+    with open_store_cli(store, shared=data is None) as st:
         if data is not None:
             ingest_data_folder(st, data, quiet=True)
         verdict = check_claim(st, claim_id)
