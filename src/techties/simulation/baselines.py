@@ -376,6 +376,64 @@ def load_icio_flows(store: Store, dataset: str) -> SectoralFlows:
     )
 
 
+def load_icio_multisector(store: Store, dataset: str = "icio2022", *,
+                          elasticities: str = "FGO") -> MultiSectorBaseline:
+    """A Caliendo–Parro baseline from an ICIO 2023 cube (81 × 28): every flow treated as final
+    demand (no input–output linkages: ``β = 1``, ``γ = 0``, as in the tariffwar package the cube
+    comes from), Teti GTD tariffs, trade elasticities ``elasticities`` (default Fontagné,
+    Guimbard & Orefice 2022), deficits = imports − exports; calibrated (zero shock → no change).
+    """
+    f = load_icio_flows(store, dataset)
+    if elasticities not in f.elasticities:
+        raise ConfigError(f"{dataset} has no elasticities {elasticities!r}",
+                          hint=f"have: {', '.join(sorted(f.elasticities))}")  # fmt: skip
+    n, s = len(f.countries), len(f.sectors)
+    flows = f.flows.transpose(1, 2, 0)  # [importer n, exporter i, sector]
+    final = flows.transpose(1, 2, 0).reshape(n * s, n)  # [(i, k), n]
+    base = baseline_from_mrio(
+        np.zeros((n * s, n * s)), final, f.countries, f.sectors,
+        f.elasticities[elasticities].ravel(), tariff=f.tariff.transpose(1, 2, 0),
+        goods=f.sectors[:-1], name=f"OECD ICIO {f.year} ({n} × {s}, no IO linkages)",
+    )  # fmt: skip
+    note = (f"OECD ICIO 2023 ed. {f.year}, basic prices, USD million; Teti GTD tariffs (no "
+            f"Section 301); no input-output linkages; θ: {elasticities}")  # fmt: skip
+    from dataclasses import replace
+
+    return replace(base, notes=(note,), provenance_ids=f.provenance_ids)
+
+
+def load_liberation_day_onesector(store: Store, *, gdp_year: int = 2023,
+                                  floor: float = 0.1) -> OneSectorBaseline:
+    """The 194-country matrix (§10.4) with domestic flows, zero baseline tariffs.
+
+    The file has no domestic flows: ``X_ii = GDP_i − exports_i`` from WDI GDP (current USD,
+    ``gdp_year`` or the latest earlier year), floored at ``floor`` × GDP (entrepôt and very
+    open economies; a country without any WDI GDP gets 1 / floor × its exports as GDP).
+    """
+    lib = load_liberation_day(store)
+    rows = store.df(
+        "SELECT country, year, value FROM indicators WHERE indicator = 'NY.GDP.MKTP.CD' "
+        "AND year <= ? AND value > 0 ORDER BY year", [gdp_year])
+    if rows.empty:
+        raise NoDataError("no WDI GDP (NY.GDP.MKTP.CD) in the store",
+                          hint="ingest tech-wdi/ny.gdp.mktp.cd/data.csv (source wdi)")  # fmt: skip
+    latest = rows.groupby("country")["value"].last()
+    trade = lib.trade.copy()
+    exports = trade.sum(axis=1)
+    gdp = np.array([latest.get(c, np.nan) for c in lib.countries]) / 1000.0  # thousand USD
+    gdp = np.where(np.isfinite(gdp), gdp, exports / floor)
+    np.fill_diagonal(trade, np.maximum(gdp - exports, floor * gdp))
+    return OneSectorBaseline(
+        countries=lib.countries, trade=trade, tariff=None,
+        name="CEPII 194-country matrix (2023) with domestic flows from WDI GDP",
+        unit="thousand USD",
+        notes=(f"Ignatenko et al. (2025) trade matrix; domestic = WDI GDP {gdp_year} − exports, "
+               f"floored at {floor:g} × GDP; baseline tariffs 0",),
+        provenance_ids=tuple(sorted({*lib.provenance_ids,
+                                     *(int(i) for i in store.df("SELECT DISTINCT provenance_id FROM indicators WHERE indicator = 'NY.GDP.MKTP.CD'")["provenance_id"])})),
+    )  # fmt: skip
+
+
 def icio_datasets(store: Store) -> list[str]:
     """The ICIO cubes in the store (``icio2014`` …), oldest first."""
     return [d for d in model_datasets(store) if d.startswith("icio")]

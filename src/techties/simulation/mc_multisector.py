@@ -85,12 +85,14 @@ MS_MEASURES = (
     "exports_change",
 )
 OS_MEASURES = ("welfare_pct", "real_gdp_pct", "exports_full_pct", "imports_full_pct")
-BASELINES = ("cp2015", "eora2017", "wiod2014")
+BASELINES = ("cp2015", "eora2017", "icio2022", "wiod2014", "liberation_day")
 #: data years each named baseline has (the last one is its default)
 BASELINE_YEARS: dict[str, tuple[int, ...]] = {
     "cp2015": (1993,),
     "eora2017": (2017,),
+    "icio2022": (2022,),
     "wiod2014": (2000, 2005, 2010, 2014),
+    "liberation_day": (2023,),
 }
 #: trade-imbalance closures of the one-sector engine (``imbalance=`` of ``solve_onesector``)
 CLOSURES = ("multiplicative", "additive")
@@ -127,6 +129,10 @@ def load_named_baseline(name: str, store: Store, year: int | None = None) -> Any
             _CACHE[key] = calibrate_baseline(raw, deficit=np.zeros(len(raw.countries)))
         elif name == "eora2017":
             _CACHE[key] = bl.load_eora2017(store)
+        elif name == "icio2022":
+            _CACHE[key] = bl.load_icio_multisector(store, "icio2022")
+        elif name == "liberation_day":
+            _CACHE[key] = bl.load_liberation_day_onesector(store)
         else:
             _CACHE[key] = bl.load_wiod2014_onesector(store, year=year)
     return _CACHE[key]

@@ -69,18 +69,19 @@ running is :mod:`techties.simulation.mc_multisector`, which does not import it b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from techties.errors import ConfigError, UnknownNameError, did_you_mean
+from techties.errors import ConfigError, NoDataError, UnknownNameError, did_you_mean
 from techties.simulation.mc_multisector import (
     BASELINE_YEARS,
     CLOSURES,
     Closure,
     ScenarioResult,
+    load_named_baseline,
     run_scenario,
 )
 from techties.simulation.shocks import (
@@ -94,12 +95,13 @@ from techties.simulation.shocks import (
     check_keys,
     parse_shock,
 )
+from techties.simulation.tariffwar2025 import TariffWarSpec, parse_spec, resolve
 
 if TYPE_CHECKING:
     from techties.store.core import Store
 
-BASELINES = ("cp2015", "eora2017", "wiod2014")
-MULTISECTOR = ("cp2015", "eora2017")
+BASELINES = ("cp2015", "eora2017", "icio2022", "wiod2014", "liberation_day")
+MULTISECTOR = ("cp2015", "eora2017", "icio2022")
 SCENARIO_KEYS = (
     "name",
     "description",
@@ -111,6 +113,7 @@ SCENARIO_KEYS = (
     "notes",
     "year",
     "closure",
+    "tariff_war_2025",
 )
 #: elasticity keys that act on the multi-sector θ_j (one-sector baselines take sigma instead)
 THETA_KEYS = ("scale", "range", "per_sector")
@@ -132,6 +135,8 @@ class Scenario:
     closure: Closure | None = None
     #: data year of the baseline (None: its default year)
     year: int | None = None
+    #: ``tariff_war_2025`` block: shocks read from the stored 2025 tariff series at run time
+    tariff_war: TariffWarSpec | None = None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -153,7 +158,8 @@ class Scenario:
             raise ConfigError(
                 f"{where}: a scenario is a mapping with keys {', '.join(SCENARIO_KEYS)}"
             )
-        check_keys(data, SCENARIO_KEYS, ("name", "baseline", "shocks"), where)
+        required = ("name", "baseline") + (() if "tariff_war_2025" in data else ("shocks",))
+        check_keys(data, SCENARIO_KEYS, required, where)
         baseline = str(data["baseline"])
         if baseline not in BASELINES:
             raise UnknownNameError(
@@ -180,6 +186,7 @@ class Scenario:
             report=tuple(str(c) for c in as_list(data.get("report") or [])),
             closure=_closure(data.get("closure"), baseline, where),
             year=_year(data.get("year"), baseline, where),
+            tariff_war=parse_spec(data.get("tariff_war_2025"), where),
         )
 
     @property
@@ -203,9 +210,25 @@ class Scenario:
         instead (e.g. the same baseline with elasticities from another source). Returns a
         :class:`~techties.simulation.mc_multisector.ScenarioResult`.
         """
-        return run_scenario(
-            self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base
+        if self.tariff_war is None:
+            return run_scenario(
+                self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base
+            )
+        if store is None:
+            raise NoDataError(
+                f"scenario {self.name!r} reads the 2025 tariff series from a store",
+                hint="pass store=open_store(...) holding source tariff_war_2025",
+            )
+        if base is None:
+            base = load_named_baseline(self.baseline, store, self.year)
+        shocks, log, ids = resolve(self.tariff_war, store, base.countries)
+        sc = replace(self, shocks=(*shocks, *self.shocks), tariff_war=None)
+        res = run_scenario(
+            sc, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base
         )
+        res.steps[2:2] = log
+        res.provenance_ids = sorted({*res.provenance_ids, *ids})
+        return res
 
 
 def _elasticities(raw: Any, baseline: str, where: str) -> Elasticities:
