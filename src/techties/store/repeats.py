@@ -11,9 +11,10 @@ What happens to an ingest whose rows repeat keys of an earlier file of its sourc
   Comtrade's annual totals inside both a totals extract and an HS6 extract): rows held in the
   store's own tables are not stored again, and provenance records how many and from which file;
 - values differ (a revision, another release), or the rows are in a Parquet part, which cannot
-  be thinned: refused with counts, the first key and both files, unless ``replace`` — then the
-  earlier file's rows are dropped (all of them: the new file supersedes it) and provenance says
-  so.
+  be thinned: refused with counts, the first key and both files, unless ``replace``;
+- with ``replace`` (the user's word that this file is the one to keep) every earlier file the
+  ingest overlaps, same values or not, has its rows dropped (all of them: the new file
+  supersedes it) and provenance says so.
 
 Runs inside the write's transaction, so a refusal leaves the store as it was.
 """
@@ -120,7 +121,7 @@ def settle(
     found = find(con, table, source, pid)
     if not found:
         return 0, {}
-    clash = [r for r in found if r.differ or not thin]
+    clash = [r for r in found if r.differ or not thin or replace]
     if clash and not replace:
         raise refuse(con, table, pid, path, clash)
     details: dict[str, Any] = {}
