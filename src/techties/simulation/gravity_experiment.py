@@ -36,7 +36,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from techties.errors import ConfigError, DataWarning, NoDataError, SimulationInputError
+from techties.errors import (
+    ConfigError,
+    DataWarning,
+    NoDataError,
+    SimulationInputError,
+    did_you_mean,
+)
 from techties.models.gravity import GravityResult, GravitySpec, fit_gravity
 from techties.results import Result, json_safe
 from techties.simulation.geppml import ppml_fixed_effects
@@ -99,14 +105,11 @@ def build_covariates(
 
 def _column(df: pd.DataFrame, name: str, for_name: str) -> np.ndarray:
     if name not in df.columns:
-        from techties.errors import did_you_mean
-
         raise SimulationInputError(
             f"covariate {for_name!r} is built from column {name!r}, which the dataset lacks. "
             + did_you_mean(name, [str(c) for c in df.columns])
         )
-    v = df[name].to_numpy(dtype=float)
-    return v
+    return np.asarray(df[name].to_numpy(dtype=float))
 
 
 # --------------------------------------------------------------------------- trade costs
