@@ -97,11 +97,46 @@ class GravityResult(FitResult):
     """A gravity fit: :class:`FitResult` plus the spec and the GE export."""
 
     spec: GravitySpec | None = field(default=None)
+    #: (exporter, importer, pair id) of every pair in the estimation frame (pair FE fits only)
+    pair_rows: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
         out["spec"] = self.spec.to_dict() if self.spec else None
         return out
+
+    def pair_effects(self, *, tol: float = 1e-12) -> pd.DataFrame:
+        """Estimated pair fixed effects ``μ_ij`` (log scale), one row per directional pair.
+
+        Columns ``exporter``, ``importer``, ``pair_effect``; a pair whose flows were dropped
+        (all zero, so PPML has no estimate) has NaN. Pair effects are identified only up to
+        shifts the exporter-time and importer-time effects absorb; with ``pooled_domestic``
+        they are normalised so that the shared domestic effect is 0 (the Advanced Guide's
+        choice: its omitted pair dummy is the intra-national one), so ``exp(pair_effect)`` is
+        the trade cost of a pair relative to domestic trade. Computed from the model's
+        fixed effects (``pyfixest`` ``fixef`` with ``atol = btol = tol``; 1e-12 recovers
+        ``ln μ̂`` to 1e-10 on the Advanced Guide panel).
+        """
+        if self.spec is None or "pair" not in self.spec.fixed_effects or self.pair_rows is None:
+            raise ModelError(
+                "this fit has no pair fixed effects",
+                hint="fit with GravitySpec(fixed_effects=(..., 'pair'))",
+            )
+        if self.model is None:
+            raise ModelError("the pyfixest model of this fit was not kept; refit to get pair effects")
+        values = self.model.fixef(atol=tol, btol=tol)["C(_fe_pair)"]
+        by_id = {str(k): float(v) for k, v in values.items()}
+        sp = self.spec
+        out = self.pair_rows.rename(columns={sp.exporter: "exporter", sp.importer: "importer"})
+        # pyfixest leaves out its reference level (effect 0); dropped pairs have no estimate
+        effect = out["_fe_pair"].astype(str).map(by_id).astype(float)
+        effect = effect.where(~(effect.isna() & out["_used"]), 0.0).where(out["_used"])
+        if sp.pooled_domestic:
+            dom = effect[out["_fe_pair"] == -1].dropna()
+            if len(dom):
+                effect = effect - float(dom.iloc[0])
+        out = out.drop(columns=["_fe_pair", "_used"]).assign(pair_effect=effect.to_numpy())
+        return out.reset_index(drop=True)
 
     def coefficients(self) -> dict[str, Any]:
         """``{"terms", "estimate", "vcov", "se_type", "spec", "nobs"}`` (the GE exchange format)."""
@@ -351,7 +386,17 @@ def fit_gravity(
         model=fit.model,
         spec=spec,
         fitted=_per_input_row(fit.fitted, df.index, data.index) if fit.fitted is not None else None,
+        pair_rows=_pair_rows(df, spec, fit.fitted) if "pair" in spec.fixed_effects else None,
     )
+
+
+def _pair_rows(df: pd.DataFrame, spec: GravitySpec, fitted: np.ndarray | None) -> pd.DataFrame:
+    """Each (exporter, importer) of the frame with its pair id and whether any of its rows
+    was estimated (pairs with only zero flows are dropped by PPML)."""
+    rows = df[[spec.exporter, spec.importer, "_fe_pair"]].copy()
+    rows["_used"] = np.isfinite(fitted) if fitted is not None else True
+    used = rows.groupby("_fe_pair")["_used"].transform("any")
+    return rows.assign(_used=used).drop_duplicates([spec.exporter, spec.importer])
 
 
 def _per_input_row(values: np.ndarray, used: pd.Index, index: pd.Index) -> np.ndarray | None:

@@ -24,16 +24,24 @@ The loop (σ the elasticity of substitution, ``φ_j = E_j / Y_j`` fixed, ``R`` t
                    p̂^s_i   = [(α^s_i / E^s_R) / (α^(s−1)_i / E^(s−1)_R)]^(1/(1−σ))   (step)
                    OMR^s_i = Y^s_i E^s_R / α^s_i,   IMR^s_j = E^s_j / (β^s_j E^s_R)
                    Π̂^s, P̂^s = OMR^s / OMR^(s−1), IMR^s / IMR^(s−1)   (power form, ^(1−σ))
-                   d^s_i   = p̂^(s−1)_i − p̂^s_i
+                   tested  d^s_i = p̂^(s−2)_i − p̂^(s−3)_i   (one round behind, p̂^(−1) = 0)
 
-Stopping rule (``while (sd > tol) | (max > tol)`` in the do-file): ``d^s`` is replicated over
-the pair-level data set (N² rows); the loop stops once both its standard deviation (n − 1
-denominator) and the absolute value of its *largest* element — Stata's ``abs(r(max))``, not the
-largest ``|d|`` — are at most ``tol``. The do-file is not among the staged data; the published
-files ``1_TradeWithoutBorder_FULL*`` are, to 1e-7, the fifth round of this loop, which the rule
-selects for every ``tol`` in [0.0031, 0.0068): the default ``tol = 0.005`` reproduces them
-(0.01 would stop after round 3, 0.001 after round 9). Round 0's CDL price index and outward
-resistance are the book's CDL results.
+Stopping rule, as the book's do-files write it (``TradeWithoutBorder.do``, ``RTAsEffects.do``,
+``RemovingSpecificBorder.do`` and ``RTAImpacts.do`` all share it)::
+
+    change_pricei_0 = 0,  change_pricei_1 = p̂⁰ (the CDL step)
+    while (sd > 0.01) | (max > 0.01):   round k = 2, 3, …
+        … compute round k, then  dif_k = change_pricei_(k−1) − change_pricei_(k−2)
+        sd, max = r(sd), abs(r(max)) of dif_k over the pair-level data set
+
+The test made after round ``k`` looks one round behind — at the price steps of rounds
+``k − 1`` and ``k − 2`` — and the very first test compares the CDL step with zero, so at least
+three rounds are run; ``d`` is replicated over the N² pair rows (sd with the n − 1
+denominator); ``max`` is the absolute value of the *largest* element (Stata's ``abs(r(max))``),
+not the largest ``|d|``. The final indexes come from the last round run. With its threshold
+0.01 this rule stops the border-removal example after round 5, which is what the published
+files ``1_TradeWithoutBorder_FULL*`` hold (to 1e-7). ``tol`` is that threshold (default
+:data:`BOOK_TOL` = 0.01, the do-files' value for every Chapter 2 experiment).
 
 Final ("full endowment") indexes from the last round ``S``::
 
@@ -68,8 +76,9 @@ from techties.simulation.onesector_result import (
 )
 from techties.simulation.options import SolverOptions
 
-#: the Advanced Guide's stopping threshold on the change in factory-gate prices (see module doc)
-BOOK_TOL = 0.005
+#: the Advanced Guide's stopping threshold on the change in factory-gate prices: 0.01 in the
+#: do-files of every Chapter 2 application and exercise (see the module docstring)
+BOOK_TOL = 0.01
 #: convergence of the fixed-effect (IPF) step: largest relative change of β between sweeps
 FE_TOL = 1e-13
 
@@ -128,8 +137,8 @@ class BookRound:
     output: np.ndarray  # Y^s
     expenditure: np.ndarray  # E^s = φ Y^s
     price_step: np.ndarray  # p̂^s (change since the previous round)
-    price_sd: float  # sd of d^s over the N² pair rows
-    price_max: float  # |max d^s|
+    price_sd: float  # sd of the tested difference over the N² pair rows
+    price_max: float  # |max| of the tested difference (one round behind, see module doc)
 
 
 def book_rounds(
@@ -156,6 +165,7 @@ def book_rounds(
     d_omr = d_imr = np.ones(n)
     omr, imr = y0 * er / cdl.exp_pi, e0 / (cdl.exp_chi * er)
     rounds: list[BookRound] = []
+    earlier = np.zeros(n)  # change_pricei_(k−2): 0 before the CDL step, as in the do-files
     for _ in range(max_rounds):
         flows = fit.fitted * np.outer(step, step) / np.outer(d_omr, d_imr)
         new = ppml_fixed_effects(flows, offset, reference=reference)
@@ -165,10 +175,13 @@ def book_rounds(
         step_new = ((new.exp_pi / er_new) / (fit.exp_pi / er)) ** (1.0 / s1)
         omr_new, imr_new = y * er_new / new.exp_pi, e / (new.exp_chi * er_new)
         d_omr, d_imr = omr_new / omr, imr_new / imr
-        dif = np.repeat(step - step_new, n)  # the pair-level data set, exporter by exporter
+        # the do-files test one round behind: the previous step minus the one before it,
+        # over the pair-level data set (exporter by exporter)
+        dif = np.repeat(step - earlier, n)
         rounds.append(
             BookRound(flows, new, y, e, step_new, float(dif.std(ddof=1)), float(abs(dif.max())))
         )
+        earlier = step
         fit, er, step, omr, imr = new, er_new, step_new, omr_new, imr_new
         if rounds[-1].price_sd <= tol and rounds[-1].price_max <= tol:
             return cdl, rounds
@@ -195,7 +208,8 @@ def solve_geppml(
     :func:`~techties.simulation.onesector.fitted_flows`); ``cost_change``: partial effect on
     flows ``exp(β·Δx)``; ``reference``: the country whose importer effect is normalised (DEU in
     the book). Multiplicative imbalance, no tariffs. ``tol``: the loop's stopping threshold on
-    the change in factory-gate prices (default 0.005 reproduces the published files). Returns a
+    the change in factory-gate prices (default :data:`BOOK_TOL` = 0.01, the do-files' value;
+    it reproduces the published border-removal files). Returns a
     :class:`OneSectorResult` (``method="geppml_book"``) whose FULL stage is the book's final
     round and whose ``residual`` is the excess demand left in it (not below ``1e-10``).
     """
@@ -209,7 +223,7 @@ def solve_geppml(
         )
     sig = _sigma(sigma)
     if not (isinstance(tol, (int, float)) and 0 < tol < 1):
-        raise ConfigError(f"tol must be in (0, 1), got {tol!r}", hint="the book's loop uses 0.005")
+        raise ConfigError(f"tol must be in (0, 1), got {tol!r}", hint="the book's do-files use 0.01")
     labels = _labels(countries, n)
     ref = _reference(reference, labels)
     if ref is None:
@@ -253,8 +267,15 @@ def solve_as_onesector(
     imbalance: str,
     countries: Sequence[str] | None,
     reference: int | str | None,
+    options: SolverOptions | None = None,
 ) -> OneSectorResult:
-    """``solve_onesector(..., method="geppml_book")``: check what the book's loop models."""
+    """``solve_onesector(..., method="geppml_book")``: check what the book's loop models.
+
+    ``options``: ``tol`` is the loop's stopping threshold on the price changes (the book's
+    0.01 when ``options`` is None) and ``max_iter`` the largest number of rounds; the loop has
+    no damping (``damping`` other than 1 is an error) and no acceleration (``acceleration`` and
+    ``memory`` are not used).
+    """
     if tariff is not None or tariff_change is not None or imbalance != "multiplicative":
         raise ConfigError(
             "method='geppml_book' (the Advanced Guide's loop) has no tariffs and only "
@@ -266,7 +287,22 @@ def solve_as_onesector(
             "method='geppml_book' needs a reference country",
             hint="the Advanced Guide uses reference='DEU'",
         )
-    return solve_geppml(trade, cost_change, sigma=sigma, reference=reference, countries=countries)
+    if options is not None and options.damping != 1.0:
+        raise ConfigError(
+            f"method='geppml_book' re-estimates the fixed effects each round without damping; "
+            f"got SolverOptions(damping={options.damping})",
+            hint="drop damping, or use method='exact'",
+        )
+    tol, rounds = (BOOK_TOL, 200) if options is None else (options.tol, options.max_iter)
+    return solve_geppml(
+        trade,
+        cost_change,
+        sigma=sigma,
+        reference=reference,
+        countries=countries,
+        tol=tol,
+        max_rounds=rounds,
+    )
 
 
 def _equilibrium(

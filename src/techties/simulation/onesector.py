@@ -340,7 +340,9 @@ def solve_onesector(
     ``conditional=False`` skips the CDL stage. See the module docstring for the equations.
     ``method="geppml_book"`` runs the Advanced Guide's own iterative GEPPML loop instead of the
     exact solver (:func:`techties.simulation.geppml.solve_geppml`: multiplicative imbalance, no
-    tariffs, a reference country; it stops at the book's loose price tolerance).
+    tariffs, a reference country; it stops at the book's loose price tolerance, 0.01, or at
+    ``options.tol`` when ``options`` are given — there ``tol`` is that threshold on the price
+    changes and ``max_iter`` the number of rounds).
     """
     if method not in METHODS:
         raise ConfigError(f"method {method!r} is not known. " + did_you_mean(str(method), METHODS))
@@ -355,6 +357,7 @@ def solve_onesector(
             imbalance=imbalance,
             countries=countries,
             reference=ref_book,
+            options=options,
         )
     opts = options or SolverOptions()
     base = _matrix(trade, "trade", nonneg=True)

@@ -19,9 +19,11 @@ rises again above t ≈ 0.9 as imports shrink towards autarky while the fixed tr
 the deficit grows with US prices and welfare rises monotonically on [0, 1]. The search is a
 local one on ``[0, upper]``; keep ``upper`` at 1 and read it with the curve.
 
-What this is not: Ignatenko, Lashkaripour, Macedoni & Simonovska (2025) add input–output
-linkages, a labour-market margin and revenue that offsets income taxes; their 19 % optimal US
-tariff and the 3.38 % US loss under optimal retaliation need those features.
+What this is not: Ignatenko, Lashkaripour, Macedoni & Simonovska (2025) solve on a world with
+every deficit removed first (:func:`techties.simulation.tariff_nash.balanced_baseline`; there
+the search finds 26.8 %, not 47.7 %), and add input–output linkages, a labour-market margin and
+revenue that offsets income taxes; their 19 % optimal US tariff and the 3.38 % US loss under
+optimal retaliation need those features (docs/simulation.md, "Optimal tariffs").
 """
 
 from __future__ import annotations

@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from techties.errors import ConfigError, NoDataError, UnknownNameError, did_you_mean
+from techties.simulation.gravity_spec import GravityExperiment, parse_gravity
 from techties.simulation.mc_multisector import (
     BASELINE_YEARS,
     CLOSURES,
@@ -100,7 +101,7 @@ from techties.simulation.tariffwar2025 import TariffWarSpec, parse_spec, resolve
 if TYPE_CHECKING:
     from techties.store.core import Store
 
-BASELINES = ("cp2015", "eora2017", "icio2022", "wiod2014", "liberation_day")
+BASELINES = ("cp2015", "eora2017", "icio2022", "wiod2014", "liberation_day", "gravity")
 MULTISECTOR = ("cp2015", "eora2017", "icio2022")
 SCENARIO_KEYS = (
     "name",
@@ -114,6 +115,7 @@ SCENARIO_KEYS = (
     "year",
     "closure",
     "tariff_war_2025",
+    "gravity",
 )
 #: elasticity keys that act on the multi-sector θ_j (one-sector baselines take sigma instead)
 THETA_KEYS = ("scale", "range", "per_sector")
@@ -137,6 +139,8 @@ class Scenario:
     year: int | None = None
     #: ``tariff_war_2025`` block: shocks read from the stored 2025 tariff series at run time
     tariff_war: TariffWarSpec | None = None
+    #: ``gravity`` block (``baseline: gravity``): estimate, build trade costs, solve
+    gravity: GravityExperiment | None = None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -158,13 +162,15 @@ class Scenario:
             raise ConfigError(
                 f"{where}: a scenario is a mapping with keys {', '.join(SCENARIO_KEYS)}"
             )
-        required = ("name", "baseline") + (() if "tariff_war_2025" in data else ("shocks",))
+        optional_shocks = "tariff_war_2025" in data or data.get("baseline") == "gravity"
+        required = ("name", "baseline") + (() if optional_shocks else ("shocks",))
         check_keys(data, SCENARIO_KEYS, required, where)
         baseline = str(data["baseline"])
         if baseline not in BASELINES:
             raise UnknownNameError(
                 f"{where}: unknown baseline {baseline!r}.", hint=did_you_mean(baseline, BASELINES)
             )
+        _check_gravity(data, baseline, where)
         bdir = base_dir or Path.cwd()
         shocks = tuple(
             parse_shock(s, bdir, f"{where}: shocks[{k}]")
@@ -187,6 +193,7 @@ class Scenario:
             closure=_closure(data.get("closure"), baseline, where),
             year=_year(data.get("year"), baseline, where),
             tariff_war=parse_spec(data.get("tariff_war_2025"), where),
+            gravity=parse_gravity(data["gravity"], where) if baseline == "gravity" else None,
         )
 
     @property
@@ -210,6 +217,8 @@ class Scenario:
         instead (e.g. the same baseline with elasticities from another source). Returns a
         :class:`~techties.simulation.mc_multisector.ScenarioResult`.
         """
+        if self.gravity is not None:
+            return self._run_gravity(draws, store, level)
         if self.tariff_war is None:
             return run_scenario(
                 self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base
@@ -229,6 +238,60 @@ class Scenario:
         res.steps[2:2] = log
         res.provenance_ids = sorted({*res.provenance_ids, *ids})
         return res
+
+
+    def _run_gravity(self, draws: int, store: Store | None, level: float) -> ScenarioResult:
+        """Estimate on the stored gravity dataset, build trade costs, solve (central case)."""
+        from techties.simulation import gravity_experiment as ge
+
+        assert self.gravity is not None
+        ge.check_runnable(draws, self.closure)
+        if store is None:
+            raise NoDataError(
+                f"scenario {self.name!r} estimates on gravity dataset {self.gravity.dataset!r}",
+                hint="pass store=open_store(...) holding source gravity",
+            )
+        base = ge.load_gravity_baseline(self.gravity, store)
+        res = ge.solve_gravity(base, float(self.elasticities.sigma or 0))
+        g = self.gravity
+        solver = (
+            f"the Advanced Guide's GEPPML loop (threshold {g.tol:g}): {res.full.iterations} rounds"
+            if g.method == "geppml_book"
+            else f"exact equilibrium: {res.full.iterations} iterations, residual "
+            f"{res.full.residual:.1e}"
+        )
+        steps = [
+            f"scenario {self.name!r} ({self.path or 'in memory'})",
+            f"baseline {base.name} ({len(base.countries)} countries)",
+            *base.steps(),
+            f"elasticity of substitution σ = {self.elasticities.sigma:g}; reference (numeraire) "
+            f"{g.reference}; multiplicative imbalance (E = φY)",
+            f"solved: {solver}",
+            ge.sign_line(g.sign),
+        ]
+        central = ge.GravityExperimentResult(res, g.sign, base.fit)
+        return ScenarioResult(self, central, None, level, steps, base.provenance_ids)
+
+
+def _check_gravity(data: Mapping[str, Any], baseline: str, where: str) -> None:
+    """``baseline: gravity`` and a ``gravity`` block go together; shocks live in the block."""
+    if baseline != "gravity":
+        if "gravity" in data:
+            raise ConfigError(f"{where}: a gravity block needs baseline: gravity")
+        return
+    if "gravity" not in data:
+        raise ConfigError(
+            f"{where}: baseline: gravity needs a gravity block (dataset, year, regressors, "
+            "counterfactual, reference)",
+            hint="see docs/simulation.md, 'Scenarios from a gravity dataset'",
+        )
+    for key in ("shocks", "status_quo", "year", "tariff_war_2025"):
+        if data.get(key):
+            raise ConfigError(
+                f"{where}: {key} is not used with baseline: gravity; the counterfactual is "
+                "gravity.counterfactual and the year gravity.year",
+                hint="e.g. counterfactual: [{covariate: INTL_BRDR, to: 0, pairs: all}]",
+            )
 
 
 def _elasticities(raw: Any, baseline: str, where: str) -> Elasticities:

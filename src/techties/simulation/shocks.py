@@ -473,7 +473,7 @@ def _coefficient(spec: dict[str, Any], base_dir: Path, where: str) -> Coefficien
             hint=did_you_mean(term, coefs.terms),
         )
     change = number(spec.get("change", 1.0), f"{where}.change")
-    pairs = _pairs(spec["pairs"], f"{where}.pairs")
+    pairs = parse_pairs(spec["pairs"], f"{where}.pairs")
     return CoefficientShock(
         term=term,
         pairs=pairs,
@@ -491,7 +491,7 @@ _PAIRS_HINT = (
 )
 
 
-def _pairs(v: Any, what: str) -> Pairs:
+def parse_pairs(v: Any, what: str) -> Pairs:
     """``pairs``: a list of ``[exporter, importer]``, ``all``, ``{from, to}`` or ``{members}``."""
     if v == "all":
         return PairGroup("all", "all", "all")
