@@ -5,7 +5,9 @@ killed Python worker is retried by Spark. Skipped without pyspark or Java 17+.""
 from __future__ import annotations
 
 import os
+import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -136,3 +138,17 @@ def test_failed_draws_are_named_and_the_other_draws_kept(spark: Any) -> None:
     assert done.results == {k: k * k + 1 for k in range(40) if k not in (7, 31)}
     with pytest.raises(TaskFailedError, match=r"2 draw\(s\) of 40 failed — 7: ValueError"):
         done.complete("draw")
+
+
+def test_simulate_engine_spark_without_pyspark_says_how_to_install_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from techties.cli.main import main
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark fails as uninstalled
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "uschina_escalation", "--draws", "10", "--engine", "spark",
+              "--store", str(tmp_path / "s.duckdb")])  # fmt: skip
+    assert exc.value.code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: The Spark engine needs pyspark: pip install 'techties[spark]'"]
