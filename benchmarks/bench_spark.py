@@ -1,92 +1,44 @@
-"""Benchmark: the indicator suite on DuckDB vs Spark local[2], on a generated BACI-scale panel.
+"""Benchmark: DuckDB vs Spark on one machine — ingest, indicators and the parallel jobs.
 
-Generates BACI yearly CSV files (``bench_indicators.generate``: 220 countries, 5,200 HS6
-products, 5 years, one row per exporter × importer × product × year; ``--rows`` in all) and
-ingests them the way a user does (``ingest_files(store, "baci", …)``, DuckDB). Then, in one run:
+In one run, each step on both engines (the peer is the local path, measured beside it):
 
-- ingest: DuckDB ingest of the CSVs (checked, ISO3-mapped, Parquet parts) vs Spark reading the
-  same CSVs and writing Parquet partitioned by year and exporter (raw columns: the conversion
-  only, no code mapping or validation — a lower bound of a Spark ingest);
-- export: the store's ``trade_flows`` written to the Parquet dataset Spark reads
-  (:func:`techties.spark.store.export_tables`, DuckDB);
+- ingest: generated BACI yearly CSV files (``bench_indicators.generate``: 220 countries with
+  real ISO3 codes, 5,200 HS6 products, 5 years, one row per exporter × importer × product ×
+  year; ``--rows`` in all) loaded the way a user does — DuckDB ``ingest_files(store, "baci", …)``
+  (checked, mapped, Parquet parts) vs Spark :func:`techties.spark.ingest.ingest_baci` (the same
+  checks, transpiled; Parquet partitioned by year × reporter);
 - indicators: :func:`supplier_concentration` and :func:`chokepoints` of every exporter at HS6
-  (``Selection(flow="export", level=6, reporter=None)``) on the DuckDB store and on
-  :class:`techties.spark.store.SparkStore` (the same functions, the same SQL transpiled),
-  each timed twice, the faster counts; the tables are checked equal (1e-9 relative).
+  on the DuckDB store and on the Spark-ingested Parquet (:func:`parquet_store`), each timed
+  twice (the faster counts); the tables are checked equal (1e-9 relative);
+- per-product PPML: ``--products`` products of a generated 3-way gravity panel, fitted with
+  ``fit_by_product`` with 1 and 2 worker processes, and as Spark tasks over 1 and 2 partitions;
+  the fits are checked equal;
+- Monte Carlo: ``--draws`` draws of a one-sector scenario on a generated 40-country baseline
+  with 1 and 2 worker processes, and as Spark tasks over 1 and 2 partitions; checked equal.
 
-Prints the times and the ratio Spark / DuckDB (the peer is DuckDB, measured in the same run).
-Usage: ``python benchmarks/bench_spark.py [--rows 10000000] [--folder /tmp/techties-bench-spark]
-[--master local[2]]``. The issue's scale is ≥ 100 million rows (``--rows 100000000``).
+Prints times and ratios. Usage: ``python benchmarks/bench_spark.py [--rows 10000000]
+[--folder /tmp/techties-bench-spark] [--master local[2]] [--skip-ingest]``.
+The issue's scale is ≥ 100 million rows (``--rows 100000000``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import shutil
+import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
+import numpy as np
+import pandas as pd
 
-N_COUNTRIES = 200
-N_PRODUCTS = 5200
-YEARS = (2019, 2020, 2021, 2022, 2023)
-
-
-def build_store(folder: Path, rows: int, seed: int = 7) -> tuple[Path, float | None]:
-    """A store holding ``rows`` generated BACI-like export rows (one per exporter × importer ×
-    product × year, real ISO3 codes), written year by year through ``Store.write`` (checked by
-    the store's validation). Returns (path, seconds to write; None when cached)."""
-    import numpy as np
-    import pyarrow as pa
-
-    from techties.countries import country_codes
-    from techties.store import open_store
-
-    target = folder / "panel.duckdb"
-    marker = folder / "store_done"
-    if marker.exists():
-        return target, None
-    for old in folder.glob("panel.duckdb*"):
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    codes = np.array(sorted(c for c in country_codes() if c.isalpha() and len(c) == 3))
-    codes = codes[:N_COUNTRIES]
-    products = np.array([f"{k:06d}" for k in range(100101, 100101 + N_PRODUCTS)])
-    rng = np.random.default_rng(seed)
-    per_year = rows // len(YEARS)
-    t0 = time.perf_counter()
-    with open_store(target) as store:
-        for year in YEARS:
-            cells = rng.choice(N_COUNTRIES * N_COUNTRIES * N_PRODUCTS, per_year, replace=False)
-            exp_i, rest = np.divmod(cells, N_COUNTRIES * N_PRODUCTS)
-            imp_i, prod_i = np.divmod(rest, N_PRODUCTS)
-            keep = exp_i != imp_i
-            n = int(keep.sum())
-            const = {"source": "baci", "flow": "export", "classification": "HS",
-                     "vintage": "HS2017", "value_basis": "FOB"}  # fmt: skip
-            table = pa.table({
-                **{k: pa.array([v] * n) for k, v in const.items()},
-                "reporter": pa.array(codes[exp_i[keep]]),
-                "partner": pa.array(codes[imp_i[keep]]),
-                "year": pa.array(np.full(n, year, dtype=np.int16)),
-                "month": pa.nulls(n, pa.int8()),
-                "product_code": pa.array(products[prod_i[keep]]),
-                "product_level": pa.array(np.full(n, 6, dtype=np.int8)),
-                "value_usd": pa.array(np.round(rng.lognormal(3, 2, n), 3) * 1000),
-                "quantity": pa.nulls(n, pa.float64()),
-                "quantity_unit": pa.nulls(n, pa.string()),
-                "duties_usd": pa.nulls(n, pa.float64()),
-            })  # fmt: skip
-            pq.write_table(table, folder / f"flows_{year}.parquet")
-            with store.transaction():
-                store.write(source="baci", table="trade_flows", data=table,
-                            location=f"generated_{year}", sha256=f"{seed}-{rows}-{year}",
-                            nbytes=table.nbytes)  # fmt: skip
-    took = time.perf_counter() - t0
-    marker.touch()
-    return target, took
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_indicators import N_COUNTRIES, RELEASE, generate
 
 
 def _best(label: str, fn: Callable[[], Any], runs: int = 2) -> tuple[float, Any]:
@@ -95,8 +47,132 @@ def _best(label: str, fn: Callable[[], Any], runs: int = 2) -> tuple[float, Any]
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
-    print(f"  {label:<42} {min(times):8.1f} s  (runs: {', '.join(f'{t:.1f}' for t in times)})")
+    print(f"  {label:<44} {min(times):8.1f} s  (runs: {', '.join(f'{t:.1f}' for t in times)})")
     return min(times), out
+
+
+def baci_folder(folder: Path, rows: int) -> list[Path]:
+    """The generated BACI files, their country list rewritten with real ISO3 codes."""
+    from techties.countries import country_codes
+
+    marker = folder / "csv_done"
+    if not marker.exists():
+        generate(folder, rows)
+        iso = sorted(c for c in country_codes() if c.isalpha() and len(c) == 3)[:N_COUNTRIES]
+        codes = np.arange(4, 4 + 4 * N_COUNTRIES, 4)
+        lines = ["country_code,country_name,country_iso2,country_iso3"]
+        lines += [f"{c},Country {c},{s[:2]},{s}" for c, s in zip(codes, iso, strict=True)]
+        (folder / f"country_codes_{RELEASE}.csv").write_text("\n".join(lines) + "\n")
+        marker.touch()
+    return sorted(folder.glob("BACI_*.csv"))
+
+
+def bench_ingest_and_indicators(folder: Path, rows: int, spark: Any, master: str) -> None:
+    from techties.indicators.concentration import chokepoints, supplier_concentration
+    from techties.spark.ingest import ingest_baci, parquet_store
+    from techties.store import open_store
+    from techties.store.ingest import ingest_files
+
+    files = baci_folder(folder / "csv", rows)
+    size = sum(f.stat().st_size for f in files) / 1e9
+    print(f"ingest: {len(files)} BACI files, {rows:,} rows, {size:.2f} GB of CSV")
+    for old in folder.glob("store.duckdb*"):
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    with open_store(folder / "store.duckdb") as duck:
+        t0 = time.perf_counter()
+        ingest_files(duck, "baci", files)
+        d = time.perf_counter() - t0
+        print(f"  {'DuckDB ingest_files (checked, Parquet parts)':<44} {d:8.1f} s")
+        t0 = time.perf_counter()
+        done = ingest_baci(files, folder / "spark", spark=spark)
+        s = time.perf_counter() - t0
+        print(f"  {f'Spark {master} ingest_baci (checked, year/reporter)':<44} {s:8.1f} s")
+        print(f"  rows {done.rows:,}; Spark / DuckDB = {s / d:.1f}x")
+        on_spark = parquet_store(done.folder, spark)
+        kw: dict[str, Any] = {"reporter": None, "flow": "export", "level": 6}
+        for name, func in (("concentration", supplier_concentration), ("chokepoints", chokepoints)):
+            print(name)
+            d, a = _best("DuckDB", lambda f=func: f(duck, **kw).tidy())
+            s, b = _best(f"Spark {master}", lambda f=func: f(on_spark, **kw).tidy())
+            pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+            print(f"  rows {len(a):,}; equal on both engines; Spark / DuckDB = {s / d:.1f}x")
+
+
+def gravity_products(n_products: int, n: int = 30, years: int = 6) -> pd.DataFrame:
+    """``n_products`` 3-way panels (n exporters × n importers × years), Poisson outcomes."""
+    parts = []
+    for k in range(n_products):
+        rng = np.random.default_rng(100 + k)
+        c = np.arange(n)
+        e, i, t = (a.ravel() for a in np.meshgrid(c, c, np.arange(years), indexing="ij"))
+        lnd = np.log1p(np.abs(e - i)) + rng.normal(0, 0.1, e.size)
+        rta = ((rng.random((n, n)) < 0.3)[e, i] & (t >= years // 2)).astype(float)
+        mean = np.exp(rng.normal(0, 1, (n, years))[e, t] + rng.normal(0, 1, (n, years))[i, t]
+                      + rng.normal(0, 0.7, (n, n))[e, i] + 0.5 * rta - 0.8 * lnd)  # fmt: skip
+        parts.append(pd.DataFrame({"exporter": e, "importer": i, "year": 2000 + t,
+                                   "trade": rng.poisson(mean).astype(float), "rta": rta,
+                                   "product": f"P{k:03d}"}))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def bench_products(spark: Any, n_products: int) -> None:
+    from techties.models.gravity import GravitySpec
+    from techties.models.products import _fit_one, fit_by_product
+    from techties.spark.jobs import apply_by_key
+
+    spec = GravitySpec(regressors=("rta",), fixed_effects=("exporter_time", "importer_time",
+                       "pair"), symmetric_pair=False, separation="fe")  # fmt: skip
+    data = gravity_products(n_products)
+    print(f"per-product PPML: {n_products} products × {len(data) // n_products:,} rows")
+    warnings.simplefilter("ignore")
+    t1, ref = _best("local, 1 worker", lambda: fit_by_product(data, spec, "product"), runs=1)
+    t2, two = _best("local, 2 workers",
+                    lambda: fit_by_product(data, spec, "product", workers=2), runs=1)  # fmt: skip
+    fit = functools.partial(_fit_one, spec=spec)
+    s1, a = _best("Spark, 1 partition", lambda: apply_by_key(data, "product", fit, spark=spark,
+                  partitions=1).complete(), runs=1)  # fmt: skip
+    s2, b = _best("Spark, 2 partitions", lambda: apply_by_key(data, "product", fit, spark=spark,
+                  partitions=2).complete(), runs=1)  # fmt: skip
+    for got in (two, a, b):
+        for p, r in ref.items():
+            np.testing.assert_allclose(got[p].table["estimate"], r.table["estimate"], rtol=1e-9)
+    print(f"  speed-up 2 vs 1: local {t1 / t2:.2f}x, Spark {s1 / s2:.2f}x; "
+          f"Spark 2 / local 2 = {s2 / t2:.2f}x")  # fmt: skip
+
+
+def bench_draws(spark: Any, draws: int) -> None:
+    from techties.simulation.baselines import OneSectorBaseline
+    from techties.simulation.scenario import Scenario
+
+    rng = np.random.default_rng(3)
+    n = 40
+    names = ("USA", "CHN", *(f"C{k:02d}" for k in range(n - 2)))
+    trade = rng.gamma(1.0, 100.0, (n, n)) + np.diag(rng.gamma(5.0, 2000.0, n))
+    base = OneSectorBaseline(countries=names, trade=trade, name="generated")
+    sc = Scenario.from_dict({
+        "name": "bench", "baseline": "wiod2014",
+        "shocks": [{"tariff": {"imposer": "USA", "target": "CHN", "add": 25}},
+                   {"tariff": {"imposer": "CHN", "target": "USA", "add": 25}}],
+        "elasticities": {"sigma": 5, "sigma_range": [3, 7]},
+    })  # fmt: skip
+    print(f"Monte Carlo: {draws} draws, one-sector, {n} countries")
+    out = {}
+    for engine in ("duckdb", "spark"):
+        os.environ["TECHTIES_ENGINE"] = engine
+        for w in (1, 2):
+            label = f"{'local' if engine == 'duckdb' else 'Spark'}, {w} " + (
+                "worker(s)" if engine == "duckdb" else "partition(s)"
+            )
+            out[engine, w] = _best(label, lambda w=w: sc.run(base=base, draws=draws, seed=1,
+                                                             workers=w).draws, runs=1)  # fmt: skip
+    os.environ.pop("TECHTIES_ENGINE")
+    ref = out["duckdb", 1][1]
+    for _, got in out.values():
+        np.testing.assert_allclose(got, ref, rtol=1e-12)
+    (l1, _), (l2, _) = out["duckdb", 1], out["duckdb", 2]
+    (s1, _), (s2, _) = out["spark", 1], out["spark", 2]
+    print(f"  speed-up 2 vs 1: local {l1 / l2:.2f}x, Spark {s1 / s2:.2f}x; "
+          f"Spark 2 / local 2 = {s2 / l2:.2f}x")  # fmt: skip
 
 
 def main() -> None:
@@ -104,48 +180,20 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--folder", type=Path, default=Path("/tmp/techties-bench-spark"))
     ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--products", type=int, default=24)
+    ap.add_argument("--draws", type=int, default=400)
+    ap.add_argument("--skip-ingest", action="store_true")
     args = ap.parse_args()
-    import pandas as pd
-
-    from techties.indicators.concentration import chokepoints, supplier_concentration
     from techties.spark.session import session
-    from techties.spark.store import export_tables, spark_store
-    from techties.store import open_store
 
-    folder: Path = args.folder / f"rows_{args.rows}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path, ingest_duck = build_store(folder, args.rows)
     spark = session(args.master, shuffle_partitions=8, spark__driver__memory="3g")
-    print(f"panel: {args.rows:,} rows; Spark master {args.master}")
-
-    flows = sorted(str(p) for p in folder.glob("flows_*.parquet"))
-    t0 = time.perf_counter()
-    (
-        spark.read.parquet(*flows).write.mode("overwrite").partitionBy("year", "reporter")
-        .parquet(str(folder / "spark_raw"))
-    )  # fmt: skip
-    ingest_spark = time.perf_counter() - t0
-    print("ingest")
-    if ingest_duck is not None:
-        print(f"  {'DuckDB Store.write (validated)':<42} {ingest_duck:8.1f} s")
-    else:
-        print("  DuckDB ingest: cached store (run with a fresh --folder to time it)")
-    print(f"  {'Spark Parquet -> Parquet by year/reporter':<42} {ingest_spark:8.1f} s")
-
-    results: dict[str, dict[str, float]] = {}
-    with open_store(path, read_only=True) as duck:
-        t0 = time.perf_counter()
-        export_tables(duck, folder / "spark")
-        print(f"  {'export trade_flows to Parquet (DuckDB)':<42} {time.perf_counter() - t0:8.1f} s")
-        on_spark = spark_store(duck, spark, folder=folder / "spark")
-        kw: dict[str, Any] = {"reporter": None, "flow": "export", "level": 6}
-        for name, func in (("concentration", supplier_concentration), ("chokepoints", chokepoints)):
-            print(name)
-            d, a = _best("DuckDB", lambda f=func: f(duck, **kw).tidy())
-            s, b = _best(f"Spark {args.master}", lambda f=func: f(on_spark, **kw).tidy())
-            pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
-            results[name] = {"duckdb": d, "spark": s}
-            print(f"  rows {len(a):,}; equal on both engines; Spark / DuckDB = {s / d:.1f}x")
+    print(f"Spark master {args.master}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
+    if not args.skip_ingest:
+        folder: Path = args.folder / f"rows_{args.rows}"
+        folder.mkdir(parents=True, exist_ok=True)
+        bench_ingest_and_indicators(folder, args.rows, spark, args.master)
+    bench_products(spark, args.products)
+    bench_draws(spark, args.draws)
     spark.stop()
 
 

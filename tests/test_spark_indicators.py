@@ -4,7 +4,6 @@ transpiled by sqlglot), two engines. Skipped without pyspark or Java 17+."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,24 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import spark_helpers
 from fixtures.indicators.flows import write_flows
 from fixtures.indicators.real import real_store
 from techties import config
 from techties.errors import ConfigError
 from techties.indicators.concentration import chokepoints, supplier_concentration
 from techties.indicators.shares import partner_shares
-from techties.store import Store, open_store
-
-pytest.importorskip("pyspark")
-if shutil.which("java") is None:
-    pytest.skip("Spark needs Java", allow_module_level=True)
-
-from techties.spark.session import java_version
 from techties.spark.sql import to_spark
 from techties.spark.store import SparkStore, spark_store
+from techties.store import Store, open_store
 
-if (java_version() or 0) < 17:
-    pytest.skip("Spark needs Java 17+", allow_module_level=True)
+spark = spark_helpers.spark  # the one SparkSession of the test process
 
 PARTNERS = ["CHN", "VNM", "MEX", "DEU", "EUN", "KOR", "TWN"]
 PRODUCTS = ["854231", "854232", "847130", "850760", "851712", "854140"]
@@ -76,13 +69,6 @@ def _generated(store: Store) -> None:
                          "product_code": "85", "value_usd": float(rng.gamma(1, 1e4))})  # fmt: skip
     base = {"source": "test", "reporter": "USA", "flow": "import", "month": None}
     write_flows(store, [{**base, **row} for row in rows])
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    from techties.spark.session import session
-
-    yield session("local[2]", shuffle_partitions=4)
 
 
 @pytest.fixture(scope="module")

@@ -60,8 +60,8 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "engine",
             "duckdb",
-            "Query engine for indicators and ingest: duckdb (embedded) or spark "
-            "(needs pip install 'techties[spark]').",
+            "Engine for indicator queries and the simulate draws: duckdb (embedded; draws in "
+            "local processes) or spark (Spark tasks; needs pip install 'techties[spark]').",
         ),
         Setting(
             "spark_master",
@@ -77,7 +77,8 @@ ENGINES = ("duckdb", "spark")
 
 
 def engine(explicit: str | None = None) -> str:
-    """The query engine (setting ``engine``), checked against :data:`ENGINES`."""
+    """The engine (setting ``engine``: queries, and parallel jobs such as Monte Carlo draws),
+    checked against :data:`ENGINES`."""
     from techties.errors import ConfigError
 
     value = (get("engine", explicit) or "duckdb").strip().lower()

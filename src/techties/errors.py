@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 
 class TechtiesError(Exception):
@@ -208,6 +209,22 @@ class SimulationInputError(ModelError, ConfigError):
 
 class SolverError(TechtiesError, RuntimeError):
     """A simulation did not reach an equilibrium within tolerance."""
+
+
+class TaskFailedError(TechtiesError, RuntimeError):
+    """Tasks of a parallel job failed; ``failures`` maps each failed key (a product, a draw) to
+    its error, ``results`` holds what the other tasks returned (nothing is lost)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        failures: dict[Any, str],
+        results: dict[Any, Any],
+        hint: str | None = None,
+    ) -> None:
+        self.failures, self.results = dict(failures), dict(results)
+        super().__init__(message, hint=hint)
 
 
 class TechtiesWarning(UserWarning):

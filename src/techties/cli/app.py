@@ -11,7 +11,7 @@ commands is declared here once, with the one parser that reads it.
 ``--since``        the first date, same forms as ``--on``
 ``--group``        a technology product group (``techties product-groups``)
 ``--store``        the store file; ``--json`` / ``--csv`` the output format
-``--engine``       the query engine: ``duckdb`` (embedded, default) or ``spark``
+``--engine``       the engine: ``duckdb`` (embedded, default) or ``spark`` (queries, draws)
 =================  ============================================================================
 
 Command modules are ``techties/cli/cmd_<area>.py``; each imports ``app`` from here and decorates

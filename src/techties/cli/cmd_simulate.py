@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from techties import config
 from techties.cli.app import (
     WORKERS_HELP,
     DataOpt,
+    EngineOpt,
     JsonOpt,
     MaybeOutOpt,
     StoreOpt,
@@ -36,16 +41,24 @@ def simulate(
     data: DataOpt = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Run a scenario and print every country's welfare change (with intervals when --draws);
     --out writes countries.parquet/.csv, draws.parquet, result.json and chart.svg.
 
     The baseline comes from the store; with --data DIR the folder's model inputs (and any other
-    manifest files not yet stored) are ingested first."""
+    manifest files not yet stored) are ingested first. --engine spark solves the draws as Spark
+    tasks (--workers partitions; master: setting spark_master)."""
     from techties.cli.cmd_report import ingest_data_folder
     from techties.simulation.library import simulate as run
 
-    with open_store_cli(store) as st:
+    chosen = config.engine(engine)
+    if chosen == "spark":
+        from techties.spark.session import require_java, require_pyspark
+
+        require_pyspark()
+        require_java()
+    with open_store_cli(store) as st, _engine(chosen):
         if data is not None:
             ingest_data_folder(st, data, quiet=True)
         res = run(scenario, draws=draws, seed=seed, workers=workers, store=st, level=coverage)
@@ -64,6 +77,20 @@ def simulate(
         console.print(
             f"wrote {out}/countries.parquet, countries.csv, result.json, chart.svg", highlight=False
         )
+
+
+@contextmanager
+def _engine(name: str) -> Iterator[None]:
+    """The ``engine`` setting for one run (the draws read it), restored afterwards."""
+    before = os.environ.get(config.SETTINGS["engine"].env)
+    os.environ[config.SETTINGS["engine"].env] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(config.SETTINGS["engine"].env, None)
+        else:
+            os.environ[config.SETTINGS["engine"].env] = before
 
 
 def write_outputs(res: object, out: Path) -> None:

@@ -23,6 +23,7 @@ process boundaries.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing as mp
 import os
@@ -34,7 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from techties.errors import ModelError
+from techties import config
+from techties.errors import ConfigError, ModelError
 from techties.models.fit import check_columns
 from techties.models.gravity import GravityResult, GravitySpec, fit_gravity
 
@@ -91,6 +93,12 @@ def _fit_chunk(
     return out
 
 
+def _fit_one(part: pd.DataFrame, spec: GravitySpec) -> GravityResult:
+    """One product's fit from its rows in any order (a Spark task's group)."""
+    order = [spec.exporter, spec.importer, spec.year]
+    return _strip(fit_gravity(part.sort_values(order, kind="stable").reset_index(drop=True), spec))
+
+
 def fit_by_product(
     data: pd.DataFrame,
     spec: GravitySpec,
@@ -99,6 +107,7 @@ def fit_by_product(
     products: Sequence[Any] | None = None,
     workers: int = 1,
     share_start: bool = False,
+    engine: str | None = None,
 ) -> dict[Any, GravityResult]:
     """Fit ``spec`` separately for every value of ``by``; returns ``{product: fit}``.
 
@@ -110,6 +119,10 @@ def fit_by_product(
     on generated panels it saved no time, and because pyfixest's covariance uses the weights of
     the last IRLS step, a different path moves standard errors by up to ~1e-6 relative).
     Rows of each product are taken in (exporter, importer, year) order.
+    ``engine``: ``spark`` fits each product in a Spark task
+    (:func:`techties.spark.jobs.apply_by_key`; a failing product raises one
+    :class:`~techties.errors.TaskFailedError` naming it, holding the other fits); default the
+    ``engine`` setting (``duckdb``: this process or ``workers`` processes).
     """
     check_columns(data, [by], "product column")
     present = pd.unique(data[by])
@@ -119,6 +132,13 @@ def fit_by_product(
         raise ModelError(f"products not in column {by!r}: {missing[:5]}", hint="check the codes")
     order = [spec.exporter, spec.importer, spec.year]
     check_columns(data, order, "column")
+    if config.engine(engine) == "spark":
+        if share_start:
+            raise ConfigError("share_start needs the local engine (products in one chunk).")
+        from techties.spark.jobs import apply_by_key
+
+        fit = functools.partial(_fit_one, spec=spec)
+        return apply_by_key(data, by, fit, keys=wanted).complete("product fit")
     groups = dict(iter(data.groupby(by, sort=False)))
     parts = [
         (p, groups[p].sort_values(order, kind="stable").reset_index(drop=True)) for p in wanted

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from techties import config
 from techties.errors import ConfigError, NoDataError, UnknownNameError, did_you_mean
 from techties.results import Result, json_safe
 from techties.simulation.caliendo_parro import (
@@ -257,13 +258,32 @@ def _solve_draw(draw: Draw) -> np.ndarray:
     return measures(sc, res).drop(columns="country").to_numpy(dtype=float)
 
 
+def _solve_shared(shared: tuple[RunnableScenario, Any, Any], draw: Draw) -> np.ndarray:
+    _init_worker(*shared)
+    return _solve_draw(draw)
+
+
 def run_draws(
-    sc: RunnableScenario, base: Any, draws: Sequence[Draw], workers: int | None, start: Any = None
+    sc: RunnableScenario,
+    base: Any,
+    draws: Sequence[Draw],
+    workers: int | None,
+    start: Any = None,
+    engine: str | None = None,
 ) -> np.ndarray:
     """Solve every draw; returns ``[draw, country, measure]`` (processes when workers > 1).
 
     ``start``: central-case solutions the multi-sector draws start their iterations from.
+    ``engine`` (default: the ``engine`` setting): ``spark`` solves the draws as Spark tasks
+    (:func:`techties.spark.jobs.map_tasks`, ``workers`` partitions); failed draws raise one
+    :class:`~techties.errors.TaskFailedError` naming them.
     """
+    if config.engine(engine) == "spark":
+        from techties.spark.jobs import map_tasks
+
+        done = map_tasks(_solve_shared, list(enumerate(draws)), shared=(sc, base, start),
+                         partitions=workers).complete("draw")  # fmt: skip
+        return np.stack([done[k] for k in range(len(draws))])
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(draws) < 4:
         _init_worker(sc, base, start)
@@ -312,7 +332,8 @@ def run_scenario(
     if draws:
         sectors = getattr(base, "sectors", ())
         sample = run_draws(sc, base, random_draws(sc, draws, seed, sectors), workers, start)
-        steps.append(f"{draws} draws (seed {seed}, {workers or os.cpu_count()} processes)")
+        where = "Spark tasks" if config.engine() == "spark" else "processes"
+        steps.append(f"{draws} draws (seed {seed}, {workers or os.cpu_count()} {where})")
     ids = getattr(base, "provenance_ids", ())
     return ScenarioResult(sc, res, sample, level, steps, ids)
 

@@ -7,6 +7,7 @@ Spark engine is chosen (``--engine spark`` or ``TECHTIES_ENGINE=spark``, :mod:`t
 - :mod:`techties.spark.sql` — the store's DuckDB SQL transpiled to Spark SQL with sqlglot;
 - :mod:`techties.spark.store` — :class:`~techties.spark.store.SparkStore`, a store whose trade
   tables are Parquet read by Spark, so the indicator functions run unchanged on Spark;
-- :mod:`techties.spark.ingest` — large sources (BACI) to Parquet partitioned by year and exporter;
+- :mod:`techties.spark.ingest` — BACI CSV files to Parquet partitioned by year and reporter,
+  checked by the store's rules (transpiled);
 - :mod:`techties.spark.jobs` — product-by-product PPML fits and Monte Carlo draws as Spark tasks.
 """

@@ -7,9 +7,11 @@ such as ``spark://host:7077``, ``yarn`` or ``k8s://…`` for real use).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 from techties import config
@@ -80,6 +82,11 @@ def session(
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.ansi.enabled", "false")
     )
+    if url.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+        # local Python workers run this interpreter (techties and its libraries), not the
+        # first python3 on the PATH (pyspark reads the variable when the context starts);
+        # on a cluster PYSPARK_PYTHON names the executors' interpreter
+        os.environ["PYSPARK_PYTHON"] = sys.executable
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(int(shuffle_partitions)))
     for key, value in conf.items():

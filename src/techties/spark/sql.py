@@ -8,7 +8,9 @@ construct the store's queries use, the tree is rewritten to an equivalent one:
 - ``SELECT * REPLACE (expr AS col, …) FROM t`` → the columns of ``t`` listed, the replaced ones
   by their expressions (needs the columns of ``t``: ``columns``);
 - ``arg_max(x, (a, b))`` (order by a tuple) → ``max_by(x, struct(a, b))`` (structs compare
-  field by field, as DuckDB compares tuples).
+  field by field, as DuckDB compares tuples);
+- ``isfinite(x)`` → ``NOT isnan(x) AND abs(x) < double('Infinity')`` (NULL stays NULL);
+- ``regexp_full_match(x, p)`` → ``x RLIKE '^(?:p)$'`` (the validation rules' code patterns).
 
 :func:`tables_of` names the stored tables a query reads (CTE names left out), which is how
 :class:`techties.spark.store.SparkStore` routes a query to Spark or to DuckDB.
@@ -78,7 +80,30 @@ def to_spark(
     """
     tree = parse(sql, params)
     tree = tree.transform(_struct_order).transform(lambda n: _expand_replace(n, columns or {}))
-    return tree.sql("spark")
+    return tree.transform(_portable).sql("spark")
+
+
+def expression(sql: str) -> str:
+    """One DuckDB SQL expression (a column definition, a check) in Spark SQL."""
+    tree = cast(exp.Expression, sqlglot.parse_one(sql, read="duckdb"))
+    return tree.transform(_struct_order).transform(_portable).sql("spark")
+
+
+def _portable(node: exp.Expression) -> exp.Expression:
+    """DuckDB functions Spark lacks, as Spark expressions (module doc)."""
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "isfinite":
+        (arg,) = node.expressions
+        inf = exp.cast(exp.Literal.string("Infinity"), "DOUBLE")
+        not_nan = exp.Not(this=exp.IsNan(this=arg.copy()))
+        return exp.Paren(
+            this=exp.and_(not_nan, exp.LT(this=exp.Abs(this=arg.copy()), expression=inf))
+        )
+    if isinstance(node, exp.RegexpFullMatch):
+        pattern = node.expression
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            anchored = exp.Literal.string(f"^(?:{pattern.this})$")
+            return exp.RegexpLike(this=node.this.copy(), expression=anchored)
+    return node
 
 
 def _struct_order(node: exp.Expression) -> exp.Expression:

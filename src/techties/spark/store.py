@@ -13,7 +13,7 @@ So there is one definition of every indicator — :mod:`techties.store.queries` 
 modules — and two engines. Results are pandas frames either way.
 
 :func:`export_tables` writes the store's tables to a Parquet dataset Spark reads (partitioned
-by source and year); :func:`spark_store` does it for a store once per content (a fingerprint
+by year and reporter); :func:`spark_store` does it for a store once per content (a fingerprint
 of the provenance table), in ``<store>.spark/``.
 """
 
@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 
 #: tables read by Spark unless told otherwise (the large ones)
 SPARK_TABLES = ("trade_flows",)
-#: partition columns of an exported table (when it has them)
-PARTITIONS = ("source", "year")
+#: partition columns of an exported table (when it has them): the layout of the Spark ingest
+#: (:mod:`techties.spark.ingest`), so a query selecting years or reporters reads only their files
+PARTITIONS = ("year", "reporter")
 
 
 class SparkStore(Store):
@@ -139,10 +140,14 @@ def fingerprint(store: Store) -> str:
 
 
 def export_tables(
-    store: Store, folder: str | Path, tables: Sequence[str] = SPARK_TABLES
+    store: Store,
+    folder: str | Path,
+    tables: Sequence[str] = SPARK_TABLES,
+    partition_by: Sequence[str] = PARTITIONS,
 ) -> dict[str, Path]:
-    """Write ``tables`` to Parquet datasets ``folder/<table>/`` (hive-partitioned by source and
-    year where the table has those columns), streamed by DuckDB. Returns name → folder."""
+    """Write ``tables`` to Parquet datasets ``folder/<table>/`` (hive layout, partitioned by
+    the columns of ``partition_by`` the table has: ``year=2017/reporter=CHN/``), streamed by
+    DuckDB. Returns name → folder."""
     out: dict[str, Path] = {}
     for name in tables:
         store._check_table(name)
@@ -151,7 +156,7 @@ def export_tables(
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         cols = set(store.df(f'SELECT * FROM "{name}" LIMIT 0').columns)
-        parts = [c for c in PARTITIONS if c in cols]
+        parts = [c for c in partition_by if c in cols]
         by = f", PARTITION_BY ({', '.join(parts)})" if parts else ""
         store.con.execute(
             f"COPY (SELECT * FROM \"{name}\") TO '{sql_str(target)}' (FORMAT parquet{by})"
@@ -166,10 +171,11 @@ def spark_store(
     *,
     folder: str | Path | None = None,
     tables: Sequence[str] = SPARK_TABLES,
+    partition_by: Sequence[str] = PARTITIONS,
 ) -> SparkStore:
     """``store`` with ``tables`` read by Spark from a Parquet export kept in ``folder``
     (default ``<store>.spark/``; a temporary folder for an in-memory store), re-exported when
-    the store's ingests changed."""
+    the store's ingests changed; ``partition_by``: the export's hive partition columns."""
     from techties.spark.session import session
 
     for name in tables:
@@ -183,9 +189,9 @@ def spark_store(
         folder = tempfile.mkdtemp(prefix="techties-spark-") if scratch else f"{store.path}.spark"
     root = Path(folder)
     stamp = root / "fingerprint"
-    current = fingerprint(store)
+    current = f"{fingerprint(store)} {','.join(partition_by)}"
     have = all((root / t).is_dir() for t in tables)
     if not (have and stamp.exists() and stamp.read_text() == current):
-        export_tables(store, root, tables)
+        export_tables(store, root, tables, partition_by)
         stamp.write_text(current)
     return SparkStore(store, spark or session(), {t: root / t for t in tables})

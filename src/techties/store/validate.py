@@ -157,8 +157,7 @@ def _run(
     check, the distinct values of each coded column, rows minus distinct hashes of the key —
     8 bytes a row, the file's ``constant`` columns left out); the per-check counts, first rows
     and the exact key comparison only run for what fails."""
-    checks = [c for n, col in rules.columns.items() for c in _column_checks(n, col, rules.table)]
-    checks += [_rule_check(r) for r in rules.rules]
+    checks = value_checks(rules)
     coded = [n for n, col in rules.columns.items() if col.codes is not None]
     good = " AND ".join(f"coalesce(({c.ok}), true)" for c in checks) or "true"
     key = ", ".join(f'"{k}"' for k in rules.key if k not in constant) or "1"
@@ -272,6 +271,13 @@ def _column_checks(name: str, col: Col, table: str) -> list[_Check]:
                           f"{name} not of the form {col.pattern}", f"{name} matching {col.pattern}",
                           "Codes are text with their leading zeros; check the cell."))  # fmt: skip
     return out
+
+
+def value_checks(rules: Effective) -> list[_Check]:
+    """Every value check and cross-column rule of ``rules``, as DuckDB SQL true on a good row
+    (the checks this module runs; the Spark ingest runs the same SQL, transpiled)."""
+    checks = [c for n, col in rules.columns.items() for c in _column_checks(n, col, rules.table)]
+    return checks + [_rule_check(r) for r in rules.rules]
 
 
 def _between(col: Col) -> str:
