@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pycountry
 
 N_COUNTRIES = 220
 N_PRODUCTS = 5200
@@ -64,17 +65,14 @@ def generate(folder: Path, rows: int, seed: int = 7) -> list[Path]:
     log-normal values in thousand USD (median ~33, largest ~10^7) with three decimals."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    codes = np.arange(4, 4 + 4 * N_COUNTRIES, 4)
-    letters = [
-        chr(65 + k // 676 % 26) + chr(65 + k // 26 % 26) + chr(65 + k % 26)
-        for k in range(N_COUNTRIES)
-    ]
-    pl.DataFrame(
+    countries = sorted(pycountry.countries, key=lambda c: int(c.numeric))[:N_COUNTRIES]
+    codes = np.array([int(c.numeric) for c in countries])  # real ISO 3166 codes: the store
+    pl.DataFrame(  # refuses made-up ones
         {
             "country_code": codes,
-            "country_name": [f"Country {c}" for c in codes],
-            "country_iso2": [s[1:] for s in letters],
-            "country_iso3": letters,
+            "country_name": [str(c.name) for c in countries],
+            "country_iso2": [str(c.alpha_2) for c in countries],
+            "country_iso3": [str(c.alpha_3) for c in countries],
         }
     ).write_csv(folder / f"country_codes_{RELEASE}.csv")
     products = np.sort(rng.choice(np.arange(10000, 999999), N_PRODUCTS, replace=False))
