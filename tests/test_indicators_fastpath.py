@@ -380,3 +380,45 @@ def test_mirror_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixt
     assert sorted(table["product"]) == sorted(totals.index)
     got = table.set_index("product")["total_usd"].sort_index()
     np.testing.assert_allclose(got.to_numpy(), totals.sort_index().to_numpy(), rtol=1e-12)
+
+
+def test_fast_path_equals_simple_path_with_ties_zeros_months_and_excluded(
+    store: Store, tmp_path: Path
+) -> None:
+    """A generated panel with everything the one-statement path must get right at once: split
+    rows (stored as months, added up to annual periods), zero values, exact ties for the top
+    supplier (the larger code wins) and a listed aggregate (EUN) whose members are left out as
+    suppliers. The panel tables equal the simple path — the indicator functions, whose SQL
+    aggregates per partner and ranks by a (value, partner) struct — row for row."""
+    frame = _panel(31)
+    frame.loc[frame.index % 7 == 0, "value_usd"] = 0.0  # zero values (not suppliers)
+    eun = frame[frame["partner"] == "FRA"].assign(partner="EUN", value_usd=25.0)
+    frame = pd.concat([frame, eun], ignore_index=True)  # the EU listed beside France and Italy
+    jpn = (frame["reporter"] == "JPN") & (frame["year"] == 2023)
+    tied = frame[jpn]["product_code"].value_counts().index[0]
+    frame.loc[jpn & (frame["product_code"] == tied), "value_usd"] = 40.0  # an n-way tie
+    usa = (frame["reporter"] == "USA") & (frame["year"] == 2023)
+    zero = frame[usa]["product_code"].value_counts().index[0]
+    frame.loc[usa & (frame["product_code"] == zero), "value_usd"] = 0.0  # a group of zeros only
+    split = _split(frame)
+    assert len(split) > len(frame)  # some keys are written as two months of one year
+    _store(store, split)
+    got = _tables(store, False, tmp_path)
+    ref = _reference(store)
+    # the panel's shares are those of the suppliers of groups with a positive total:
+    # partner_shares also lists the left-out members and zero-total groups (share NULL)
+    groups = ref["concentration"][CONC_KEYS]
+    kept = ref["shares"][~ref["shares"]["partner"].isin(["FRA", "ITA"])]
+    ref["shares"] = kept.merge(groups, on=CONC_KEYS)
+    assert len(ref["shares"]) < len(kept)  # the zero group has no total: no shares
+    _same_as_functions(got, ref)
+    assert got["concentration"].equals(_tables(store, False, tmp_path)["concentration"])
+    conc, shares = got["concentration"], got["shares"]
+    assert not {"FRA", "ITA"} & set(shares["partner"]) and "EUN" in set(shares["partner"])
+    assert (shares["value_usd"] == 0).any() and conc["n_suppliers"].min() >= 0
+    row = conc[(conc["reporter"] == "JPN") & (conc["year"] == 2023) & (conc["product"] == tied)]
+    members = frame[jpn & (frame["product_code"] == tied) & ~frame["partner"].isin(["FRA", "ITA"])]
+    assert row["top_supplier"].item() == max(members["partner"])
+    # the annual periods add the months up: totals equal the unsplit frame's supplier sums
+    suppliers = frame[~frame["partner"].isin(["FRA", "ITA"])]
+    assert conc["total_usd"].sum() == pytest.approx(suppliers["value_usd"].sum(), rel=1e-15)

@@ -310,9 +310,22 @@ def _plan_condition(plan: Sequence[Part], params: list[Any]) -> str:
     parts = []
     for part in plan:
         month = "month IS NOT NULL" if part.monthly else "month IS NULL"
-        parts.append(f"(list_contains(?::SMALLINT[], year) AND product_level = ? AND {month})")
-        params.extend([list(part.years), part.level])
+        parts.append(f"({_years_condition(part.years, params)} AND product_level = ? AND {month})")
+        params.append(part.level)
     return "(" + " OR ".join(parts) + ")"
+
+
+def _years_condition(years: Sequence[int], params: list[Any]) -> str:
+    """``year`` in ``years``: a range when they follow each other, else ``IN`` (both are
+    pushed into the Parquet scan as zone-map filters; a ``list_contains`` per row is not)."""
+    ys = sorted({int(y) for y in years})
+    if not ys:
+        return "FALSE"
+    if ys == list(range(ys[0], ys[-1] + 1)):
+        params.extend([ys[0], ys[-1]])
+        return "year BETWEEN ? AND ?"
+    params.extend(ys)
+    return f"year IN ({', '.join('?' for _ in ys)})"
 
 
 def _prefix_condition(prefixes: Sequence[str], params: list[Any]) -> str:
