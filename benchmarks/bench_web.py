@@ -19,12 +19,11 @@ import asyncio
 import os
 import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
+
+from techties.web.launch import start_server, stop_server
 
 PAGES = [
     "/", "/claims?status=mixed", "/claims.json", "/claims/1", "/claims/13", "/claims/13.json",
@@ -37,33 +36,6 @@ PAGES = [
 ]  # fmt: skip
 CLIENTS = 50
 REQUESTS = 5_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(store: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "techties.cli.main", "serve", "--store", store, "--port",
-         str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/claims.json", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("techties serve did not start within 300 s")
 
 
 async def _load(url: str, paths: list[str], n: int) -> tuple[list[float], int]:
@@ -101,7 +73,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.store:
         raise SystemExit("Pass --store PATH (a built store) or set TECHTIES_STORE.")
-    proc, url = _start(args.store, args.workers)
+    proc, url = start_server(args.store, workers=args.workers, timeout=300)
     stalled = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
     try:
         stalled.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n")  # never finished
@@ -115,8 +87,7 @@ def main() -> None:
         alive = stalled.fileno() != -1
     finally:
         stalled.close()
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc)
     p50, p95, p99 = (_pct(times, q) for q in (50, 95, 99))
     print(f"techties serve --workers {args.workers}: {REQUESTS:,} requests over {len(PAGES)} "
           f"pages, {CLIENTS} clients, 1 stalled client held open ({alive=})")  # fmt: skip
