@@ -66,7 +66,7 @@ def start_server(
                 hint="Build the store first (techties report --data DIR) or read the output.",
             )
         try:
-            if httpx.get(url + READY_PATH, timeout=2).status_code == 200:
+            if httpx.get(url + READY_PATH, timeout=60).status_code == 200:  # a busy machine
                 return proc, url
         except httpx.HTTPError:
             time.sleep(0.3)
