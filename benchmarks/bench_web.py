@@ -7,7 +7,11 @@ starts, so the run measures the cached path). Peer: the same server's 404 page (
 shape and template, no data), measured in the same run; the ratio p95(pages) / p95(404) says
 how much the data pages cost above the framework's floor.
 
-    .venv/bin/python benchmarks/bench_web.py --store PATH [--workers 2]
+The default load generator is bare asyncio keep-alive streams (gzip accepted, as a browser
+sends); ``--client httpx`` uses httpx, whose pure-Python HTTP parsing costs more CPU per request
+than the server's kept answer and, on two cores, takes it from the server.
+
+    .venv/bin/python benchmarks/bench_web.py --store PATH [--workers 2] [--client httpx]
 
 The store must be a built one (``techties report --data DIR``); it is only read. Stops by itself.
 """

@@ -121,6 +121,12 @@ def test_a_readers_path_in_chromium(real_store: object, tmp_path: Path) -> None:
             page.wait_for_selector("p.state[data-state=done]", timeout=120_000)
             assert page.locator("table.countries tbody tr").count() >= 10
             assert page.locator("figure.chart svg").count() == 1
+            page.set_viewport_size({"width": 400, "height": 900})  # a phone: no sideways page
+            for path in ("/", "/claims/13", "/indicators", "/tariffs?code=847150", "/entities",
+                         "/scenarios", "/sources"):  # fmt: skip
+                page.goto(url + path)
+                widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+                assert widths[0] <= widths[1], f"{path} is {widths[0]} px wide at 400 px"
             page.context.browser.close()
     finally:
         stop_server(proc)
