@@ -51,7 +51,7 @@ def start_server(
     proc = subprocess.Popen(
         [sys.executable, "-m", "techties.cli.main", "serve", "--store", str(store),
          "--port", str(port), "--workers", str(workers)],
-        env=base, stdout=log, stderr=subprocess.STDOUT,
+        env=base, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     _LOGS[proc.pid] = log
     url = f"http://127.0.0.1:{port}"
@@ -78,13 +78,22 @@ def start_server(
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a server from :func:`start_server` (SIGTERM, then SIGKILL after 20 s)."""
-    proc.terminate()
+    """Stop a server from :func:`start_server` and its uvicorn workers (its own process group:
+    SIGTERM, then SIGKILL after 20 s), so no worker outlives it."""
+    import contextlib
+    import signal
+
+    def signal_group(sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):  # the group is gone already
+            os.killpg(proc.pid, sig)  # the group start_new_session made, led by the server
+
+    signal_group(signal.SIGTERM)
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        signal_group(signal.SIGKILL)
         proc.wait()
+    signal_group(signal.SIGKILL)  # a worker the server left behind
     log = _LOGS.pop(proc.pid, None)
     if log is not None:
         log.close()
