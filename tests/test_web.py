@@ -328,3 +328,37 @@ def test_a_run_reports_each_draw_and_a_cancel_stops_it_between_draws(
     again = real_client.post("/api/scenarios/run", json=body).json()  # not cached: runs anew
     assert again["id"] != job["id"]
     real_client.post(f"/api/scenarios/jobs/{again['id']}/cancel")
+
+
+def _draw_as_table(d: int) -> object:
+    import numpy as np
+
+    return np.full((2, 3), float(d))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_draws_tell_progress_one_by_one_and_stop_when_told(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulation's ``progress=`` callback the scenario runs use (serial and pool paths;
+    each draw's solve replaced by a table of its number, carried to the pool by fork)."""
+    import multiprocessing
+
+    from techties.simulation import mc_multisector as mc
+
+    if workers > 1 and multiprocessing.get_start_method() != "fork":
+        pytest.skip("the replaced solve reaches pool workers only by fork")
+    monkeypatch.setattr(mc, "_solve_draw", _draw_as_table)
+    seen: list[tuple[int, int]] = []
+    got = mc.run_draws(
+        None, None, list(range(6)), workers, progress=lambda k, n: seen.append((k, n))
+    )  # type: ignore[arg-type]
+    assert got[:, 0, 0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert seen == [(k, 6) for k in range(7)]
+
+    def stop_at_two(k: int, n: int) -> None:
+        if k == 2:
+            raise RuntimeError("cancelled at 2")
+
+    with pytest.raises(RuntimeError, match="cancelled at 2"):
+        mc.run_draws(None, None, list(range(6)), workers, progress=stop_at_two)  # type: ignore[arg-type]

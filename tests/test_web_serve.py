@@ -87,7 +87,7 @@ def test_a_readers_path_in_chromium(real_store: object, tmp_path: Path) -> None:
     if Path(f"{real}.parts").is_dir():
         shutil.copytree(f"{real}.parts", f"{path}.parts")
     env = _env(tmp_path)
-    proc, url = start_server(path, env=env)
+    proc, url = start_server(path, env=env, timeout=420)  # checks every claim first
     errors: list[str] = []
     try:
         with sync_api.sync_playwright() as p:
