@@ -7,7 +7,11 @@ starts, so the run measures the cached path). Peer: the same server's 404 page (
 shape and template, no data), measured in the same run; the ratio p95(pages) / p95(404) says
 how much the data pages cost above the framework's floor.
 
-    .venv/bin/python benchmarks/bench_web.py --store PATH [--workers 2]
+The default load generator is bare asyncio keep-alive streams (gzip accepted, as a browser
+sends); ``--client httpx`` uses httpx, whose pure-Python HTTP parsing costs more CPU per request
+than the server's kept answer and, on two cores, takes it from the server.
+
+    .venv/bin/python benchmarks/bench_web.py --store PATH [--workers 2] [--client httpx]
 
 The store must be a built one (``techties report --data DIR``); it is only read. Stops by itself.
 """
@@ -19,12 +23,12 @@ import asyncio
 import os
 import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
+from typing import Any
 
 import httpx
+
+from techties.web.launch import start_server, stop_server
 
 PAGES = [
     "/", "/claims?status=mixed", "/claims.json", "/claims/1", "/claims/13", "/claims/13.json",
@@ -39,35 +43,8 @@ CLIENTS = 50
 REQUESTS = 5_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(store: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "techties.cli.main", "serve", "--store", store, "--port",
-         str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/claims.json", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("techties serve did not start within 300 s")
-
-
-async def _load(url: str, paths: list[str], n: int) -> tuple[list[float], int]:
-    """``n`` requests over ``paths`` from CLIENTS concurrent clients: latencies and errors."""
+async def _load_httpx(url: str, paths: list[str], n: int, ok: set[int]) -> tuple[list[float], int]:
+    """``n`` requests over ``paths`` from CLIENTS concurrent httpx clients: latencies, errors."""
     times: list[float] = []
     errors = 0
     todo = iter(range(n))
@@ -79,14 +56,61 @@ async def _load(url: str, paths: list[str], n: int) -> tuple[list[float], int]:
             for i in todo:
                 start = time.perf_counter()
                 try:
-                    r = await client.get(paths[i % len(paths)])
-                    ok = r.status_code == 200 or (paths == ["/nowhere"] and r.status_code == 404)
+                    status = (await client.get(paths[i % len(paths)])).status_code
                 except httpx.HTTPError:
-                    ok = False
+                    status = 0
                 times.append(time.perf_counter() - start)
-                errors += not ok
+                errors += status not in ok
 
         await asyncio.gather(*(worker() for _ in range(CLIENTS)))
+    return times, errors
+
+
+async def _get(conn: list[Any], host: str, port: int, path: str) -> int:
+    """One keep-alive ``GET`` on ``conn`` ([reader, writer], opened when empty) as a browser
+    sends it (gzip accepted); the status once the whole body (Content-Length) is read."""
+    if not conn:
+        conn[:] = await asyncio.open_connection(host, port)
+    reader, writer = conn
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Encoding: gzip\r\n\r\n".encode()
+    )
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+    await reader.readexactly(int(fields.get("content-length", "0")))
+    if fields.get("connection") == "close":
+        writer.close()
+        conn.clear()
+    return int(lines[0].split()[1])
+
+
+async def _load_raw(url: str, paths: list[str], n: int, ok: set[int]) -> tuple[list[float], int]:
+    """The same load from CLIENTS keep-alive connections of bare asyncio streams: httpx parses
+    HTTP in Python (h11) at a cost per request above the server's cached path, and on two
+    cores that CPU is taken from the server; this client measures the server instead."""
+    host, port = url.removeprefix("http://").split(":")
+    times: list[float] = []
+    errors = 0
+    todo = iter(range(n))
+
+    async def worker() -> None:
+        nonlocal errors
+        conn: list[Any] = []
+        for i in todo:
+            start = time.perf_counter()
+            try:
+                status = await asyncio.wait_for(
+                    _get(conn, host, int(port), paths[i % len(paths)]), 30
+                )
+            except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
+                status, conn = 0, []
+            times.append(time.perf_counter() - start)
+            errors += status not in ok
+        if conn:
+            conn[1].close()
+
+    await asyncio.gather(*(worker() for _ in range(CLIENTS)))
     return times, errors
 
 
@@ -98,28 +122,33 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", default=os.environ.get("TECHTIES_STORE"), required=False)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--client", choices=("raw", "httpx"), default="raw",
+        help="load generator: bare asyncio streams (default) or httpx",
+    )  # fmt: skip
     args = ap.parse_args()
     if not args.store:
         raise SystemExit("Pass --store PATH (a built store) or set TECHTIES_STORE.")
-    proc, url = _start(args.store, args.workers)
+    load = _load_raw if args.client == "raw" else _load_httpx
+    proc, url = start_server(args.store, workers=args.workers, timeout=300)
     stalled = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
     try:
         stalled.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n")  # never finished
-        for _ in range(args.workers * 2):  # warm every worker's caches
+        with httpx.Client(base_url=url, timeout=300) as client:  # every page computed once
             for p in PAGES:
-                httpx.get(url + p, timeout=300)
+                client.get(p)
+        asyncio.run(load(url, PAGES, 20 * len(PAGES), {200}))  # ... and kept by every worker
         start = time.perf_counter()
-        times, errors = asyncio.run(_load(url, PAGES, REQUESTS))
+        times, errors = asyncio.run(load(url, PAGES, REQUESTS, {200}))
         took = time.perf_counter() - start
-        floor, floor_errors = asyncio.run(_load(url, ["/nowhere"], 1_000))
+        floor, floor_errors = asyncio.run(load(url, ["/nowhere"], 1_000, {404}))
         alive = stalled.fileno() != -1
     finally:
         stalled.close()
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc)
     p50, p95, p99 = (_pct(times, q) for q in (50, 95, 99))
     print(f"techties serve --workers {args.workers}: {REQUESTS:,} requests over {len(PAGES)} "
-          f"pages, {CLIENTS} clients, 1 stalled client held open ({alive=})")  # fmt: skip
+          f"pages, {CLIENTS} {args.client} clients, 1 stalled client held open ({alive=})")  # fmt: skip
     print(
         f"  errors {errors}   {REQUESTS / took:,.0f} req/s   "
         f"p50 {p50:.1f} ms   p95 {p95:.1f} ms   p99 {p99:.1f} ms"

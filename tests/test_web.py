@@ -182,6 +182,8 @@ def test_scenarios_library_and_run_errors(client: TestClient) -> None:
             break
         time.sleep(0.1)
     assert state["state"] == "failed" and state["error"]
+    listed = client.get("/scenarios").text  # kept, but per version of the runs
+    assert f'href="/scenarios/jobs/{job["id"]}">' in listed and "— failed" in listed
     _error(client.get("/scenarios/jobs/nope.json"), 404)
 
 
@@ -198,6 +200,31 @@ def test_sources_head_and_unknown_pages(client: TestClient) -> None:
     assert client.get("/nowhere").status_code == 404
     assert client.get("/refresh").status_code == 404  # no GET changes state
     _error(client.post("/api/claims"), 405)
+
+
+def test_answers_are_kept_with_an_etag_of_store_and_body_and_gzip_when_it_pays(
+    client: TestClient,
+) -> None:
+    import hashlib
+
+    explorer: Explorer = client.app.state.explorer  # type: ignore[attr-defined]
+    plain = client.get("/sources", headers={"accept-encoding": "identity"})
+    body = plain.content
+    digest = hashlib.sha256(explorer.stamp.encode() + b"\0" + body).hexdigest()[:24]
+    assert plain.headers["etag"] == f'"{digest}"' and "content-encoding" not in plain.headers
+    assert explorer.stamp.endswith(
+        ":" + str(explorer.store.scalar("SELECT max(id) FROM provenance"))
+    )
+    packed = client.get("/sources", headers={"accept-encoding": "gzip, deflate"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == body
+    assert int(packed.headers["content-length"]) < len(body) / 2
+    refused = client.get("/sources", headers={"accept-encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+    same = client.get("/sources", headers={"if-none-match": f'W/"x", {plain.headers["etag"]}'})
+    assert same.status_code == 304 and same.content == b""
+    assert client.get("/sources", headers={"if-none-match": '"other"'}).status_code == 200
+    bad = client.get("/claims?status=bogus")
+    assert bad.status_code == 400 and "etag" not in bad.headers  # errors are not kept
 
 
 def test_the_server_connection_reads_no_other_file(client: TestClient) -> None:
@@ -229,3 +256,109 @@ def test_serve_refuses_an_empty_store(tmp_path: Path, capsys: pytest.CaptureFixt
         main(["serve", "--store", str(tmp_path / "empty.duckdb"), "--port", "0"])
     assert exited.value.code == 1
     assert "holds no data to check claims with" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def real_client(
+    real_store: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """The explorer over a copy of the real store (the session holds the real one open for
+    writing, and a run's worker process opens its store read-only)."""
+    import shutil
+
+    tmp = tmp_path_factory.mktemp("webreal")
+    real = Path(str(getattr(real_store, "path")))  # noqa: B009
+    getattr(real_store, "con").execute("CHECKPOINT")  # noqa: B009
+    path = tmp / "real.duckdb"
+    shutil.copy(real, path)
+    if Path(f"{real}.parts").is_dir():
+        shutil.copytree(f"{real}.parts", f"{path}.parts")
+    mp = pytest.MonkeyPatch()
+    mp.delenv("TECHTIES_DATA", raising=False)
+    mp.setenv("TECHTIES_CACHE", str(tmp / "cache"))
+    explorer = Explorer.open(path)
+    explorer.preload([])  # these tests run scenarios only: no claim checked
+    with TestClient(create_app(explorer)) as c:
+        yield c
+    explorer.close()
+    mp.undo()
+
+
+def _watch(client: TestClient, job_id: str, until: object, limit_s: float = 600) -> list[dict]:
+    """The run's JSON every 50 ms until ``until(state)`` holds (or the run has ended)."""
+    seen: list[dict] = []
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        state = client.get(f"/scenarios/jobs/{job_id}.json").json()
+        seen.append(state)
+        if state["state"] not in ("queued", "running") or until(state):  # type: ignore[operator]
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(f"run {job_id} still {seen[-1]['state']} after {limit_s} s")
+
+
+def test_a_run_reports_each_draw_and_a_cancel_stops_it_between_draws(
+    real_client: TestClient,
+) -> None:
+    body = {"scenario": "uschina_escalation", "draws": 3}
+    job = real_client.post("/api/scenarios/run", json=body).json()
+    seen = _watch(real_client, job["id"], lambda s: False)
+    done = [s["draws_done"] for s in seen]
+    assert seen[-1]["state"] == "done", seen[-1]["error"]
+    assert done == sorted(done) and done[-1] == 3  # counted up, draw by draw
+    running = {s["draws_done"] for s in seen if s["state"] == "running" and s["central_done"]}
+    assert running & {1, 2}, f"no draw seen between the first and the last: {done}"
+    assert seen[-1]["result"] is not None
+    page = real_client.get(f"/scenarios/jobs/{job['id']}").text
+    assert "<svg" in page and "_low</th>" in page  # the chart and the intervals of 3 draws
+
+    body = {"scenario": "uschina_escalation", "draws": 20}
+    job = real_client.post("/api/scenarios/run", json=body).json()
+    seen = _watch(real_client, job["id"], lambda s: s["draws_done"] >= 1)
+    assert seen[-1]["state"] == "running", seen[-1]
+    html = real_client.get(f"/scenarios/jobs/{job['id']}").text
+    assert f'<progress max="20" value="{seen[-1]["draws_done"]}">' in html
+    real_client.post(f"/api/scenarios/jobs/{job['id']}/cancel")
+    after = _watch(real_client, job["id"], lambda s: False, limit_s=60)[-1]
+    assert after["state"] == "cancelled"
+    k = after["draws_done"]
+    assert 1 <= k < 20 and after["error"] == f"Cancelled after {k} of 20 draws."
+    jobs = real_client.app.state.jobs  # type: ignore[attr-defined]
+    assert not jobs.get(job["id"]).process.is_alive()
+    again = real_client.post("/api/scenarios/run", json=body).json()  # not cached: runs anew
+    assert again["id"] != job["id"]
+    real_client.post(f"/api/scenarios/jobs/{again['id']}/cancel")
+
+
+def _draw_as_table(d: int) -> object:
+    import numpy as np
+
+    return np.full((2, 3), float(d))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_draws_tell_progress_one_by_one_and_stop_when_told(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulation's ``progress=`` callback the scenario runs use (serial and pool paths;
+    each draw's solve replaced by a table of its number, carried to the pool by fork)."""
+    import multiprocessing
+
+    from techties.simulation import mc_multisector as mc
+
+    if workers > 1 and multiprocessing.get_start_method() != "fork":
+        pytest.skip("the replaced solve reaches pool workers only by fork")
+    monkeypatch.setattr(mc, "_solve_draw", _draw_as_table)
+    seen: list[tuple[int, int]] = []
+    got = mc.run_draws(
+        None, None, list(range(6)), workers, progress=lambda k, n: seen.append((k, n))
+    )  # type: ignore[arg-type]
+    assert got[:, 0, 0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert seen == [(k, 6) for k in range(7)]
+
+    def stop_at_two(k: int, n: int) -> None:
+        if k == 2:
+            raise RuntimeError("cancelled at 2")
+
+    with pytest.raises(RuntimeError, match="cancelled at 2"):
+        mc.run_draws(None, None, list(range(6)), workers, progress=stop_at_two)  # type: ignore[arg-type]

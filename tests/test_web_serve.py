@@ -18,53 +18,13 @@ import pytest
 from browser_helpers import CHROMIUM, watched_page
 from techties.claims import load_catalog
 from techties.store import open_store
+from techties.web.launch import start_server, stop_server
 from test_claims_helpers import chips_and_entities
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(
-    store: Path, env: dict[str, str], *, workers: int = 1
-) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``techties serve`` on a free loopback port; return the process and its URL once
-    it answers."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "techties.cli.main", "serve", "--store", str(store),
-         "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise AssertionError(f"techties serve exited: {out}")
-        try:
-            if httpx.get(url + "/claims.json", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise AssertionError("techties serve did not answer within 120 s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def _env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TECHTIES_DATA", "TECHTIES_STORE")}
-    src = str(Path(__file__).resolve().parents[1] / "src")
+    src = str(Path(__file__).resolve().parents[1] / "src")  # for the CLI commands run beside
     env.update(PYTHONPATH=src + os.pathsep + env.get("PYTHONPATH", ""), TECHTIES_CACHE=str(tmp))
     return env
 
@@ -81,7 +41,7 @@ def test_cli_commands_share_the_store_with_a_running_server(
     small_store: Path, tmp_path: Path
 ) -> None:
     env = _env(tmp_path)
-    proc, url = serve(small_store, env, workers=2)
+    proc, url = start_server(small_store, env=env, workers=2)
     stalled = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
     try:
         stalled.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # a request line, then silence
@@ -109,7 +69,7 @@ def test_cli_commands_share_the_store_with_a_running_server(
         assert httpx.get(url + "/sources.json", timeout=10).status_code == 200
     finally:
         stalled.close()
-        stop(proc)
+        stop_server(proc)
 
 
 @pytest.mark.browser
@@ -127,7 +87,7 @@ def test_a_readers_path_in_chromium(real_store: object, tmp_path: Path) -> None:
     if Path(f"{real}.parts").is_dir():
         shutil.copytree(f"{real}.parts", f"{path}.parts")
     env = _env(tmp_path)
-    proc, url = serve(path, env)
+    proc, url = start_server(path, env=env, timeout=420)  # checks every claim first
     errors: list[str] = []
     try:
         with sync_api.sync_playwright() as p:
@@ -161,7 +121,13 @@ def test_a_readers_path_in_chromium(real_store: object, tmp_path: Path) -> None:
             page.wait_for_selector("p.state[data-state=done]", timeout=120_000)
             assert page.locator("table.countries tbody tr").count() >= 10
             assert page.locator("figure.chart svg").count() == 1
+            page.set_viewport_size({"width": 400, "height": 900})  # a phone: no sideways page
+            for path in ("/", "/claims/13", "/indicators", "/tariffs?code=847150", "/entities",
+                         "/scenarios", "/sources"):  # fmt: skip
+                page.goto(url + path)
+                widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+                assert widths[0] <= widths[1], f"{path} is {widths[0]} px wide at 400 px"
             page.context.browser.close()
     finally:
-        stop(proc)
+        stop_server(proc)
     assert errors == []

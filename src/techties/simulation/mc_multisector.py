@@ -14,7 +14,7 @@ Intervals are equal-tailed quantiles of the draws (default 90 %). Draws run in w
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -263,6 +263,11 @@ def _solve_shared(shared: tuple[RunnableScenario, Any, Any], draw: Draw) -> np.n
     return _solve_draw(draw)
 
 
+#: called as ``progress(done, total)`` before the first draw and after each one; an exception
+#: it raises stops the run between draws
+Progress = Callable[[int, int], None]
+
+
 def run_draws(
     sc: RunnableScenario,
     base: Any,
@@ -270,28 +275,45 @@ def run_draws(
     workers: int | None,
     start: Any = None,
     engine: str | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Solve every draw; returns ``[draw, country, measure]`` (processes when workers > 1).
 
     ``start``: central-case solutions the multi-sector draws start their iterations from.
     ``engine`` (default: the ``engine`` setting): ``spark`` solves the draws as Spark tasks
     (:func:`techties.spark.jobs.map_tasks`, ``workers`` partitions); failed draws raise one
-    :class:`~techties.errors.TaskFailedError` naming them.
+    :class:`~techties.errors.TaskFailedError` naming them. ``progress``: see :data:`Progress`
+    (on Spark it is told at the start and when every draw is back).
     """
+    tell = progress or (lambda done, total: None)
+    tell(0, len(draws))
     if config.engine(engine) == "spark":
         from techties.spark.jobs import map_tasks
 
         done = map_tasks(_solve_shared, list(enumerate(draws)), shared=(sc, base, start),
                          partitions=workers).complete("draw")  # fmt: skip
+        tell(len(draws), len(draws))
         return np.stack([done[k] for k in range(len(draws))])
     workers = workers or os.cpu_count() or 1
+    solved: list[np.ndarray] = []
     if workers <= 1 or len(draws) < 4:
         _init_worker(sc, base, start)
-        return np.stack([_solve_draw(d) for d in draws])
+        for d in draws:
+            solved.append(_solve_draw(d))
+            tell(len(solved), len(draws))
+        return np.stack(solved)
     chunk = max(1, len(draws) // (workers * 4))
     init = (sc, base, start)
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init) as pool:
-        return np.stack(list(pool.map(_solve_draw, draws, chunksize=chunk)))
+        try:
+            for one in pool.map(_solve_draw, draws, chunksize=chunk):
+                solved.append(one)
+                tell(len(solved), len(draws))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return np.stack(solved)
 
 
 def run_scenario(
@@ -303,9 +325,11 @@ def run_scenario(
     store: Store | None = None,
     level: float = 0.90,
     base: Any = None,
+    progress: Progress | None = None,
 ) -> ScenarioResult:
     """Solve ``sc`` (central case and ``draws`` draws) on its baseline from ``store``; ``base``:
-    a prebuilt baseline of the scenario's type to use instead (e.g. with other elasticities)."""
+    a prebuilt baseline of the scenario's type to use instead (e.g. with other elasticities);
+    ``progress``: told of each draw solved (:data:`Progress`)."""
     if draws < 0:
         raise ConfigError(f"draws must be ≥ 0, got {draws}")
     if not 0 < level < 1:
@@ -331,7 +355,9 @@ def run_scenario(
     sample = None
     if draws:
         sectors = getattr(base, "sectors", ())
-        sample = run_draws(sc, base, random_draws(sc, draws, seed, sectors), workers, start)
+        sample = run_draws(
+            sc, base, random_draws(sc, draws, seed, sectors), workers, start, progress=progress
+        )
         where = "Spark tasks" if config.engine() == "spark" else "processes"
         steps.append(f"{draws} draws (seed {seed}, {workers or os.cpu_count()} {where})")
     ids = getattr(base, "provenance_ids", ())

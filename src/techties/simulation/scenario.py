@@ -81,6 +81,7 @@ from techties.simulation.mc_multisector import (
     BASELINE_YEARS,
     CLOSURES,
     Closure,
+    Progress,
     ScenarioResult,
     load_named_baseline,
     run_scenario,
@@ -209,20 +210,24 @@ class Scenario:
         store: Store | None = None,
         level: float = 0.90,
         base: Any = None,
+        progress: Progress | None = None,
     ) -> ScenarioResult:
         """Solve the central case and ``draws`` uncertainty draws (in parallel processes).
 
         The baseline :attr:`baseline` names is built from ``store`` (see
         :func:`techties.store.model_inputs.model_inputs`); ``base``: a prebuilt baseline to use
-        instead (e.g. the same baseline with elasticities from another source). Returns a
+        instead (e.g. the same baseline with elasticities from another source); ``progress``:
+        called as ``progress(done, total)`` before the first draw and after each one (an
+        exception it raises stops the run between draws). Returns a
         :class:`~techties.simulation.mc_multisector.ScenarioResult`.
         """
         if self.gravity is not None:
             return self._run_gravity(draws, store, level)
         if self.tariff_war is None:
             return run_scenario(
-                self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base
-            )
+                self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base,
+                progress=progress,
+            )  # fmt: skip
         if store is None:
             raise NoDataError(
                 f"scenario {self.name!r} reads the 2025 tariff series from a store",
@@ -233,8 +238,9 @@ class Scenario:
         shocks, log, ids = resolve(self.tariff_war, store, base.countries)
         sc = replace(self, shocks=(*shocks, *self.shocks), tariff_war=None)
         res = run_scenario(
-            sc, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base
-        )
+            sc, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base,
+            progress=progress,
+        )  # fmt: skip
         res.steps[2:2] = log
         res.provenance_ids = sorted({*res.provenance_ids, *ids})
         return res

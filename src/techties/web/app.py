@@ -32,6 +32,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from techties.errors import TechtiesError
+from techties.web.cache import AnswerCache
 from techties.web.http import WebError, error_response, from_techties
 from techties.web.jobs import Jobs
 from techties.web.routes import ROUTES
@@ -40,9 +41,6 @@ from techties.web.state import Explorer
 #: environment variable naming a pickle of the verdicts checked by ``techties serve`` (so each
 #: of several worker processes does not check every claim again)
 VERDICTS_ENV = "TECHTIES_WEB_VERDICTS"
-#: answers kept by :class:`PageCache`; paths it never keeps
-CACHE_ENTRIES = 1024
-UNCACHED = ("/scenarios", "/api/scenarios")
 
 
 class HeadWithoutBody:
@@ -62,43 +60,6 @@ class HeadWithoutBody:
             await send(message)
 
         await self.app(scope, receive, drop_body)
-
-
-class PageCache:
-    """ASGI middleware: the answer to a ``GET``/``HEAD`` of a page that depends on the store
-    alone is kept (per process, up to :data:`CACHE_ENTRIES` answers): the store does not change
-    while the server reads it. Scenario pages (runs come and go) are never cached."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.answers: dict[bytes, list[Message]] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or scope["path"].startswith(UNCACHED)
-        ):
-            await self.app(scope, receive, send)
-            return
-        key = (
-            scope["method"].encode() + b" " + scope["path"].encode() + b"?" + scope["query_string"]
-        )
-        kept = self.answers.get(key)
-        if kept is not None:
-            for message in kept:
-                await send(message)
-            return
-        messages: list[Message] = []
-
-        async def keep(message: Message) -> None:
-            messages.append(message)
-            await send(message)
-
-        await self.app(scope, receive, keep)
-        whole = all(not m.get("more_body") for m in messages if m["type"] == "http.response.body")
-        if whole and len(self.answers) < CACHE_ENTRIES:
-            self.answers[key] = messages
 
 
 async def _web_error(request: Request, exc: Exception) -> Response:
@@ -145,7 +106,9 @@ def create_app(explorer: Explorer, *, jobs: Jobs | None = None) -> Starlette:
     )
     app.state.explorer = explorer
     app.state.jobs = jobs or Jobs(explorer.path)
-    app.add_middleware(PageCache)
+    app.add_middleware(
+        AnswerCache, stamp=explorer.stamp, jobs_version=lambda: app.state.jobs.version
+    )
     app.add_middleware(HeadWithoutBody)  # outermost: a kept GET answer loses its body
     return app
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -175,6 +175,25 @@ def text_param(request: Request, name: str, *, max_len: int = 120) -> str:
     if len(text) > max_len:
         raise WebError(400, f"{name} is longer than {max_len} characters.")
     return text
+
+
+def computed(ex: Explorer, name: str, q: dict[str, Any], make: Callable[[], Any]) -> Any:
+    """``make()`` once per checked query (``name`` and the values of ``q`` as the key). A
+    techties error it raises becomes the :class:`WebError` it means and is kept too, so a
+    query that cannot be answered is not computed again either."""
+
+    def build() -> Any:
+        try:
+            return make()
+        except TechtiesError as exc:
+            return from_techties(exc)
+        except WebError as err:
+            return err
+
+    out = ex.cached((name, *map(str, q.values())), build)
+    if isinstance(out, WebError):
+        raise out
+    return out
 
 
 # -- replies -------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class Explorer:
             parts.sync_views(cursor, store.parts_root, read_only=True)  # a moved store's views
             self._pool.put(Store(cursor, store.path, read_only=True))
         fence(store)
+        self.stamp = stamp(store)
         self._verdicts: list[Verdict] | None = None
         self._claims: dict[str, Claim] = {}
         self.checked = ""
@@ -129,6 +130,17 @@ class Explorer:
                 self.cache.pop(next(iter(self.cache)))
             self.cache[key] = value
         return value
+
+
+def stamp(store: Store) -> str:
+    """What identifies this build of the store: file identity, size and modification time, and
+    the last provenance id (``memory`` stores: the last id alone). Part of every cache key and
+    ``ETag`` of the explorer."""
+    last = store.scalar("SELECT coalesce(max(id), 0) FROM provenance")
+    if store.path == ":memory:":
+        return f"memory:{last}"
+    st = Path(store.path).stat()
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{last}"
 
 
 def _environment() -> jinja2.Environment:

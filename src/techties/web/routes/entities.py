@@ -11,14 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from techties.errors import TechtiesError
 from techties.web.http import (
     WebError,
     choice,
+    computed,
     country,
     csv_reply,
     date,
-    from_techties,
     json_reply,
     page,
     records,
@@ -107,12 +106,9 @@ def entities(request: Request) -> Response:
     }
     if request.url.path != "/entities" and not text:
         raise WebError(400, "Give a name to search for: ?q=NAME.", hint="E.g. ?q=huawei.")
-    key = tuple(str(v) for v in q.values())
-    try:
-        found: Any = ex.cached(("entities", *key), lambda: search(ex, q)) if text else None
-        by_year = ex.cached(("additions", *key[1:4]), lambda: additions(ex, q))
-    except TechtiesError as exc:
-        raise from_techties(exc) from None
+    found: Any = computed(ex, "entities", q, lambda: search(ex, q)) if text else None
+    filters = {k: q[k] for k in ("country", "since", "list")}  # what the chart depends on
+    by_year = computed(ex, "additions", filters, lambda: additions(ex, q))
     if request.url.path.endswith(".json"):
         return json_reply(
             {"query": q, "basis": SURVIVOR_NOTE, "matches": records(found),

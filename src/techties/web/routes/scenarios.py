@@ -143,4 +143,5 @@ ROUTES = [
     Route("/api/scenarios/jobs/{job}", job_page),
     Route("/scenarios/jobs/{job}", job_page),
     Route("/scenarios/jobs/{job}/cancel", cancel, methods=["POST"]),
+    Route("/api/scenarios/jobs/{job}/cancel", cancel, methods=["POST"]),
 ]

@@ -11,14 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from techties.errors import TechtiesError
 from techties.web.http import (
     WebError,
     choice,
     code,
+    computed,
     csv_reply,
     date,
-    from_techties,
     json_reply,
     page,
     records,
@@ -122,23 +121,12 @@ def tariffs(request: Request) -> Response:
         "on": date(request, "on", dt.date.today()),
         "direction": choice(request, "direction", tuple(DIRECTIONS), "us-on-china"),
     }
-
-    def build() -> dict[str, Any]:
-        try:
-            return lookup(ex, q["code"], q["on"], q["direction"])
-        except TechtiesError as exc:
-            return {"error": from_techties(exc)}
-        except WebError as err:
-            return {"error": err}
-
-    out = ex.cached(("tariff", *map(str, q.values())), build)
-    if "error" in out:
-        raise out["error"]
+    out = computed(ex, "tariff", q, lambda: lookup(ex, q["code"], q["on"], q["direction"]))
     if path.endswith(".json"):
         return json_reply({k: records(v) if hasattr(v, "columns") else v for k, v in out.items()})
     if path.endswith(".csv"):
         return csv_reply(out["measures"], f"tariff-{q['code']}-{q['on']}.csv")
-    chart = ex.cached(("tariff-chart", *map(str, q.values())), lambda: history_chart(out))
+    chart = computed(ex, "tariff-chart", q, lambda: history_chart(out))
     return page(
         request,
         "tariffs.html.j2",
