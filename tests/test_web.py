@@ -174,6 +174,12 @@ def test_scenarios_library_and_run_errors(client: TestClient) -> None:
     body = {"scenario": "chip_export_controls", "export_controls": "off"}
     err = _error(client.post("/api/scenarios/run", json=body), 400)
     assert err["message"] == "The adjusted scenario has no shock left."
+    # a gravity experiment (its counterfactual is its own block) runs as shipped, not adjusted
+    body = {"scenario": "agtpa_ch2_nafta", "us_tariffs": "2"}
+    err = _error(client.post("/api/scenarios/run", json=body), 400)
+    assert err["message"] == "This scenario has no tariff or export-control shocks to adjust."
+    ran = client.post("/api/scenarios/run", json={"scenario": "agtpa_ch2_nafta"})
+    assert ran.status_code == 202 and ran.json()["state"] in ("queued", "running", "done", "failed")
     # this store has no baseline: the run fails with the reason, in the background
     job = client.post("/api/scenarios/run", json={"scenario": "uschina_lift301"}).json()
     for _ in range(300):

@@ -33,6 +33,15 @@ def _kinds(data: dict[str, Any]) -> set[str]:
 def adjust(data: dict[str, Any], us: float, china: float, controls: bool) -> dict[str, Any]:
     """The scenario with US and Chinese tariff shocks scaled and export controls kept or not."""
     out = copy.deepcopy(data)
+    changed = (us, china, controls) != (1.0, 1.0, True)
+    if not data.get("shocks"):  # e.g. a gravity experiment: its counterfactual is its own block
+        if changed:
+            raise WebError(
+                400,
+                "This scenario has no tariff or export-control shocks to adjust.",
+                hint="Run it as shipped (tariff multiples 1, export controls on).",
+            )
+        return out
     shocks = []
     for s in out.get("shocks") or []:
         kind, body = next(iter(s.items()))
@@ -48,7 +57,6 @@ def adjust(data: dict[str, Any], us: float, china: float, controls: bool) -> dic
             "The adjusted scenario has no shock left.",
             hint="Keep export controls on, or choose a scenario with tariffs.",
         )
-    changed = (us, china, controls) != (1.0, 1.0, True)
     if changed:
         out["name"] = f"{out['name']} (adjusted: US tariffs ×{us:g}, China tariffs ×{china:g}" + (
             ", export controls off)" if not controls and "export_control" in _kinds(data) else ")"
