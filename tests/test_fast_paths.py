@@ -16,14 +16,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import FIXTURES
 from techties.errors import UnknownCodeError
+from techties.sources import get_source
 from techties.sources._flows import flows_table
 from techties.sources.containers import map_codes, per_unique
-from techties.store import Store
+from techties.store import Store, open_store
+from techties.store.ingest import ingest_files
 from techties.store.repeats import Repeat, find
 from techties.store.schemas import SCHEMAS
 
 RNG = np.random.default_rng(16)
+ORDER = "year, partner, product_code, value_basis"
 
 
 def _text(n: int) -> pd.Series:
@@ -143,3 +147,55 @@ def test_repeat_check_equals_the_full_key_join(store: Store) -> None:
         "b.json"
     ]
     assert find(store.con, "trade_flows", "census", pids["f.json"]) == []  # hash pre-check
+
+
+CENSUS = FIXTURES / "census" / "imports-hs10-2024.json"
+
+
+def _census_files(folder: Path) -> list[Path]:
+    """Three Census files of other years (the fixture with its year replaced)."""
+    out = []
+    for year in (2021, 2022, 2023):
+        f = folder / f"imports-hs10-{year}.json"
+        f.write_text(CENSUS.read_text().replace('"2024-12"', f'"{year}-12"'))
+        out.append(f)
+    return out
+
+
+def test_read_ahead_gives_the_rows_of_one_file_at_a_time(tmp_path: Path, store: Store) -> None:
+    files = _census_files(tmp_path)
+    with open_store(tmp_path / "plain.duckdb") as plain:
+        for f in files:  # one call per file: nothing is read ahead
+            ingest_files(plain, "census", [f])
+        want = plain.df(f"SELECT * EXCLUDE (provenance_id) FROM trade_flows ORDER BY {ORDER}")
+    got = ingest_files(store, "census", files)
+    assert [r.rows for r in got] == [10, 10, 10]
+    have = store.df(f"SELECT * EXCLUDE (provenance_id) FROM trade_flows ORDER BY {ORDER}")
+    pd.testing.assert_frame_equal(have, want)
+
+
+def test_read_ahead_keeps_skips_and_errors_in_file_order(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, c = _census_files(tmp_path)
+    copy = tmp_path / "copy-of-2021.json"
+    copy.write_bytes(a.read_bytes())
+    read = []
+    census = type(get_source("census"))
+    original = census.read
+    monkeypatch.setattr(census, "read", lambda self, p: read.append(p.name) or original(self, p))
+    got = ingest_files(store, "census", [a, copy, b])
+    assert [(r.rows, r.skipped) for r in got] == [(10, False), (0, True), (10, False)]
+    assert got[1].provenance_id == got[0].provenance_id  # the copy is the file just written
+    read.clear()
+    again = ingest_files(store, "census", [a, copy, b])
+    assert all(r.skipped for r in again) and read == []  # files already stored: never parsed
+
+    c.write_text(c.read_text().replace('"5700","CHINA"', '"5700X","CHINA"'))
+    d = tmp_path / "imports-hs10-2020.json"
+    d.write_text(CENSUS.read_text().replace('"2024-12"', '"2020-12"'))
+    before = store.count("trade_flows")
+    with pytest.raises(UnknownCodeError, match="5700X") as err:  # c is read while d is written
+        ingest_files(store, "census", [d, c])
+    assert err.value.path == str(c) and err.value.row == 2
+    assert store.count("trade_flows") == before  # d rolled back with the failed call
