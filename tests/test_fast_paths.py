@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from conftest import FIXTURES
@@ -199,3 +200,16 @@ def test_read_ahead_keeps_skips_and_errors_in_file_order(
         ingest_files(store, "census", [d, c])
     assert err.value.path == str(c) and err.value.row == 2
     assert store.count("trade_flows") == before  # d rolled back with the failed call
+
+
+def test_arrow_text_columns_equal_the_object_path() -> None:
+    from techties.sources._flows import _column
+
+    s = pd.Series(
+        ["CHN", None, " VNM", "MEX", ""] * 100, dtype="string[pyarrow]", index=range(7, 507)
+    )
+    slow = pa.array(np.asarray(s.astype(object).where(s.notna(), None)), type=pa.string())
+    fast = _column(s, len(s), pa.string())
+    assert fast.equals(slow) and fast.null_count == 100 and fast[2].as_py() == " VNM"
+    py = s.astype("string[python]")  # other text storage still takes the object path
+    assert _column(py, len(py), pa.string()).equals(slow)
