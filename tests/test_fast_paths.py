@@ -181,10 +181,15 @@ def test_read_ahead_keeps_skips_and_errors_in_file_order(
     a, b, c = _census_files(tmp_path)
     copy = tmp_path / "copy-of-2021.json"
     copy.write_bytes(a.read_bytes())
-    read = []
+    read: list[str] = []
     census = type(get_source("census"))
     original = census.read
-    monkeypatch.setattr(census, "read", lambda self, p: read.append(p.name) or original(self, p))
+
+    def spy(self: object, p: Path) -> object:
+        read.append(p.name)
+        return original(self, p)
+
+    monkeypatch.setattr(census, "read", spy)
     got = ingest_files(store, "census", [a, copy, b])
     assert [(r.rows, r.skipped) for r in got] == [(10, False), (0, True), (10, False)]
     assert got[1].provenance_id == got[0].provenance_id  # the copy is the file just written
