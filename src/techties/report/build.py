@@ -8,9 +8,11 @@ with ``pdf=True``, prints it to ``report.pdf`` with headless Chromium.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ from techties.claims.rules import KIND_TEXT, KINDS
 from techties.errors import ConfigError
 from techties.store import Store
 
+#: threads rendering the report's charts (vl-convert releases the GIL while it renders)
+CHART_THREADS = max(1, min(4, os.cpu_count() or 1))
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 STATUS_TEXT = {
     "supported": "Supported",
@@ -149,7 +153,10 @@ def provenance_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
-def claim_section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any]:
+def claim_section(
+    claim: Claim, verdict: Verdict, store: Store, *, svg: str | bool | None = True
+) -> dict[str, Any]:
+    """The template's fields for one claim; ``svg``: the chart already rendered (True: render)."""
     return {
         "claim": claim,
         "verdict": verdict,
@@ -160,7 +167,7 @@ def claim_section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any
         "robustness": verdict.robustness.to_dict("records"),
         "reason_text": REASON_TEXT.get(verdict.reason or "", ""),
         "figures": verdict.figures,
-        "svg": chart_svg(verdict),
+        "svg": chart_svg(verdict) if svg is True else svg or None,
         "provenance": provenance_rows(store, verdict.provenance_ids),
         "evidence_rows": len(verdict.evidence),
     }
@@ -169,7 +176,13 @@ def claim_section(claim: Claim, verdict: Verdict, store: Store) -> dict[str, Any
 def render_html(store: Store, verdicts: list[Verdict]) -> str:
     """The report as one HTML string."""
     claims = {c.id: c for c in load_catalog()}
-    sections = [claim_section(claims[v.claim_id], v, store) for v in verdicts]
+    # vl-convert renders outside the GIL: the charts render side by side, in report order
+    with ThreadPoolExecutor(max_workers=CHART_THREADS) as pool:
+        svgs = list(pool.map(chart_svg, verdicts))
+    sections = [
+        claim_section(claims[v.claim_id], v, store, svg=svg)
+        for v, svg in zip(verdicts, svgs, strict=True)
+    ]
     counts = status_counts(verdicts)
     css = (Path(__file__).parent / "templates" / "report.css").read_text("utf-8")
     all_ids = sorted({i for v in verdicts for i in v.provenance_ids})

@@ -35,6 +35,8 @@ FLOW_SCHEMA = pa.schema(
 def _column(value: Any, n: int, typ: pa.DataType) -> pa.Array:
     if value is None or np.isscalar(value):
         return pa.array([value] * n if value is not None else [None] * n, type=typ)
+    if isinstance(value, pd.Series) and pa.types.is_string(typ) and _arrow_text(value):
+        return pa.array(value, type=typ)  # the Arrow strings as they are (NA → null)
     if isinstance(value, pd.Series):
         value = (
             np.asarray(value.astype(object).where(value.notna(), None))
@@ -47,6 +49,10 @@ def _column(value: Any, n: int, typ: pa.DataType) -> pa.Array:
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         return pa.array(value, mask=np.isnan(value), type=typ)
     return pa.array(value, type=typ, from_pandas=True)
+
+
+def _arrow_text(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
 
 
 def flows_table(n: int, *, row: Any = None, **columns: Any) -> pa.Table:

@@ -35,6 +35,7 @@ from techties.sources.base import Source, register
 from techties.sources.containers import (
     map_codes,
     name_columns,
+    per_unique,
     read_frame,
     require_columns,
     require_pattern,
@@ -60,6 +61,8 @@ BASES: dict[str, list[tuple[str, str, str | None, str]]] = {
     ],
     "export": [("FAS", "ALL_VAL", None, "QTY_1")],
 }
+MONTH_RE = r"^(\d{4})-(\d{2})(?:-\d{2})?(?:[ T].*)?$"
+LEVEL_RE = r"^HS(\d+)$"
 DOWNLOAD_FIELDS = {
     "import": ["CTY_CODE", "CTY_NAME", "I_COMMODITY", "CON_VAL_YR", "GEN_VAL_YR", "CAL_DUT_YR"],
     "export": ["CTY_CODE", "CTY_NAME", "E_COMMODITY", "ALL_VAL_YR"],
@@ -74,8 +77,9 @@ def _rows(path: Path) -> int:
 def _year_month(s: pd.Series, path: Path, header: int) -> tuple[np.ndarray, np.ndarray]:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.dt.year.to_numpy("int64"), s.dt.month.to_numpy("int64")
-    text = s.astype("string").str.strip()
-    parts = text.str.extract(r"^(\d{4})-(\d{2})(?:-\d{2})?(?:[ T].*)?$")
+    parts = per_unique(
+        s, lambda u: u.astype("string").str.strip().str.extract(MONTH_RE)
+    )  # a file holds a few months: one regex per distinct value
     bad = parts[0].isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))
@@ -115,7 +119,7 @@ def _partners(df: pd.DataFrame, path: Path, header: int) -> pd.Series:
 def _product(df: pd.DataFrame, col: str, path: Path, header: int) -> tuple[pd.Series, np.ndarray]:
     codes = df[col].astype("string").str.strip()
     if "COMM_LVL" in df.columns:
-        lvl_txt = df["COMM_LVL"].astype("string").str.extract(r"^HS(\d+)$")[0]
+        lvl_txt = per_unique(df["COMM_LVL"], lambda u: u.astype("string").str.extract(LEVEL_RE)[0])
         bad = lvl_txt.isna().to_numpy()
         if bad.any():
             i = int(np.argmax(bad))
@@ -174,9 +178,11 @@ def read_census_api(path: Path, df: pd.DataFrame, source: str) -> pa.Table:
     suffix, year, month = _period(df, path, header)
     partner = _partners(df, path, header)
     codes, level = _product(df, comm, path, header)
-    hs = [hs_vintage(int(y)) for y in year]
-    classification = np.where(level > 6, "HTS" if flow == "import" else "SCHEDULE_B", "HS")
-    hts = [f"{c}{y}" for c, y in zip(classification, year, strict=True)]
+    national = "HTS" if flow == "import" else "SCHEDULE_B"
+    classification = np.where(level > 6, national, "HS")
+    years, at = np.unique(year, return_inverse=True)  # vintages per distinct year
+    hs = np.array([hs_vintage(int(y)) for y in years], dtype=object)[at]
+    hts = np.array([f"{national}{y}" for y in years], dtype=object)[at]
     vintage = np.where(level > 6, hts, hs)
     tables = []
     for basis, val, dut, qty in BASES[flow]:

@@ -32,6 +32,7 @@ from techties.sources.base import Source, register
 from techties.sources.containers import (
     map_codes,
     name_columns,
+    per_unique,
     read_frame,
     require_columns,
     to_number,
@@ -119,8 +120,11 @@ def _iso(s: pd.Series, path: Path, column: str, header: int) -> pd.Series:
 
 
 def _period(s: pd.Series, path: Path, header: int) -> tuple[np.ndarray, np.ndarray]:
-    text = s.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
-    parts = text.str.extract(r"^(\d{4})(\d{2})?$")
+    parts = per_unique(  # a file holds a few periods: one regex per distinct value
+        s,
+        lambda u: u.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+        .str.extract(r"^(\d{4})(\d{2})?$"),
+    )  # fmt: skip
     bad = parts[0].isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))

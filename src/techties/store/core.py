@@ -154,7 +154,16 @@ class Store:
         )
 
     def has_table(self, name: str) -> bool:
-        return name in set(self.tables()["table"])
+        """True for a table or view of the store (as :meth:`tables` lists it; nothing counted)."""
+        if name in parts.INTERNAL:
+            return False
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_name = ?",
+                [name],
+            )
+        )
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         """First column of the first row (None if no rows); the result is fully consumed."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+import pyarrow as pa
 
 from techties.errors import SourceFormatError
 from techties.sources import get_source
@@ -48,27 +50,25 @@ def ingest_files(
             expected=f"files matching {', '.join(source.patterns)}",
         )
     results: list[IngestResult] = []
-    with store.transaction():
-        for f in files:
+    with store.transaction(), _ReadAhead(store, source, files, replace=replace) as ahead:
+        for i, f in enumerate(files):
             if hasattr(source, "csv_plan"):
                 results.append(_ingest_plan(store, source, f, replace=replace))
                 if progress:
                     progress(f)
                 continue
-            sha = file_sha256(f)
-            if not replace and store.find_ingest(source.name, sha, source.table) is not None:
+            sha = ahead.sha(f)
+            previous = store.find_ingest(source.name, sha, source.table)
+            if not replace and previous is not None:
+                ahead.drop(f)
                 results.append(
                     IngestResult(
-                        source.name,
-                        str(f.resolve()),
-                        source.table,
-                        0,
-                        store.find_ingest(source.name, sha, source.table),
-                        skipped=True,
+                        source.name, str(f.resolve()), source.table, 0, previous, skipped=True
                     )
                 )
             else:
-                table = source.read(f)
+                table = ahead.table(f)
+                ahead.start(files[i + 1] if i + 1 < len(files) else None)  # read while writing
                 results.append(
                     store.write(
                         source=source.name,
@@ -84,6 +84,49 @@ def ingest_files(
             if progress:
                 progress(f)
     return results
+
+
+class _ReadAhead:
+    """Reads the next file of a source on a second thread while the store writes this one.
+
+    The store's checks and inserts run in DuckDB, which releases the GIL, so parsing file i+1
+    overlaps writing file i. A file is read ahead only if it was not ingested before this call
+    (an already-ingested file is never parsed); the skip check is made again when its turn comes
+    (an identical copy written just before makes it a skip, and its rows are not used). A read
+    error surfaces when the file's turn comes, in file order, as without the read-ahead.
+    """
+
+    def __init__(self, store: Store, source: Source, files: list[Path], *, replace: bool) -> None:
+        self.store, self.source, self.replace = store, source, replace
+        self.plan = hasattr(source, "csv_plan")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="techties-read")
+        self._reads: dict[Path, Future[pa.Table]] = {}
+        self._shas: dict[Path, str] = {}
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def sha(self, f: Path) -> str:
+        return self._shas.pop(f, None) or file_sha256(f)
+
+    def start(self, f: Path | None) -> None:
+        if f is None or self.plan or f in self._reads:
+            return
+        sha = self._shas[f] = file_sha256(f)
+        if self.replace or self.store.find_ingest(self.source.name, sha, self.source.table) is None:
+            self._reads[f] = self._pool.submit(self.source.read, f)
+
+    def table(self, f: Path) -> pa.Table:
+        found = self._reads.pop(f, None)
+        return found.result() if found is not None else self.source.read(f)
+
+    def drop(self, f: Path) -> None:
+        found = self._reads.pop(f, None)
+        if found is not None:
+            found.cancel() or found.exception()  # wait: its warnings belong to this ingest
 
 
 def _ingest_plan(store: Store, source: Source, path: Path, *, replace: bool) -> IngestResult:

