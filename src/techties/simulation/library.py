@@ -15,7 +15,7 @@ from techties.simulation.scenario import Scenario
 if TYPE_CHECKING:
     from techties.store.core import Store
 
-LIBRARY = Path(__file__).resolve().parent / "scenarios"
+from techties.simulation.scenario import LIBRARY
 
 
 def library_names() -> list[str]:
@@ -50,7 +50,7 @@ def simulate(
     """Run a scenario given by file or library name; returns the scenario's result object
     (``summary()``, ``tidy()``, ``to_dict()``, ``plot()``). The baseline is built from the
     model inputs in ``store`` (default: the store ``TECHTIES_STORE`` names);
-    ingest them with ``techties ingest-folder DIR`` or :func:`techties.ingest_folder`."""
+    ingest them with ``techties simulate … --data DIR`` or :func:`techties.ingest_folder`."""
     sc = Scenario.from_yaml(scenario_file(scenario))
     if store is not None:
         return sc.run(draws=draws, seed=seed, workers=workers, store=store, level=level)

@@ -170,9 +170,11 @@ def random_draws(
         size = len(base_sectors) if el.per_sector and base_sectors else None
         factor = rng.uniform(*el.range, size=size) if el.range else el.scale
         sigma = rng.uniform(*el.sigma_range) if el.sigma_range else el.sigma
-        shares = {
-            k: s.draw_share(rng) for k, s in enumerate(shocks) if isinstance(s, ExportControlShock)
-        }
+        shares: dict[int, float] = {}
+        for k, s in enumerate(shocks):
+            if isinstance(s, ExportControlShock):
+                # a lifted control takes the share drawn for the status-quo control it lifts
+                shares[k] = shares[s.lifts] if s.lifts is not None else s.draw_share(rng)
         betas = {
             k: s.draw_beta(rng) for k, s in enumerate(shocks) if isinstance(s, CoefficientShock)
         }

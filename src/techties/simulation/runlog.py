@@ -100,10 +100,16 @@ def _tariff(shock: TariffShock, base: Any, multi: bool) -> str:
     who = f"tariff {_countries(base, shock.imposer)} on {_countries(base, shock.target)}"
     if shock.by_sector is not None:
         pp = [v for _, v in shock.by_sector]
-        return f"{who}: {len(pp)} sectors, {min(pp):+g} to {max(pp):+g} pp (by_sector)"
+        return f"{who}: {len(pp)} sectors, {min(pp):+g} to {max(pp):+g} pp (by_sector{_lifted(shock, ', ', '')})"
     how = f"{shock.add:+g} pp" if shock.add is not None else f"to {fmt_number(shock.to or 0.0)} %"
     where = sectors_text(base, shock.sectors) if multi else WHOLE_FLOW
-    return f"{who}: {how} on {where}"
+    return f"{who}: {how} on {where}{_lifted(shock, ' (', ')')}"
+
+
+def _lifted(shock: TariffShock, before: str, after: str) -> str:
+    """The note a ``lift`` block leaves on the tariffs it negates (empty otherwise)."""
+    src = shock.source or ""
+    return f"{before}{src}{after}" if src.startswith("lifts ") else ""
 
 
 def _control(shock: ExportControlShock, base: Any, multi: bool, sigma: float | None) -> str:
@@ -113,7 +119,9 @@ def _control(shock: ExportControlShock, base: Any, multi: bool, sigma: float | N
         f"{_countries(base, shock.importers)}"
     )
     share = f"share {fmt_number(shock.share)}"
-    if shock.share_range is not None:
+    if shock.lifts is not None:
+        share += f" (in every draw the share drawn for status quo item {shock.lifts + 1})"
+    elif shock.share_range is not None:
         share += (
             f" (draws U[{fmt_number(shock.share_range[0])}, {fmt_number(shock.share_range[1])}])"
         )

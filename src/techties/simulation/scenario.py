@@ -68,7 +68,7 @@ running is :mod:`techties.simulation.mc_multisector`, which does not import it b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +76,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from techties.errors import ConfigError, NoDataError, UnknownNameError, did_you_mean
+from techties.simulation.compose import (
+    LiftSpec,
+    check_not_in_shocks,
+    expand_status_quo,
+    lift_shocks,
+    parse_lift,
+)
 from techties.simulation.gravity_spec import GravityExperiment, parse_gravity
 from techties.simulation.mc_multisector import (
     BASELINE_YEARS,
@@ -102,6 +109,8 @@ from techties.simulation.tariffwar2025 import TariffWarSpec, parse_spec, resolve
 if TYPE_CHECKING:
     from techties.store.core import Store
 
+#: the library's folder (``techties.simulation.library`` lists and runs it)
+LIBRARY = Path(__file__).resolve().parent / "scenarios"
 BASELINES = ("cp2015", "eora2017", "icio2022", "wiod2014", "liberation_day", "gravity")
 MULTISECTOR = ("cp2015", "eora2017", "icio2022")
 SCENARIO_KEYS = (
@@ -117,6 +126,7 @@ SCENARIO_KEYS = (
     "closure",
     "tariff_war_2025",
     "gravity",
+    "lift",
 )
 #: elasticity keys that act on the multi-sector θ_j (one-sector baselines take sigma instead)
 THETA_KEYS = ("scale", "range", "per_sector")
@@ -142,6 +152,9 @@ class Scenario:
     tariff_war: TariffWarSpec | None = None
     #: ``gravity`` block (``baseline: gravity``): estimate, build trade costs, solve
     gravity: GravityExperiment | None = None
+    #: a ``lift`` block waiting for a status quo read at run time (``tariff_war_2025`` with
+    #: ``role: status_quo``); otherwise ``lift`` is already in :attr:`shocks`
+    pending_lift: LiftSpec | None = None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -163,7 +176,9 @@ class Scenario:
             raise ConfigError(
                 f"{where}: a scenario is a mapping with keys {', '.join(SCENARIO_KEYS)}"
             )
-        optional_shocks = "tariff_war_2025" in data or data.get("baseline") == "gravity"
+        optional_shocks = bool({"tariff_war_2025", "lift"} & set(data)) or (
+            data.get("baseline") == "gravity"
+        )
         required = ("name", "baseline") + (() if optional_shocks else ("shocks",))
         check_keys(data, SCENARIO_KEYS, required, where)
         baseline = str(data["baseline"])
@@ -173,15 +188,22 @@ class Scenario:
             )
         _check_gravity(data, baseline, where)
         bdir = base_dir or Path.cwd()
+        raw_shocks = as_list(data.get("shocks") or [])
+        check_not_in_shocks(raw_shocks, where)
         shocks = tuple(
-            parse_shock(s, bdir, f"{where}: shocks[{k}]")
-            for k, s in enumerate(as_list(data.get("shocks") or []))
+            parse_shock(s, bdir, f"{where}: shocks[{k}]") for k, s in enumerate(raw_shocks)
         )
-        status = tuple(
-            parse_shock(s, bdir, f"{where}: status_quo[{k}]")
-            for k, s in enumerate(as_list(data.get("status_quo") or []))
+        status = expand_status_quo(
+            as_list(data.get("status_quo") or []), bdir, where, baseline, _load_part
         )
         el = _elasticities(data.get("elasticities"), baseline, where)
+        war = parse_spec(data.get("tariff_war_2025"), where)
+        lift = parse_lift(data.get("lift"), where)
+        pending = None
+        if war is not None and war.role == "status_quo":
+            pending = lift
+        else:
+            shocks = (*lift_shocks(status, lift, where), *shocks)
         return cls(
             name=str(data["name"]),
             baseline=baseline,
@@ -193,8 +215,9 @@ class Scenario:
             report=tuple(str(c) for c in as_list(data.get("report") or [])),
             closure=_closure(data.get("closure"), baseline, where),
             year=_year(data.get("year"), baseline, where),
-            tariff_war=parse_spec(data.get("tariff_war_2025"), where),
+            tariff_war=war,
             gravity=parse_gravity(data["gravity"], where) if baseline == "gravity" else None,
+            pending_lift=pending,
         )
 
     @property
@@ -235,8 +258,7 @@ class Scenario:
             )
         if base is None:
             base = load_named_baseline(self.baseline, store, self.year)
-        shocks, log, ids = resolve(self.tariff_war, store, base.countries)
-        sc = replace(self, shocks=(*shocks, *self.shocks), tariff_war=None)
+        sc, log, ids = self.with_tariff_war(store, base.countries)
         res = run_scenario(
             sc, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base,
             progress=progress,
@@ -245,6 +267,24 @@ class Scenario:
         res.provenance_ids = sorted({*res.provenance_ids, *ids})
         return res
 
+
+    def with_tariff_war(
+        self, store: Store, countries: Sequence[str]
+    ) -> tuple[Scenario, list[str], tuple[int, ...]]:
+        """This scenario with its ``tariff_war_2025`` block read from ``store`` into plain shocks
+        (as the policy, or appended to the status quo with ``role: status_quo``, where a pending
+        ``lift`` then applies to it); also the run-log lines and the provenance ids read."""
+        if self.tariff_war is None:
+            return self, [], ()
+        shocks, log, ids = resolve(self.tariff_war, store, countries)
+        if self.tariff_war.role == "status_quo":
+            sq = (*self.status_quo, *shocks)
+            lifted = lift_shocks(sq, self.pending_lift, self.name)
+            sc = replace(self, status_quo=sq, shocks=(*lifted, *self.shocks))
+            log = [f"status quo: {line}" for line in log]
+        else:
+            sc = replace(self, shocks=(*shocks, *self.shocks))
+        return replace(sc, tariff_war=None, pending_lift=None), log, ids
 
     def _run_gravity(self, draws: int, store: Store | None, level: float) -> ScenarioResult:
         """Estimate on the stored gravity dataset, build trade costs, solve (central case)."""
@@ -279,6 +319,29 @@ class Scenario:
         return ScenarioResult(self, central, None, level, steps, base.provenance_ids)
 
 
+_LOADING: list[Path] = []
+
+
+def _load_part(name: str, base_dir: Path) -> Scenario:
+    """A scenario named in a ``status_quo`` item: a YAML path (relative to the including file)
+    or the name of a library scenario."""
+    path = (base_dir / name) if name.endswith((".yaml", ".yml")) else LIBRARY / f"{name}.yaml"
+    if not path.is_file():
+        names = sorted(f.stem for f in LIBRARY.glob("*.yaml"))
+        raise ConfigError(
+            f"status_quo: scenario {name!r} is neither a YAML file nor a library scenario.",
+            hint=did_you_mean(name, names) or f"Library: {', '.join(names)}.",
+        )
+    path = path.resolve()
+    if path in _LOADING:
+        raise ConfigError(f"status_quo: scenario {name!r} includes itself ({path})")
+    _LOADING.append(path)
+    try:
+        return Scenario.from_yaml(path)
+    finally:
+        _LOADING.pop()
+
+
 def _check_gravity(data: Mapping[str, Any], baseline: str, where: str) -> None:
     """``baseline: gravity`` and a ``gravity`` block go together; shocks live in the block."""
     if baseline != "gravity":
@@ -291,7 +354,7 @@ def _check_gravity(data: Mapping[str, Any], baseline: str, where: str) -> None:
             "counterfactual, reference)",
             hint="see docs/simulation.md, 'Scenarios from a gravity dataset'",
         )
-    for key in ("shocks", "status_quo", "year", "tariff_war_2025"):
+    for key in ("shocks", "status_quo", "year", "tariff_war_2025", "lift"):
         if data.get(key):
             raise ConfigError(
                 f"{where}: {key} is not used with baseline: gravity; the counterfactual is "

@@ -236,6 +236,9 @@ class ExportControlShock:
     share_range: tuple[float, float] | None = None
     remove: bool = False
     source: str | None = None
+    #: set on a removal made by a scenario's ``lift`` block: the position of the status-quo
+    #: control it lifts, whose covered share it takes in every draw (an exact inverse)
+    lifts: int | None = None
 
     @property
     def prohibitive(self) -> bool:

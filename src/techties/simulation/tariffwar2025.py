@@ -1,6 +1,6 @@
 """The 2025 tariff war as scenario shocks, read from the stored tariff series.
 
-Scenario key ``tariff_war_2025: {episode, retaliation, others}`` (see :func:`parse_spec`)
+Scenario key ``tariff_war_2025: {episode, retaliation, others, role}`` (see :func:`parse_spec`)
 becomes tariff shocks at run time from the store's ``us_tariffs_2025`` (trade-war-redux
 tracker: the 2025 increase of the US effective tariff on each of 51 partners, in pp over 2024,
 on 2024 Census weights) and ``chn_tariffs_on_usa_2025`` (WTO TTD: China's applied HS6 rate on
@@ -54,7 +54,10 @@ CHN_BEFORE = "2025-01-01"
 EU27 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC",
         "HUN", "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
         "SVN", "ESP", "SWE")  # fmt: skip
-KEYS = ("episode", "retaliation", "others")
+KEYS = ("episode", "retaliation", "others", "role")
+#: ``role``: the episode is the policy (its change is the result) or part of the status quo
+#: (the world a policy starts from; see :mod:`techties.simulation.compose`)
+ROLES = ("policy", "status_quo")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class TariffWarSpec:
     episode: str
     retaliation: str = "none"
     others: float | str = "mean"
+    role: str = "policy"
 
 
 def parse_spec(raw: Any, where: str) -> TariffWarSpec | None:
@@ -87,7 +91,11 @@ def parse_spec(raw: Any, where: str) -> TariffWarSpec | None:
     others = raw.get("others", "mean")
     if others != "mean" and (isinstance(others, bool) or not isinstance(others, (int, float))):
         raise ConfigError(f"{w}: others is 'mean' or a number of pp, got {others!r}")
-    return TariffWarSpec(ep, ret, others if others == "mean" else float(others))
+    role = str(raw.get("role", "policy"))
+    if role not in ROLES:
+        raise ConfigError(f"{w}: role {role!r} is not one of {', '.join(ROLES)}",
+                          hint="role: status_quo makes the episode the world a policy starts from")  # fmt: skip
+    return TariffWarSpec(ep, ret, others if others == "mean" else float(others), role)
 
 
 @dataclass(frozen=True)
@@ -175,5 +183,5 @@ def resolve(spec: TariffWarSpec, store: Store, countries: Sequence[str]) -> tupl
     return shocks, log, lv.provenance_ids
 
 
-__all__ = ["EPISODES", "RETALIATION", "SeriesLevels", "TariffWarSpec", "parse_spec", "resolve",
+__all__ = ["EPISODES", "RETALIATION", "ROLES", "SeriesLevels", "TariffWarSpec", "parse_spec", "resolve",
            "series_levels", "us_rates"]  # fmt: skip

@@ -8,7 +8,15 @@ import numpy as np
 
 TARIFF_SCENARIO = "uschina_escalation"
 CHIP_SCENARIO = "chip_export_controls"
-LIFT_SCENARIOS = ("uschina_lift_all", "chip_export_controls_removal")
+#: claim 11: the proposals table (simulation.proposals); the claim as stated is lifting both
+#: the tariffs and the controls, from the 2024 status quo the claim was made in
+LIFT_MAIN = "proposal_2024_lift_both"
+LIFT_SEPARATE = ("proposal_2024_lift_tariffs", "proposal_2024_lift_controls")
+LIFT_2025 = "proposal_2025_lift_both"
+LIFT_SCENARIOS = (
+    *LIFT_SEPARATE, LIFT_MAIN, "proposal_2025_lift_tariffs", "proposal_2025_lift_controls",
+    LIFT_2025,
+)  # fmt: skip
 RESTRICTION_SCENARIOS = (TARIFF_SCENARIO, CHIP_SCENARIO)
 #: a change in real income within ±EPS % is negligible: a loss (gain) must lie below −EPS
 #: (above +EPS) over the whole band. One ε for the three GE claims (claim 11 mirrors claim 1).
@@ -32,6 +40,12 @@ LABELS = {
     CHIP_SCENARIO: "chip export controls",
     "uschina_lift_all": "lifting the extra tariffs",
     "chip_export_controls_removal": "lifting the chip controls",
+    "proposal_2024_lift_tariffs": "lifting the tariffs (from 2024)",
+    "proposal_2024_lift_controls": "lifting the chip controls (from 2024)",
+    "proposal_2024_lift_both": "lifting the tariffs and the controls (from 2024)",
+    "proposal_2025_lift_tariffs": "lifting the tariffs (from 2025)",
+    "proposal_2025_lift_controls": "lifting the chip controls (from 2025)",
+    "proposal_2025_lift_both": "lifting the tariffs and the controls (from 2025)",
 }
 VARIANTS = ("main", "theta_cp2015", "wiod2014")
 VARIANT_LABELS = {
