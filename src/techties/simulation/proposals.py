@@ -119,17 +119,25 @@ class ProposalsResult(Result):
         cols = [x for c in countries for x in (c, f"{c}_low", f"{c}_high") if x in out.columns]
         return out[cols].reset_index()
 
-    def summary(self) -> str:
-        lines = [self.title]
-        for d in self.wide().to_dict("records"):
-            cells = []
-            for c in ("USA", "CHN"):
-                text = f"{c} {float(d[c]):+.3f}"
+    def display(self, countries: Sequence[str] = ("USA", "CHN")) -> pd.DataFrame:
+        """The table as text: status quo, proposal, and per country ``+0.069 [+0.056, +0.081]``."""
+        rows = []
+        for d in self.wide(countries).to_dict("records"):
+            row = {"status quo": str(d["status_quo"]), "proposal": PROPOSALS[str(d["proposal"])]}
+            for c in countries:
+                text = f"{float(d[c]):+.3f}"
                 if pd.notna(d.get(f"{c}_low")):
                     text += f" [{float(d[c + '_low']):+.3f}, {float(d[c + '_high']):+.3f}]"
-                cells.append(text)
-            label = PROPOSALS[str(d["proposal"])]
-            lines.append(f"  from {d['status_quo']}: {label:<36} {'  '.join(cells)}")
+                row[f"{c} (%)"] = text
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        t = self.display()
+        lines = [self.title]
+        for r in t.to_dict("records"):
+            lines.append(f"  from {r['status quo']}: {r['proposal']:<36} "
+                         f"USA {r['USA (%)']}  CHN {r['CHN (%)']}")  # fmt: skip
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,23 +164,25 @@ def proposals_chart(
     data = frame[frame["country"].isin(countries)].assign(
         status=lambda d: "from " + d["status_quo"]
     )
-    base = alt.Chart(data).encode(
-        y=alt.Y("proposal_label:N", title=None, sort=list(PROPOSALS.values())),
-        yOffset=alt.YOffset("status:N"),
-        color=alt.Color("status:N", title="Status quo"),
-    )
-    points = base.mark_point(filled=True, size=60).encode(
-        x=alt.X("value:Q", title="Change in real income (%)"),
-        tooltip=["status", "proposal_label", "country",
-                 alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
-                 alt.Tooltip("high:Q", format=".3f")],
-    )  # fmt: skip
-    layers = (points + base.mark_rule().encode(x="low:Q", x2="high:Q")).properties(
-        width=260, height=150
-    )
+    panels = []
+    for c in countries:
+        base = alt.Chart(data[data["country"] == c], title=c).encode(
+            y=alt.Y("proposal_label:N", title=None, sort=list(PROPOSALS.values())),
+            yOffset=alt.YOffset("status:N"),
+            color=alt.Color("status:N", title="Status quo"),
+        )
+        points = base.mark_point(filled=True, size=60).encode(
+            x=alt.X("value:Q", title="Change in real income (%)"),
+            tooltip=["status", "proposal_label", "country",
+                     alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
+                     alt.Tooltip("high:Q", format=".3f")],
+        )  # fmt: skip
+        rules = base.mark_rule().encode(x="low:Q", x2="high:Q")
+        panels.append((points + rules).properties(width=250, height=150))
+    layers = alt.hconcat(*panels)
     band = f"{round(level * 100)} % band over {draws} draws" if draws else "central case"
     return finish(
-        layers.facet(column=alt.Column("country:N", title=None, sort=list(countries))),
+        layers,
         title="Lifting the restrictions, from the 2024 and the 2025 status quo (model)",
         subtitle=f"Exact change in real income Î/P̂ − 1, % (lines: {band})",
         source=source or "techties Caliendo–Parro simulation on the Eora26 2017 baseline",

@@ -56,6 +56,10 @@ Model settings:
   ``additive`` (``E = Y + D`` with the deficit ``D`` fixed in units of the numeraire). The
   multi-sector engine holds deficits fixed in nominal terms, i.e. it is additive: it accepts
   ``closure: additive`` and refuses ``multiplicative``.
+* ``status_quo`` items ``{scenario: NAME}`` stand for that scenario's world, and ``lift``
+  (``tariffs: {between: [..]} | all``, ``export_controls: {from: [..]} | all``) makes the policy
+  undo parts of the status quo exactly (:mod:`techties.simulation.compose`);
+  ``tariff_war_2025: {…, role: status_quo}`` puts the 2025 episode in the status quo.
 * ``year`` — the data year of the baseline: ``wiod2014`` has 2000, 2005, 2010 and 2014
   (default 2014); ``eora2017`` only 2017 and ``cp2015`` only 1993 (any other year is an error).
 
