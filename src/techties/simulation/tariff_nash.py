@@ -16,18 +16,18 @@ replication code of Ignatenko, Lashkaripour, Macedoni & Simonovska (ILMS 2025; t
   rebated lump-sum (ILMS eq. 7: income = wages + revenue); same in techties (``welfare_pct``).
 * **Elasticity.** The FOC of ILMS (Lashkaripour 2021, eq. 14, ``optimal_us_equations.m``) is
   ``t* = 1 / (ε Σ_{j≠i} χ_ij (1 − λ_ij))`` with ``ε = σ − 1`` — the formula techties' search
-  is checked against (:func:`~techties.simulation.optimal_tariff.formula_tariff`). On the
-  balanced 194-country baseline with σ = 5 techties' search finds 26.8 % (US welfare +0.48 %)
-  and the formula at that point gives 26.2 % (``tests/test_simulation_tariff_nash.py``; the
-  search lands 2–3 % above the formula here and on small balanced economies — a gap between
-  the FOC and the exact optimum of the same model that is not resolved), close to the ≈ 25 %
-  of ILMS's earlier (NHH) version; the published 19 % needs their input–output model (and
-  their elasticities), which one sector on a trade matrix without IO tables cannot reproduce.
+  is checked against (:func:`~techties.simulation.optimal_tariff.formula_tariff`). It is exact
+  with the partners' wages held fixed and drops the partners' relative-wage responses (exact
+  with two countries; derivation and numbers in :mod:`~techties.simulation.optimal_tariff`):
+  on the balanced 194-country baseline with σ = 5 the exact optimum is 26.82 % (US welfare
+  +0.48 %), the formula at that point 26.19 % and its fixed point 26.21 %, close to the ≈ 25 %
+  of ILMS's earlier (NHH) version; the published 19 % needs their model's further features
+  (docs/simulation.md, "Optimal tariffs").
 
 Tariff war. :func:`nash_uniform_tariffs` iterates best responses: at each round every player's
 uniform import tariff is set to the FOC value at the current equilibrium (each country's optimal
 uniform tariff given the others', by the formula ILMS's code solves; an exact numerical search
-lands about 3 % higher, see above); ``fixed`` holds some countries' tariffs (e.g. the US tariff,
+lands about 3 % higher, the partners' wage responses it leaves out); ``fixed`` holds some countries' tariffs (e.g. the US tariff,
 giving the others' best responses to it). It stops when no tariff moves by more than ``tol``.
 Uniform tariffs apply to all partners; ILMS's "optimal retaliation" lets partners tax US goods
 only, which this does not model (see docs/simulation.md).
