@@ -89,7 +89,7 @@ class OptimalTariff:
     tariff: float
     welfare_pct: float
     evaluations: int
-    result: OneSectorResult
+    result: Any  # OneSectorResult, or IOResult with ``io_share``
 
     def to_dict(self) -> dict[str, Any]:
         return {"country": self.country, "tariff": self.tariff, "welfare_pct": self.welfare_pct,
@@ -137,6 +137,31 @@ def argmax_tariff(
     return float(brentq(slope, lo, hi, xtol=1e-12, rtol=1e-12))
 
 
+def onesector_solver(base: Any, sigma: float, closure: Imbalance,
+                     io_share: float | np.ndarray | None = None) -> Callable[..., Any]:
+    """``solve(tariff_change, options=None)`` on ``base``: the one-sector model, or with
+    ``io_share`` the model with roundabout production on ``io_baseline(base, io_share)``."""
+    if io_share is None:
+        def plain(change: np.ndarray, options: SolverOptions | None = None) -> OneSectorResult:
+            return solve_onesector(base.trade, sigma=sigma, tariff=getattr(base, "tariff", None),
+                                   countries=base.countries, tariff_change=change,
+                                   imbalance=closure, conditional=False, options=options)  # fmt: skip
+
+        return plain
+    from techties.simulation.onesector_io import io_baseline, solve_io
+
+    if getattr(base, "tariff", None) is not None and np.any(base.tariff):
+        raise ConfigError("the IO model needs a baseline without tariffs",
+                          hint="use load_named_baseline('liberation_day') (zero tariffs)")  # fmt: skip
+    gross = io_baseline(base, io_share).trade
+
+    def with_io(change: np.ndarray, options: SolverOptions | None = None) -> Any:
+        return solve_io(gross, io_share, sigma=sigma, tariff_change=change, closure=closure,
+                        countries=base.countries, options=options)  # fmt: skip
+
+    return with_io
+
+
 def optimal_uniform_tariff(
     base: Any,
     country: str,
@@ -147,28 +172,28 @@ def optimal_uniform_tariff(
     xtol: float = 1e-5,
     extra_change: np.ndarray | None = None,
     polish: bool = True,
+    io_share: float | np.ndarray | None = None,
 ) -> OptimalTariff:
     """Maximise ``country``'s welfare over a uniform tariff on all its imports.
 
     ``base``: a one-sector baseline (``countries``, ``trade``, ``tariff``). ``extra_change``:
     other tariff changes held fixed during the search (e.g. partners' retaliation).
     ``polish``: refine the peak by the root of the welfare slope (see the module docstring).
+    ``io_share``: value-added share(s) β — solve the model with roundabout production instead
+    (:mod:`~techties.simulation.onesector_io`, on ``io_baseline(base, β)``; ILMS use 0.49).
     """
     if country not in base.countries:
         raise ConfigError(f"{country!r} is not in the baseline", hint="give an ISO3 code it has")
     n, i = len(base.countries), base.countries.index(country)
     fixed = np.zeros((n, n)) if extra_change is None else np.asarray(extra_change, dtype=float)
     tight = SolverOptions(tol=POLISH_TOL, max_iter=20_000)
+    solver = onesector_solver(base, sigma, closure, io_share)
     count = 0
 
-    def solve(rate: float, options: SolverOptions | None = None) -> OneSectorResult:
+    def solve(rate: float, options: SolverOptions | None = None) -> Any:
         nonlocal count
         count += 1
-        return solve_onesector(
-            base.trade, sigma=sigma, tariff=base.tariff, countries=base.countries,
-            tariff_change=uniform_change(n, i, rate) + fixed, imbalance=closure,
-            conditional=False, options=options,
-        )  # fmt: skip
+        return solver(uniform_change(n, i, rate) + fixed, options)
 
     def log_w(rate: float, options: SolverOptions | None = None) -> float:
         return float(np.log1p(solve(rate, options).welfare_pct.iloc[i] / 100.0))
@@ -179,7 +204,7 @@ def optimal_uniform_tariff(
     return OptimalTariff(country, rate, float(res.welfare_pct.iloc[i]), count, res)
 
 
-def formula_tariff(res: OneSectorResult, country: str, sigma: float) -> float:
+def formula_tariff(res: Any, country: str, sigma: float) -> float:
     """``1 / ((σ − 1) Σ_{j≠i} χ_ij (1 − λ_ij))`` at the solution ``res`` (Lashkaripour 2021
     eq. 14: exact with the partners' wages held fixed, see the module docstring)."""
     i = list(res.countries).index(country)
@@ -254,6 +279,7 @@ __all__ = [
     "argmax_tariff",
     "fixed_partner_optimum",
     "formula_tariff",
+    "onesector_solver",
     "optimal_uniform_tariff",
     "uniform_change",
 ]

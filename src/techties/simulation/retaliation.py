@@ -28,8 +28,8 @@ from typing import Any, Literal
 import numpy as np
 
 from techties.errors import ConfigError, did_you_mean
-from techties.simulation.onesector import Imbalance, OneSectorResult, solve_onesector
-from techties.simulation.optimal_tariff import argmax_tariff
+from techties.simulation.onesector import Imbalance
+from techties.simulation.optimal_tariff import argmax_tariff, onesector_solver
 
 MODES = ("none", "reciprocal", "ilms", "optimal")
 Mode = Literal["none", "reciprocal", "ilms", "optimal"]
@@ -60,7 +60,7 @@ class Retaliation:
     mode: str
     target: str
     rate: float | None  # the common retaliatory rate (ilms, optimal); None otherwise
-    result: OneSectorResult
+    result: Any  # OneSectorResult, or IOResult with ``io_share``
     gdp_weights: np.ndarray
 
     def welfare_pct(self, country: str) -> float:
@@ -82,19 +82,19 @@ def block_formula_rate(base: Any, target: str, sigma: float) -> float:
 
 
 def solve_schedule(base: Any, sigma: float, rates: np.ndarray, reply: np.ndarray, *,
-                   target: str = "USA", closure: Imbalance = "additive") -> OneSectorResult:
+                   target: str = "USA", closure: Imbalance = "additive",
+                   io_share: float | np.ndarray | None = None) -> Any:
     """The equilibrium with ``target`` levying ``rates[j]`` on imports from j and each partner j
-    levying ``reply[j]`` on ``target``'s goods (changes on the baseline's tariffs)."""
+    levying ``reply[j]`` on ``target``'s goods (changes on the baseline's tariffs);
+    ``io_share``: with roundabout production (value-added shares β)."""
     n, t = len(base.countries), list(base.countries).index(target)
     dt = np.zeros((n, n))
     dt[:, t], dt[t, :] = rates, reply
     dt[t, t] = 0.0
-    return solve_onesector(base.trade, sigma=sigma, tariff=getattr(base, "tariff", None),
-                           countries=base.countries, tariff_change=dt, imbalance=closure,
-                           conditional=False)  # fmt: skip
+    return onesector_solver(base, sigma, closure, io_share)(dt)
 
 
-def partners_welfare(res: OneSectorResult, target: str, weights: np.ndarray) -> float:
+def partners_welfare(res: Any, target: str, weights: np.ndarray) -> float:
     """GDP-weighted mean ``welfare_pct`` of every country but ``target`` (ILMS's non-US average)."""
     w = res.welfare_pct.to_numpy()
     keep = np.array([c != target for c in res.countries])
@@ -110,12 +110,14 @@ def retaliation(
     target: str = "USA",
     closure: Imbalance = "additive",
     upper: float = 1.0,
+    io_share: float | np.ndarray | None = None,
 ) -> Retaliation:
     """``target`` levies ``schedule`` (a rate per partner, or one uniform rate) on its imports;
     its partners reply on its goods only, per ``mode`` (module docstring).
 
     ``closure``: ``additive`` holds deficits fixed in units of world output, as ILMS (and
-    Dekle, Eaton & Kortum 2007) do; on a balanced baseline the closures coincide."""
+    Dekle, Eaton & Kortum 2007) do; on a balanced baseline the closures coincide.
+    ``io_share``: solve with roundabout production (value-added shares β; ILMS use 0.49)."""
     if mode not in MODES:
         raise ConfigError(f"mode {mode!r} is not known. " + did_you_mean(str(mode), MODES))
     if target not in base.countries:
@@ -125,8 +127,13 @@ def retaliation(
     rates[t] = 0.0
     gdp = np.asarray(base.trade, dtype=float).sum(axis=1)
 
-    def solve(reply: np.ndarray) -> OneSectorResult:
-        return solve_schedule(base, sigma, rates, reply, target=target, closure=closure)
+    solver = onesector_solver(base, sigma, closure, io_share)
+
+    def solve(reply: np.ndarray) -> Any:
+        dt = np.zeros((n, n))
+        dt[:, t], dt[t, :] = rates, reply
+        dt[t, t] = 0.0
+        return solver(dt)
 
     rate: float | None = None
     if mode == "none":
