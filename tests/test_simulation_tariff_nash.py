@@ -9,6 +9,7 @@ from techties.errors import ConfigError
 from techties.simulation.baselines import OneSectorBaseline
 from techties.simulation.optimal_tariff import (
     fixed_partner_optimum,
+    formula_fixed_point,
     formula_tariff,
     optimal_uniform_tariff,
 )
@@ -69,6 +70,9 @@ def test_foc_formula_is_exact_when_partner_wages_are_held_fixed(n: int) -> None:
     gap = opt.tariff - formula_tariff(opt.result, "A", 5.0)
     assert gap == pytest.approx({3: 0.000558, 5: 0.008278}[n], abs=2e-6)  # measured
     assert opt.welfare_pct > part.welfare_pct  # wage responses abroad add to A's gain
+    foc = formula_fixed_point(base, "A", sigma=5.0)  # ILMS's optimum: t = formula(t)
+    assert foc.tariff == pytest.approx(formula_tariff(foc.result, "A", 5.0), abs=1e-9)
+    assert foc.tariff < opt.tariff and foc.welfare_pct < opt.welfare_pct
 
 
 def test_two_country_search_equals_the_foc_formula() -> None:
@@ -114,6 +118,9 @@ def test_liberation_day_balanced_optimum_and_tariff_war(real_store: Store) -> No
     part = fixed_partner_optimum(base, "USA", sigma=5.0)
     assert part.tariff == pytest.approx(part.formula, abs=1e-6)
     assert part.tariff == pytest.approx(0.262589, abs=1e-5)
+    foc = formula_fixed_point(base, "USA", sigma=5.0)
+    assert foc.tariff == pytest.approx(0.262075, abs=1e-5)
+    assert opt.welfare_pct - foc.welfare_pct == pytest.approx(1.5e-4, abs=1e-4)
     war = nash_uniform_tariffs(base, 5.0)
     assert war.rounds <= 10
     assert war.tariff("USA") == pytest.approx(0.259, abs=0.005)

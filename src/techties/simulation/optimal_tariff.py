@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
-from techties.errors import ConfigError
+from techties.errors import ConfigError, SolverError
 from techties.simulation.onesector import Imbalance, OneSectorResult, solve_onesector
 from techties.simulation.options import SolverOptions
 
@@ -215,6 +215,27 @@ def formula_tariff(res: Any, country: str, sigma: float) -> float:
     return float(1.0 / ((sigma - 1.0) * np.sum(chi * (1.0 - lam))))
 
 
+def formula_fixed_point(base: Any, country: str, *, sigma: float, closure: Imbalance = "additive",
+                        tol: float = 1e-10, max_rounds: int = 100,
+                        io_share: float | np.ndarray | None = None) -> OptimalTariff:
+    """The tariff ``t = formula(equilibrium at t)`` — what ILMS's code solves for the optimal
+    US tariff (``optimal_us_equations.m``: the FOC as one more equation of the equilibrium),
+    iterated ``t ← formula(t)`` from the formula at zero; raises :class:`SolverError` if it
+    has not settled in ``max_rounds``. Under IO this is still the one-sector formula."""
+    if country not in base.countries:
+        raise ConfigError(f"{country!r} is not in the baseline", hint="give an ISO3 code it has")
+    n, i = len(base.countries), base.countries.index(country)
+    solver = onesector_solver(base, sigma, closure, io_share)
+    rate, res = 0.0, solver(np.zeros((n, n)))
+    for k in range(1, max_rounds + 1):
+        new = formula_tariff(res, country, sigma)
+        res = solver(uniform_change(n, i, new))
+        if abs(new - rate) <= tol:
+            return OptimalTariff(country, new, float(res.welfare_pct.iloc[i]), k + 1, res)
+        rate = new
+    raise SolverError(f"the FOC formula's fixed point not reached in {max_rounds} rounds")
+
+
 @dataclass(frozen=True)
 class FixedPartnerOptimum:
     """The optimum of :func:`fixed_partner_optimum` and the FOC formula evaluated there."""
@@ -278,6 +299,7 @@ __all__ = [
     "OptimalTariff",
     "argmax_tariff",
     "fixed_partner_optimum",
+    "formula_fixed_point",
     "formula_tariff",
     "onesector_solver",
     "optimal_uniform_tariff",
