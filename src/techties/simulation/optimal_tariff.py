@@ -56,10 +56,12 @@ welfare on the unbalanced 194-country baseline (σ = 5) peaks locally at t ≈ 0
 dips, and rises again above t ≈ 0.9 as imports shrink towards autarky while the fixed transfer
 stays — an artefact of the closure, not a policy optimum; with ``multiplicative`` the deficit
 grows with US prices and welfare rises monotonically on [0, 1]. The search is a local one on
-``[0, upper]``; keep ``upper`` at 1 and read it with the curve. ILMS solve on a world with every
-deficit removed first (:func:`techties.simulation.tariff_nash.balanced_baseline`); their 19 %
-and the 3.38 % US loss under optimal retaliation need input–output linkages and their
-elasticities (docs/simulation.md, "Optimal tariffs").
+``[0, upper]``; keep ``upper`` at 1 and read it with the curve, or search the balanced world
+(:func:`techties.simulation.tariff_nash.balanced_baseline`, ILMS's Appendix H alternative and
+the ``ustariff`` package's treatment). ILMS's journal model keeps the deficits as transfers
+fixed relative to world output and evaluates its formula on the data; their 19 % and the
+larger US losses with IO need firm-selection, labour-supply and tax terms techties lacks
+(docs/simulation.md, "Optimal tariffs, retaliation and the tariff war").
 """
 
 from __future__ import annotations

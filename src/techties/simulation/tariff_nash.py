@@ -4,14 +4,15 @@ Why techties' unilateral optimum on the 194-country data was 47.7 % (σ = 5) and
 replication code of Ignatenko, Lashkaripour, Macedoni & Simonovska (ILMS 2025; the
 ``ahmadlp/us-tariff`` package) does instead:
 
-* **Deficits.** ILMS first remove every trade deficit ("DEK balanced trade",
-  ``balance_trade.m``: the equilibrium of the data with ``D = 0``) and solve the tariff problem on
-  that balanced world, where national income is wages plus tariff revenue. techties searched the
-  data as they are, with the US deficit (imports 2.90 vs exports 1.86 trillion USD) held fixed
-  (``closure="additive"``): a fixed transfer finances imports the terms-of-trade motive then
+* **Deficits.** The ``ustariff`` package first removes every trade deficit ("DEK balanced
+  trade", ``balance_trade.m``: the equilibrium of the data with ``D = 0``) and solves the tariff
+  problem on that balanced world, where national income is wages plus tariff revenue;
+  :func:`balanced_baseline` does the same (ILMS's journal model keeps the deficits as transfers
+  fixed relative to world output — techties' ``closure="additive"`` — and lists the balanced
+  world as an alternative, Appendix H). With the US deficit (imports 2.90 vs exports 1.86
+  trillion USD) held fixed, a fixed transfer finances imports the terms-of-trade motive then
   taxes harder, and the welfare curve has a local peak at 47.7 %; with ``multiplicative`` the
-  transfer grows with US prices and welfare rises over all of [0, 1]. Neither is ILMS's
-  treatment; :func:`balanced_baseline` is.
+  transfer grows with US prices and welfare rises over all of [0, 1].
 * **Objective and revenue.** Both maximise real national expenditure with the tariff revenue
   rebated lump-sum (ILMS eq. 7: income = wages + revenue); same in techties (``welfare_pct``).
 * **Elasticity.** The FOC of ILMS (Lashkaripour 2021, eq. 14, ``optimal_us_equations.m``) is
