@@ -70,6 +70,23 @@ def test_optimal_reply_maximises_the_partners_welfare() -> None:
         retaliation(base, 5.0, 0.25)
 
 
+def test_a_rate_per_partner_does_at_least_as_well_as_one_common_rate() -> None:
+    base = _economy(4)
+    common = retaliation(base, 5.0, 0.25, mode="optimal", target="A")
+    each = retaliation(base, 5.0, 0.25, mode="optimal_each", target="A")
+    assert each.rate is None and each.reply[0] == 0.0
+    assert each.partners_welfare_pct >= common.partners_welfare_pct - 1e-9
+    assert np.ptp(each.reply[1:]) > 1e-3  # unequal partners choose unequal rates
+    rates = np.full(4, 0.25)
+    rates[0] = 0.0
+    for k in (1, 2, 3):  # a local maximum in each partner's rate
+        for step in (-0.01, 0.01):
+            moved = each.reply.copy()
+            moved[k] += step
+            res = solve_schedule(base, 5.0, rates, moved, target="A")
+            assert partners_welfare(res, "A", each.gdp_weights) < each.partners_welfare_pct
+
+
 @pytest.mark.realdata
 def test_liberation_day_with_retaliation(real_store: Store) -> None:
     """The 2 April schedule on the 194-country data, σ = 5 (values measured; ILMS Table 2, own
@@ -92,6 +109,11 @@ def test_liberation_day_with_retaliation(real_store: Store) -> None:
     assert got["optimal"].rate == pytest.approx(0.2588, abs=1e-3)
     assert got["optimal"].welfare_pct("USA") == pytest.approx(-0.651, abs=2e-3)
     assert got["optimal"].partners_welfare_pct > got["ilms"].partners_welfare_pct
+    each = retaliation(bal, 5.0, sched, mode="optimal_each")  # ~25 s: a rate per partner
+    partner_rates = np.delete(each.reply, us)
+    assert 0.25 < partner_rates.min() and partner_rates.max() < 0.27
+    assert each.welfare_pct("USA") == pytest.approx(got["optimal"].welfare_pct("USA"), abs=1e-3)
+    assert each.partners_welfare_pct >= got["optimal"].partners_welfare_pct - 1e-9
     # the data as they are, deficits fixed in world-output units (ILMS's treatment)
     fixed = retaliation(raw, 5.0, sched, mode="optimal", closure="additive")
     assert fixed.rate == pytest.approx(0.166, abs=2e-3)
