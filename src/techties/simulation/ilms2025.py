@@ -21,8 +21,8 @@ difference between their 19 % and techties' exact 26.8 % can be split into its p
 :func:`~techties.simulation.optimal_tariff.formula_tariff` at the baseline when trade is
 balanced, but with δ over *imports*, as their code has it, on the unbalanced data (42.0 %);
 their ν with φ = 1 gives 34.5 %; their ν and φ 21.8 % — with WDI GDP and equally with the
-``gdp.csv`` of a public copy of their replication folder (ν 0.1143 / 0.2705 there, as that
-copy's own ``nu_values.csv``), not the 19 % of their text; the block's retaliation rate is
+``gdp.csv`` of a public copy of their replication folder (ν 0.1143 / 0.2705 there; that
+copy's ``nu_values.csv`` has 0.1144 / 0.2707), not the 19 % of their text; the block's retaliation rate is
 22.7 %. This is their formula, not their equilibrium: techties has
 no firm-selection, labour-supply or tax terms to solve it in.
 """
