@@ -3,8 +3,8 @@
 
 1. ``optimal_uniform_tariff`` (exact search, polished to the root of the welfare slope) — the
    acceptance target: the optimal-tariff search under 30 s on 2 cores. Peer in the same run:
-   ``formula_fixed_point``, the FOC formula's fixed point, the way ILMS's code finds the optimum
-   (one equation added to the equilibrium); ratio printed.
+   ``formula_fixed_point``, the FOC formula's fixed point, the way the ``ustariff`` package finds
+   the optimum (one equation added to the equilibrium); ratio printed.
 2. The same search with input–output linkages (``io_share=0.49``), and the partners' optimal
    retaliation on US goods (``retaliation(mode="optimal")``, a search over the common rate;
    ``"optimal_each"``, a rate per partner by L-BFGS-B, timed against the common-rate search).
@@ -55,7 +55,7 @@ def main() -> None:
     print(f"optimal US tariff, exact search    {t_opt:8.2f} s  {opt.evaluations} solves; "
           f"{opt.tariff:.4f}, US welfare {opt.welfare_pct:+.4f} %   target < {TARGET:.0f} s: "
           f"{'met' if t_opt < TARGET else 'MISSED'}")  # fmt: skip
-    print(f"peer: FOC fixed point (ILMS)       {t_foc:8.2f} s  {foc.evaluations} solves; "
+    print(f"peer: FOC fixed point (ustariff)   {t_foc:8.2f} s  {foc.evaluations} solves; "
           f"{foc.tariff:.4f}, US welfare {foc.welfare_pct:+.4f} %; search / peer "
           f"{t_opt / t_foc:.1f}×")  # fmt: skip
     io, t_io = timed(lambda: optimal_uniform_tariff(base, "USA", sigma=5.0, io_share=0.49))

@@ -49,8 +49,8 @@ def test_nash_point_is_a_fixed_point_of_best_responses() -> None:
     war = nash_uniform_tariffs(base, 5.0, tol=1e-10)
     np.testing.assert_allclose(war.tariffs, formula_tariffs(war.result, 5.0), atol=1e-9)
     assert war.rounds < 30 and np.all(war.tariffs > 0.2)
-    # the FOC (Lashkaripour 2021 eq. 14, as ILMS's code) against a numerical search of A's
-    # welfare given the others' Nash tariffs: the search lands 3.3 % higher (0.2681 vs
+    # the FOC (Lashkaripour 2021 eq. 14, as the ustariff package) against a numerical search
+    # of A's welfare given the others' Nash tariffs: the search lands 3.3 % higher (0.2681 vs
     # 0.2595) — the partners' relative-wage terms the formula drops (optimal_tariff docstring)
     others = war.tariffs.copy()
     others[0] = 0.0

@@ -30,7 +30,7 @@ uniform import tariff with the revenue rebated lump-sum and partners that levy n
    over domestic goods, imports and exports is a monopolist's problem in exports: the price of
    exports over their resource cost is ``e / (e − 1)``, i.e. ``1 + t = e / (e − 1)``,
    ``t = 1 / (e − 1)`` — the formula, *exact* in this problem (χ, λ at the optimum; with
-   partners' tariffs present ``χ`` is at producer prices, as ILMS's code has it).
+   partners' tariffs present ``χ`` is at producer prices, as the ``ustariff`` code has it).
    If partners levy tariffs on i, their rebated revenue (part of ``E_j``) moves with ``p``
    too, a term the formula omits even with two countries (a 2-country test economy facing a
    20 % tariff: exact best response 26.25 %, formula 26.51 %).
@@ -46,7 +46,7 @@ uniform import tariff with the revenue rebated lump-sum and partners that levy n
    that depend on it most — a further fall in US import prices that the formula omits — so the
    exact optimum lies above it. Balanced 194-country baseline, σ = 5: exact optimum 26.820 %
    (US welfare +0.4796 %); formula at that point 26.195 %; the formula's own fixed point (what
-   ILMS's code solves) 26.207 % (+0.4795 %: the welfare cost of the approximation is 0.0002
+   the ``ustariff`` package solves) 26.207 % (+0.4795 %: the welfare cost of the approximation is 0.0002
    points); the optimum with partners' wages fixed 26.259 %. Test economies: 3 countries 26.47
    vs 26.42 %, 5 countries 27.16 vs 26.33 %. The 2–3 % gap between search and formula is this
    approximation, not a different tariff base and not solver error.
@@ -220,8 +220,8 @@ def formula_tariff(res: Any, country: str, sigma: float) -> float:
 def formula_fixed_point(base: Any, country: str, *, sigma: float, closure: Imbalance = "additive",
                         tol: float = 1e-10, max_rounds: int = 100,
                         io_share: float | np.ndarray | None = None) -> OptimalTariff:
-    """The tariff ``t = formula(equilibrium at t)`` — what ILMS's code solves for the optimal
-    US tariff (``optimal_us_equations.m``: the FOC as one more equation of the equilibrium),
+    """The tariff ``t = formula(equilibrium at t)`` — what Lashkaripour's ``ustariff`` package
+    solves for the optimal US tariff (``optimal_us_equations.m``: the FOC as one more equation),
     iterated ``t ← formula(t)`` from the formula at zero; raises :class:`SolverError` if it
     has not settled in ``max_rounds``. Under IO this is still the one-sector formula."""
     if country not in base.countries:

@@ -27,11 +27,12 @@ replication code of Ignatenko, Lashkaripour, Macedoni & Simonovska (ILMS 2025; t
 
 Tariff war. :func:`nash_uniform_tariffs` iterates best responses: at each round every player's
 uniform import tariff is set to the FOC value at the current equilibrium (each country's optimal
-uniform tariff given the others', by the formula ILMS's code solves; an exact numerical search
-lands about 3 % higher, the partners' wage responses it leaves out); ``fixed`` holds some
-countries' tariffs (e.g. the US tariff, giving the others' best responses to it). It stops when
-no tariff moves by more than ``tol``. Uniform tariffs apply to all partners; ILMS's "optimal
-retaliation", partners taxing US goods only, is :mod:`techties.simulation.retaliation`.
+uniform tariff given the others', by the formula the ``ustariff`` package solves; an exact
+numerical search lands about 3 % higher, the partners' wage responses it leaves out); ``fixed``
+holds some countries' tariffs (e.g. the US tariff, giving the others' best responses to it).
+It stops when no tariff moves by more than ``tol``. Uniform tariffs apply to all partners;
+ILMS's "optimal retaliation", partners taxing US goods only, is
+:mod:`techties.simulation.retaliation`.
 """
 
 from __future__ import annotations
