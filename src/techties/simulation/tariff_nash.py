@@ -4,33 +4,35 @@ Why techties' unilateral optimum on the 194-country data was 47.7 % (σ = 5) and
 replication code of Ignatenko, Lashkaripour, Macedoni & Simonovska (ILMS 2025; the
 ``ahmadlp/us-tariff`` package) does instead:
 
-* **Deficits.** ILMS first remove every trade deficit ("DEK balanced trade",
-  ``balance_trade.m``: the equilibrium of the data with ``D = 0``) and solve the tariff problem on
-  that balanced world, where national income is wages plus tariff revenue. techties searched the
-  data as they are, with the US deficit (imports 2.90 vs exports 1.86 trillion USD) held fixed
-  (``closure="additive"``): a fixed transfer finances imports the terms-of-trade motive then
+* **Deficits.** The ``ustariff`` package first removes every trade deficit ("DEK balanced
+  trade", ``balance_trade.m``: the equilibrium of the data with ``D = 0``) and solves the tariff
+  problem on that balanced world, where national income is wages plus tariff revenue;
+  :func:`balanced_baseline` does the same (ILMS's journal model keeps the deficits as transfers
+  fixed relative to world output — techties' ``closure="additive"`` — and lists the balanced
+  world as an alternative, Appendix H). With the US deficit (imports 2.90 vs exports 1.86
+  trillion USD) held fixed, a fixed transfer finances imports the terms-of-trade motive then
   taxes harder, and the welfare curve has a local peak at 47.7 %; with ``multiplicative`` the
-  transfer grows with US prices and welfare rises over all of [0, 1]. Neither is ILMS's
-  treatment; :func:`balanced_baseline` is.
+  transfer grows with US prices and welfare rises over all of [0, 1].
 * **Objective and revenue.** Both maximise real national expenditure with the tariff revenue
   rebated lump-sum (ILMS eq. 7: income = wages + revenue); same in techties (``welfare_pct``).
 * **Elasticity.** The FOC of ILMS (Lashkaripour 2021, eq. 14, ``optimal_us_equations.m``) is
   ``t* = 1 / (ε Σ_{j≠i} χ_ij (1 − λ_ij))`` with ``ε = σ − 1`` — the formula techties' search
-  is checked against (:func:`~techties.simulation.optimal_tariff.formula_tariff`). On the
-  balanced 194-country baseline with σ = 5 techties' search finds 26.8 % (US welfare +0.48 %)
-  and the formula at that point gives 26.2 % (``tests/test_simulation_tariff_nash.py``; the
-  search lands 2–3 % above the formula here and on small balanced economies — a gap between
-  the FOC and the exact optimum of the same model that is not resolved), close to the ≈ 25 %
-  of ILMS's earlier (NHH) version; the published 19 % needs their input–output model (and
-  their elasticities), which one sector on a trade matrix without IO tables cannot reproduce.
+  is checked against (:func:`~techties.simulation.optimal_tariff.formula_tariff`). It is exact
+  with the partners' wages held fixed and drops the partners' relative-wage responses (exact
+  with two countries; derivation and numbers in :mod:`~techties.simulation.optimal_tariff`):
+  on the balanced 194-country baseline with σ = 5 the exact optimum is 26.82 % (US welfare
+  +0.48 %), the formula at that point 26.19 % and its fixed point 26.21 %, close to the ≈ 25 %
+  of ILMS's earlier (NHH) version; the published 19 % needs their model's further features
+  (docs/simulation.md, "Optimal tariffs").
 
 Tariff war. :func:`nash_uniform_tariffs` iterates best responses: at each round every player's
 uniform import tariff is set to the FOC value at the current equilibrium (each country's optimal
-uniform tariff given the others', by the formula ILMS's code solves; an exact numerical search
-lands about 3 % higher, see above); ``fixed`` holds some countries' tariffs (e.g. the US tariff,
-giving the others' best responses to it). It stops when no tariff moves by more than ``tol``.
-Uniform tariffs apply to all partners; ILMS's "optimal retaliation" lets partners tax US goods
-only, which this does not model (see docs/simulation.md).
+uniform tariff given the others', by the formula the ``ustariff`` package solves; an exact
+numerical search lands about 3 % higher, the partners' wage responses it leaves out); ``fixed``
+holds some countries' tariffs (e.g. the US tariff, giving the others' best responses to it).
+It stops when no tariff moves by more than ``tol``. Uniform tariffs apply to all partners;
+ILMS's "optimal retaliation", partners taxing US goods only, is
+:mod:`techties.simulation.retaliation`.
 """
 
 from __future__ import annotations
