@@ -390,3 +390,37 @@ def test_running_depends_on_the_scenario_module_one_way() -> None:
     assert "techties.simulation.scenario" not in imports("shock_inputs")
     assert imports("shocks") == {"techties.errors"}
     assert "techties.simulation.mc_multisector" in imports("scenario")
+
+
+def test_a_step_outside_the_positive_region_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An accelerated step that makes value added non-positive is not fatal: the solver goes
+    back to the last point where the wage map was defined, takes a shorter damped step, and
+    reaches the same equilibrium (checked by making the map refuse its second and third
+    evaluations)."""
+    from techties.errors import SolverError
+    from techties.simulation import _cp_numerics
+    from techties.simulation.caliendo_parro import solve_caliendo_parro
+
+    base = _calibrated_toy()
+    tau = base.tau.copy()
+    tau[0, 1, 0] *= 1.3  # a 30 % tariff change on one cell
+    ref = solve_caliendo_parro(base, tau)
+    real = _cp_numerics.Kernel.wage_map
+    calls = {"n": 0}
+
+    def flaky(self: Any, lw: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+        calls["n"] += 1
+        if calls["n"] in (2, 3):
+            raise SolverError("value added became non-positive during the iteration")
+        return real(self, lw, state)
+
+    monkeypatch.setattr(_cp_numerics.Kernel, "wage_map", flaky)
+    got = solve_caliendo_parro(base, tau)
+    assert calls["n"] > 3
+    np.testing.assert_allclose(got.w_hat, ref.w_hat, rtol=1e-8)
+    np.testing.assert_allclose(got.price_hat, ref.price_hat, rtol=1e-8)
+    # a map that is never defined beyond the start still fails, with the same message
+    monkeypatch.setattr(_cp_numerics.Kernel, "wage_map",
+                        lambda self, lw, state: (_ for _ in ()).throw(SolverError("value added")))  # fmt: skip
+    with pytest.raises(SolverError, match="value added"):
+        solve_caliendo_parro(base, tau)

@@ -161,8 +161,9 @@ class Kernel:
         income = np.exp(lw) * self.va + self.deficit
         x = self.spending(pit_t, leak, state["x"], income, tol)
         y = np.matmul(pit_t, x.T[:, :, None])[:, :, 0].T
-        state.update(lp=lp, lc=lc, x=x, pik=pik)
         va_new = (self.beta * y).sum(axis=1)
         if np.any(va_new <= 0):
+            # state keeps the last good point's warm starts (the solver may step back to it)
             raise SolverError("value added became non-positive during the iteration")
+        state.update(lp=lp, lc=lc, x=x, pik=pik)
         return np.log(va_new / self.va)

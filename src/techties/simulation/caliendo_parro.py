@@ -211,9 +211,22 @@ def _solve(
     memory = opts.memory if opts.acceleration == "anderson" else 0
     acc = Anderson(len(va), memory, opts.damping)
     residual = best = np.inf
+    last: tuple[FloatArray, FloatArray] | None = None  # (ln ŵ, step) where the map was defined
+    shrink = 1.0
     for it in range(1, opts.max_iter + 1):
         used_tol = float(state["inner_tol"])
-        g = kernel.wage_map(lw, state) - lw
+        try:
+            g = kernel.wage_map(lw, state) - lw
+        except SolverError:
+            # an accelerated step left the region where value added is positive: go back to the
+            # last good point and take a shorter plain damped step (the history is dropped)
+            if last is None or shrink < 1e-3:
+                raise
+            acc.reset()
+            shrink /= 2
+            lw = _renormalise(last[0] + shrink * opts.damping * last[1], va)
+            continue
+        last, shrink = (lw, g), 1.0
         residual = float(np.max(np.abs(np.expm1(g))))
         if residual < opts.tol and used_tol <= INNER_TOL:
             pi_new = np.ascontiguousarray(state["pik"].transpose(1, 2, 0))
