@@ -162,8 +162,8 @@ class Kernel:
         x = self.spending(pit_t, leak, state["x"], income, tol)
         y = np.matmul(pit_t, x.T[:, :, None])[:, :, 0].T
         va_new = (self.beta * y).sum(axis=1)
-        if np.any(va_new <= 0):
+        if not np.all(np.isfinite(va_new) & (va_new > 0)):
             # state keeps the last good point's warm starts (the solver may step back to it)
-            raise SolverError("value added became non-positive during the iteration")
+            raise SolverError("value added became non-positive (or overflowed) during the iteration")
         state.update(lp=lp, lc=lc, x=x, pik=pik)
         return np.log(va_new / self.va)

@@ -211,23 +211,20 @@ def _solve(
     memory = opts.memory if opts.acceleration == "anderson" else 0
     acc = Anderson(len(va), memory, opts.damping)
     residual = best = np.inf
-    last: tuple[FloatArray, FloatArray] | None = None  # (ln ŵ, step) where the map was defined
+    # the point with the smallest residual so far, (ln ŵ, step): where the iteration goes back
+    # to, with a shorter damped step and no history, when an accelerated step fails
+    anchor: tuple[FloatArray, FloatArray] | None = None
     shrink = 1.0
     for it in range(1, opts.max_iter + 1):
         used_tol = float(state["inner_tol"])
         try:
             g = kernel.wage_map(lw, state) - lw
-        except SolverError:
-            # an accelerated step left the region where value added is positive: go back to the
-            # last good point and take a shorter plain damped step (the history is dropped)
-            if last is None or shrink < 1e-3:
+            residual = float(np.max(np.abs(np.expm1(g))))
+            residual = residual if np.isfinite(residual) else np.inf
+        except SolverError:  # the step left the region where value added is positive
+            residual = np.inf
+            if anchor is None:
                 raise
-            acc.reset()
-            shrink /= 2
-            lw = _renormalise(last[0] + shrink * opts.damping * last[1], va)
-            continue
-        last, shrink = (lw, g), 1.0
-        residual = float(np.max(np.abs(np.expm1(g))))
         if residual < opts.tol and used_tol <= INNER_TOL:
             pi_new = np.ascontiguousarray(state["pik"].transpose(1, 2, 0))
             return _Solution(
@@ -237,9 +234,15 @@ def _solve(
         if residual < opts.tol:  # verify with sub-problems solved to INNER_TOL, same wages
             state["inner_tol"] = INNER_TOL
             continue
-        if residual > 10 * best:  # mixing made things worse: restart the history
+        if residual > 10 * best:  # mixing made things worse: back to the best point
             acc.reset()
-        best = min(best, residual)
+            shrink /= 2
+            if anchor is None or shrink < 1e-6:
+                break
+            lw = _renormalise(anchor[0] + shrink * opts.damping * anchor[1], va)
+            continue
+        if residual < best:
+            best, anchor, shrink = residual, (lw, g), 1.0
         # inexact inner solves: sub-problems only as tight as the outer residual warrants
         state["inner_tol"] = min(max(INNER_FACTOR * residual, INNER_TOL), 1e-6)
         lw = _renormalise(acc.step(lw, g), va)
