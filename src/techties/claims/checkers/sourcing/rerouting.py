@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -51,6 +51,8 @@ SEED = 20180706
 LEVEL = 0.90
 LISTS_301 = ("301_list1", "301_list2", "301_list3", "301_list4a")
 MACHINERY = ("C26", "C27", "C28")
+#: the source of US HS6 imports, the product panel, its provenance ids and notes
+_Products = tuple[str, pd.DataFrame, list[int], list[str]]
 
 
 def _hs6_import_source(store: Store, years: Sequence[int]) -> str:
@@ -81,18 +83,27 @@ class Panel:
     ids: tuple[int, ...]
     source: str
     notes: tuple[str, ...]
+    #: :func:`listed_gap` results by arguments (the alternatives ask for the same ones again)
+    gaps: dict[tuple[Any, ...], dict[str, float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
-def _panel(
-    store: Store, years: Sequence[int], *, hs_vintage: str | None, measures: Sequence[str]
-) -> Panel:
-    from techties.indicators.decoupling import EXPOSED, exposure_flags
+def _products(store: Store, years: Sequence[int], hs_vintage: str | None) -> _Products:
+    """The source and :func:`~techties.indicators.rerouting.product_panel` of US HS6 imports."""
     from techties.indicators.rerouting import product_panel
 
     source = _hs6_import_source(store, (BASE_YEAR, REROUTE_END))
-    values, ids, notes = product_panel(
-        store, source=source, years=(min(years), max(years)), hs_vintage=hs_vintage
-    )
+    span = (min(years), max(years))
+    return source, *product_panel(store, source=source, years=span, hs_vintage=hs_vintage)
+
+
+def _panel(
+    store: Store, products: _Products, *, hs_vintage: str | None, measures: Sequence[str]
+) -> Panel:
+    from techties.indicators.decoupling import EXPOSED, exposure_flags
+
+    source, values, ids, notes = products
     flags, note = exposure_flags(store, list(values.index), measures)
     if note:
         raise Missing("no_data", f"{note} (the Section 301 lists are needed to split products).")
@@ -124,7 +135,11 @@ def listed_gap(
     panel: Panel, connectors: Sequence[str], t0: int, t1: int, *, draws: int = DRAWS
 ) -> dict[str, float]:
     """Connectors' US sales growth t0→t1 in listed minus unlisted products (pp), with a
-    percentile bootstrap over products within each group (``LEVEL`` interval)."""
+    percentile bootstrap over products within each group (``LEVEL`` interval). Computed once
+    per panel and arguments (the bootstrap is seeded: the same arguments give the same draws)."""
+    args = (tuple(connectors), t0, t1, draws)
+    if args in panel.gaps:
+        return dict(panel.gaps[args])
     cols0 = [(c, t0) for c in connectors if (c, t0) in panel.values.columns]
     cols1 = [(c, t1) for c in connectors if (c, t1) in panel.values.columns]
     if not cols0 or not cols1:
@@ -155,7 +170,8 @@ def listed_gap(
     a = (1 - LEVEL) / 2
     lo, hi = float(np.quantile(diff, a)), float(np.quantile(diff, 1 - a))
     out.update(estimate=est, low=min(lo, est), high=max(hi, est))
-    return out
+    panel.gaps[args] = out
+    return dict(out)
 
 
 def china_reach(
@@ -369,11 +385,17 @@ class _Panels:
         self.store = store
         self.years = years
         self.built: dict[tuple[str | None, tuple[str, ...]], Panel] = {}
+        #: product panels by HS vintage (the lists only change which products are listed)
+        self.products: dict[str | None, _Products] = {}
 
     def __call__(self, hs: str | None = HARMONISE_TO, measures: Sequence[str] = LISTS_301) -> Panel:
         key = (hs, tuple(measures))
         if key not in self.built:
-            self.built[key] = _panel(self.store, self.years, hs_vintage=hs, measures=measures)
+            if hs not in self.products:
+                self.products[hs] = _products(self.store, self.years, hs)
+            self.built[key] = _panel(
+                self.store, self.products[hs], hs_vintage=hs, measures=measures
+            )
         return self.built[key]
 
 
