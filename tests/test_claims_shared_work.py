@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from techties.claims.checkers.sourcing import _panels as pn
 from techties.claims.checkers.sourcing import rerouting as rr
 from techties.claims.checkers.trade import hs6_did
 from techties.indicators.concordance import load_groups
@@ -72,7 +73,7 @@ def test_rerouting_panels_and_gaps_shared_equal_those_built_alone(real_store: St
     for hs, measures in [(rr.HARMONISE_TO, rr.LISTS_301), (rr.HARMONISE_TO, rr.LISTS_301[:3]),
                          ("HS2022", rr.LISTS_301), (None, rr.LISTS_301)]:  # fmt: skip
         got = shared(hs, measures)
-        alone = rr._panel(real_store, rr._products(real_store, years, hs), hs_vintage=hs,
+        alone = pn._panel(real_store, pn._products(real_store, years, hs), hs_vintage=hs,
                           measures=measures)  # fmt: skip
         pd.testing.assert_frame_equal(got.values, alone.values, check_exact=False, rtol=1e-12)
         pd.testing.assert_series_equal(got.listed, alone.listed, check_exact=True)
@@ -88,3 +89,57 @@ def test_rerouting_panels_and_gaps_shared_equal_those_built_alone(real_store: St
             got.gaps.clear()  # computed again on the same panel: the same numbers exactly
             assert rr.listed_gap(got, connectors, t0, t1) == kept
     assert len(shared.products) == 3
+
+
+def test_product_rows_read_once_are_left_as_they_were(real_store: Store) -> None:
+    years = sorted({2015, 2016, rr.BASE_YEAR, 2018, 2023, rr.REROUTE_END})
+    shared = rr._Panels(real_store, years)
+    shared(rr.HARMONISE_TO)
+    assert shared.rows is not None
+    before = shared.rows.copy()
+    shared("HS2022"), shared(None)
+    pd.testing.assert_frame_equal(shared.rows, before, check_exact=True)
+
+
+def test_shared_builds_once_inside_sharing_and_every_time_outside(store: Store) -> None:
+    from techties.claims.shared import shared, sharing
+
+    calls: list[int] = []
+
+    def build() -> list[int]:
+        calls.append(1)
+        return [len(calls)]
+
+    assert shared(store, "k", build) == [1] and shared(store, "k", build) == [2]
+    with sharing():
+        first = shared(store, "k", build)
+        with sharing():  # a nested block shares the outer one
+            assert shared(store, "k", build) is first
+        assert shared(store, "other", build) == [4] and len(calls) == 4
+
+        def fails() -> list[int]:
+            calls.append(1)
+            raise ValueError("no")
+
+        for _ in range(2):  # a failed build is not kept: built (and failing) again
+            with pytest.raises(ValueError):
+                shared(store, "bad", fails)
+        assert len(calls) == 6
+    assert shared(store, "k", build) == [7]  # the block ended: nothing kept
+
+
+def test_the_icio_is_read_once_per_run_and_cannot_be_changed(real_store: Store) -> None:
+    from techties.claims.checkers.sourcing import inputs
+    from techties.claims.shared import sharing
+
+    fresh = inputs.load_icio(real_store)
+    with sharing():
+        icio, why, ids = inputs.icio_or_why(real_store)
+        again = inputs.icio_or_why(real_store)[0]
+    assert why == "" and icio is again and ids == list(fresh.provenance_ids)
+    assert sorted(icio.flows) == sorted(fresh.flows)
+    for year, cube in icio.flows.items():
+        assert np.array_equal(cube, fresh.flows[year]) and not cube.flags.writeable
+        with pytest.raises(ValueError):
+            cube[0, 0, 0] = 1.0
+    assert inputs.icio_or_why(real_store)[0] is not icio  # outside a run: read again

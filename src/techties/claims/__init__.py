@@ -13,6 +13,7 @@ from techties.claims.base import CHECKERS, Checker, Missing, get_checker, regist
 # the built-in checkers register themselves on import (any import of techties.claims.* runs this)
 from techties.claims import checkers  # noqa: F401  isort: skip
 from techties.claims.catalog import Claim, get_claim, load_catalog
+from techties.claims.shared import sharing
 from techties.claims.verdict import REASONS, STATUSES, Figure, Verdict, format_value
 from techties.errors import DataWarning
 from techties.store import Store
@@ -29,7 +30,8 @@ def check_all(store: Store, *, strict: bool = False) -> list[Verdict]:
     Unless ``strict``, a checker that fails unexpectedly gives an ``unverifiable (not_yet)``
     verdict naming the error (and a :class:`DataWarning`).
     """
-    return [_check(store, claim, strict=strict) for claim in load_catalog()]
+    with sharing():  # evidence several checkers read is built once (techties.claims.shared)
+        return [_check(store, claim, strict=strict) for claim in load_catalog()]
 
 
 def _check(store: Store, claim: Claim, *, strict: bool) -> Verdict:

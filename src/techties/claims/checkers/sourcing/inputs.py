@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from techties.claims.base import Missing
+from techties.claims.shared import read_only, shared
 from techties.errors import TechtiesError
 from techties.simulation.baselines import SectoralFlows, icio_datasets, load_icio_flows
 from techties.store.core import Store
@@ -96,6 +97,14 @@ def load_icio(store: Store) -> Icio:
     return Icio(countries, sectors, flows, tuple(sorted(ids)), wiod)
 
 
+def _frozen(icio: Icio) -> Icio:
+    """The cubes made read-only (one :class:`Icio` serves every checker of a run)."""
+    read_only(*icio.flows.values())
+    if icio.wiod is not None:
+        read_only(icio.wiod.flows, icio.wiod.tariff, *icio.wiod.elasticities.values())
+    return icio
+
+
 @dataclass(frozen=True)
 class RuvChina:
     """China's intermediate cost shares ``io[k, s]`` and value-added shares ``beta[s]`` by year
@@ -134,7 +143,7 @@ def load_ruv_china(store: Store) -> RuvChina:
 def icio_or_why(store: Store) -> tuple[Icio | None, str, list[int]]:
     """The ICIO cubes in the store and their provenance ids, or ``(None, why, [])``."""
     try:
-        icio = load_icio(store)
+        icio = shared(store, "icio", lambda: _frozen(load_icio(store)))
     except (Missing, TechtiesError) as exc:
         return None, getattr(exc, "what", None) or str(exc), []
     return icio, "", list(icio.provenance_ids)
