@@ -49,6 +49,7 @@ def test_kept_charts_equal_fresh_renders_and_only_changed_charts_render_again(
         assert sum(s is not None for s in simple) == len(charted)
         assert chart_svgs(store, verdicts) == simple
         kept = derived_list(store)
+        kept = kept[kept["name"].str.startswith("report-chart:")]
         assert sorted(kept["name"]) == sorted(f"report-chart:{v.claim_id}" for v in charted)
         assert all(list(i) == sorted(set(v.provenance_ids)) for i, v in
                    zip(kept.sort_values("name")["inputs"],
@@ -62,7 +63,8 @@ def test_kept_charts_equal_fresh_renders_and_only_changed_charts_render_again(
         again = chart_svgs(store, verdicts)
         assert len(calls) == 1 and "a changed chart title" in (again[verdicts.index(changed)] or "")
         assert again == [chart_svg(v) for v in verdicts]
-        assert len(derived_list(store)) == len(charted)  # one chart kept per claim
+        names = derived_list(store)["name"]
+        assert names.str.startswith("report-chart:").sum() == len(charted)  # one per claim
         # the kept charts are not counted among the rows the claims read
         assert "derived" not in {r["table"] for r in _table_counts(store)}
 

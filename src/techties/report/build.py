@@ -258,12 +258,11 @@ def render_html(store: Store, verdicts: list[Verdict]) -> str:
 
 
 def _table_counts(store: Store) -> list[dict[str, Any]]:
-    """Rows of each table the claims read (``derived``: model results, not the kept charts)."""
+    """Rows of each table the claims read (``derived``: model results, not the kept charts and
+    verdicts, whose names start with ``report-``)."""
     t = store.tables()
-    charts_kept = int(
-        store.scalar("SELECT count(*) FROM derived WHERE starts_with(name, ?)", [CHART_PREFIX]) or 0
-    )
-    t = t.assign(rows=t["rows"] - charts_kept * (t["table"] == "derived"))
+    kept = int(store.scalar("SELECT count(*) FROM derived WHERE starts_with(name, 'report-')") or 0)
+    t = t.assign(rows=t["rows"] - kept * (t["table"] == "derived"))
     t = t[(t["kind"] == "table") & (t["rows"] > 0)]
     t = t[~t["table"].isin(["provenance", "schema_migrations"])]
     return [{"table": str(r["table"]), "rows": int(r["rows"])} for r in t.to_dict("records")]
