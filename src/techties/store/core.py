@@ -269,6 +269,12 @@ class Store:
 
     def find_ingest(self, source: str, sha256: str, table: str) -> int | None:
         """Id of the live ingest of these bytes by this source (not superseded), if any."""
+        if not self.con.execute(  # bytes never seen (most files of a new store): one probe
+            "SELECT EXISTS (SELECT 1 FROM provenance WHERE source = ? AND sha256 = ? "
+            "AND target_table = ?)",
+            [source, sha256, table],
+        ).fetchall()[0][0]:
+            return None
         found = self.scalar(
             "SELECT max(id) FROM provenance p WHERE source = ? AND sha256 = ? AND target_table = ? "
             "AND NOT EXISTS (SELECT 1 FROM provenance q WHERE q.replaces = p.id) "
