@@ -60,7 +60,7 @@ def code_stamp() -> str:
 def verdicts_key(store: Store) -> str:
     """What the verdicts depend on: provenance, cached model results, code and libraries."""
     h = hashlib.sha256(code_stamp().encode())
-    h.update(config.engine().encode())
+    h.update(str(config.get("engine")).encode())  # the raw setting: never refused here
     for sql in (
         "SELECT id, source, version, location, sha256, bytes, target_table, rows_written, "
         "replaces, details FROM provenance ORDER BY id",
