@@ -1,5 +1,6 @@
-"""``Store.find_ingest`` answers bytes never seen with one probe; every answer equals the full
-query's (live ingest: not replaced, not superseded)."""
+"""``Store.find_ingest`` answers bytes never seen with one probe, and ``Store.live_ingests``
+answers it for every file of a source in one query; every answer equals the full query's (live
+ingest: not replaced, not superseded)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,8 @@ def test_find_ingest_equals_the_full_query(store: Store, tmp_path: Path) -> None
         want = store.scalar(FULL, [source, sha, table])
         assert store.find_ingest(source, sha, table) == (None if want is None else int(want))
     assert store.find_ingest(*rows[0]) == replaced.provenance_id  # the replacement is live
+    for source, table in {(r[0], r[2]) for r in asked}:
+        live = store.live_ingests(source, table)
+        for sha in {r[1] for r in asked}:
+            assert live.get(sha) == store.find_ingest(source, sha, table)
+    assert store.live_ingests("export_lists", "entity_list") == {rows[0][1]: replaced.provenance_id}

@@ -283,6 +283,16 @@ class Store:
         )
         return None if found is None else int(found)
 
+    def live_ingests(self, source: str, table: str) -> dict[str, int]:
+        """:meth:`find_ingest` of every sha256 this source holds in ``table``, in one query."""
+        rows = self.con.execute(
+            "SELECT sha256, max(id) FROM provenance p WHERE source = ? AND target_table = ? "
+            "AND NOT EXISTS (SELECT 1 FROM provenance q WHERE q.replaces = p.id) "
+            "AND json_extract(coalesce(details, '{}'), '$.superseded_by') IS NULL GROUP BY 1",
+            [source, table],
+        ).fetchall()
+        return {str(sha): int(i) for sha, i in rows}
+
     def write(
         self,
         *,
