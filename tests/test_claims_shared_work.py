@@ -130,12 +130,16 @@ def test_shared_builds_once_inside_sharing_and_every_time_outside(store: Store) 
 
 def test_the_icio_is_read_once_per_run_and_cannot_be_changed(real_store: Store) -> None:
     from techties.claims.checkers.sourcing import inputs
-    from techties.claims.shared import sharing
+    from techties.claims.shared import icio_flows, sharing
+    from techties.simulation.baselines import icio_datasets
 
     fresh = inputs.load_icio(real_store)
     with sharing():
         icio, why, ids = inputs.icio_or_why(real_store)
         again = inputs.icio_or_why(real_store)[0]
+        cubes = {icio_flows(real_store, d).year: icio_flows(real_store, d).flows
+                 for d in icio_datasets(real_store)}  # fmt: skip
+    assert assert_same_objects(cubes, icio.flows)
     assert why == "" and icio is again and ids == list(fresh.provenance_ids)
     assert sorted(icio.flows) == sorted(fresh.flows)
     for year, cube in icio.flows.items():
@@ -143,3 +147,8 @@ def test_the_icio_is_read_once_per_run_and_cannot_be_changed(real_store: Store) 
         with pytest.raises(ValueError):
             cube[0, 0, 0] = 1.0
     assert inputs.icio_or_why(real_store)[0] is not icio  # outside a run: read again
+
+
+def assert_same_objects(a: dict[int, np.ndarray], b: dict[int, np.ndarray]) -> bool:
+    """Claim 8's per-dataset cubes are the very arrays claims 2 and 4 read (one read a run)."""
+    return sorted(a) == sorted(b) and all(a[k] is b[k] for k in a)

@@ -2,7 +2,7 @@
 
 :func:`techties.claims.check_all` runs the checkers inside :func:`sharing`; there
 :func:`shared` keeps what it builds, per store and key, for the next checker that asks (the ICIO
-cubes, read by claims 2 and 4). Outside it, :func:`shared` builds every time. The store does not
+cubes, read by claims 2, 4 and 8). Outside it, :func:`shared` builds every time. The store does not
 change while the claims are checked: checkers only read it (the model results they cache in
 ``derived`` are nobody's evidence). A build that fails is not kept: the next caller builds
 again and meets the same error. Shared values are read, never changed: :func:`read_only`
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from techties.simulation.baselines import SectoralFlows, load_icio_flows
 from techties.store import Store
 
 T = TypeVar("T")
@@ -51,3 +52,14 @@ def read_only(*arrays: np.ndarray) -> None:
     """Make numpy arrays read-only (shared evidence is never changed in place)."""
     for a in arrays:
         a.setflags(write=False)
+
+
+def icio_flows(store: Store, dataset: str) -> SectoralFlows:
+    """:func:`~techties.simulation.baselines.load_icio_flows`, shared (its arrays read-only)."""
+
+    def build() -> SectoralFlows:
+        f = load_icio_flows(store, dataset)
+        read_only(f.flows, f.tariff, *f.elasticities.values())
+        return f
+
+    return shared(store, f"icio_flows:{dataset}", build)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from techties.claims.base import Missing
-from techties.claims.shared import read_only, shared
+from techties.claims.shared import icio_flows, read_only, shared
 from techties.errors import TechtiesError
-from techties.simulation.baselines import SectoralFlows, icio_datasets, load_icio_flows
+from techties.simulation.baselines import SectoralFlows, icio_datasets
 from techties.store.core import Store
 from techties.store.model_inputs import model_datasets, model_inputs
 
@@ -85,13 +85,13 @@ def load_icio(store: Store) -> Icio:
     countries: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
     for name in names:
-        f = load_icio_flows(store, name)
+        f = icio_flows(store, name)
         if countries and (f.countries != countries or f.sectors != sectors):
             raise Missing("no_data", f"the ICIO cube {name} has another country or sector list.")
         countries, sectors = f.countries, f.sectors
         flows[f.year] = f.flows
         ids.update(f.provenance_ids)
-    wiod = load_icio_flows(store, "wiod2014") if "wiod2014" in model_datasets(store) else None
+    wiod = icio_flows(store, "wiod2014") if "wiod2014" in model_datasets(store) else None
     if wiod is not None:
         ids.update(wiod.provenance_ids)
     return Icio(countries, sectors, flows, tuple(sorted(ids)), wiod)
