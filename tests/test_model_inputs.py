@@ -142,3 +142,21 @@ def test_provenance_derived_lists_cached_results(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["provenance", "--derived", "--store", str(path), "--json"])
     assert res.exit_code == 0, res.output
     assert '"incidence-specs"' in res.output and '"rows": 1' in res.output
+
+
+def test_derived_lookup_finds_several_results_in_one_query_and_keep_one_per_name(
+    store: Store,
+) -> None:
+    from techties.store.derived import Derived, keep, lookup
+
+    frames = {n: pd.DataFrame({"v": [i, i + 0.5]}) for i, n in enumerate(("a", "b", "c"))}
+    keep(store, [Derived(n, f"k{n}", [1], "v1", f) for n, f in frames.items()])
+    found = lookup(store, [("a", "ka"), ("c", "kc"), ("b", "kc"), ("x", "kx")])
+    assert sorted(found) == [("a", "ka"), ("c", "kc")]
+    assert found[("c", "kc")].equals(frames["c"]) and found[("a", "ka")].equals(frames["a"])
+    keep(store, [Derived("a", "k2", [2], "v1", frames["b"])])  # same code: both kept
+    assert sorted(derived_list(store)["key"]) == ["k2", "ka", "kb", "kc"]
+    keep(store, [Derived("a", "k3", [3], "v1", frames["c"])], one_per_name=True)
+    listed = derived_list(store)
+    assert sorted(listed["key"]) == ["k3", "kb", "kc"]
+    assert lookup(store, [("a", "k3")])[("a", "k3")].equals(frames["c"])

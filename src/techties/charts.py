@@ -103,6 +103,18 @@ def save(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
 
 def to_svg(chart: Any) -> str:
     """SVG text of a chart (embedded in the self-contained HTML report)."""
+    return spec_svg(chart.to_dict())
+
+
+def spec_svg(spec: dict[str, Any]) -> str:
+    """SVG text of a Vega-Lite spec (``chart.to_dict()``), rendered by vl-convert."""
     import vl_convert as vlc
 
-    return str(vlc.vegalite_to_svg(chart.to_dict()))
+    return str(vlc.vegalite_to_svg(spec))
+
+
+def renderer_version() -> str:
+    """The vl-convert version that renders SVG (part of a cached chart's key)."""
+    import vl_convert as vlc
+
+    return str(getattr(vlc, "__version__", "unknown"))

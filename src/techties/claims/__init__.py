@@ -13,6 +13,8 @@ from techties.claims.base import CHECKERS, Checker, Missing, get_checker, regist
 # the built-in checkers register themselves on import (any import of techties.claims.* runs this)
 from techties.claims import checkers  # noqa: F401  isort: skip
 from techties.claims.catalog import Claim, get_claim, load_catalog
+from techties.claims.kept import keep_verdicts, read_kept, verdicts_key
+from techties.claims.shared import sharing
 from techties.claims.verdict import REASONS, STATUSES, Figure, Verdict, format_value
 from techties.errors import DataWarning
 from techties.store import Store
@@ -27,9 +29,26 @@ def check_all(store: Store, *, strict: bool = False) -> list[Verdict]:
     """Check every claim in the catalog against the store (checkers read nothing else).
 
     Unless ``strict``, a checker that fails unexpectedly gives an ``unverifiable (not_yet)``
-    verdict naming the error (and a :class:`DataWarning`).
+    verdict naming the error (and a :class:`DataWarning`), and the verdicts of an earlier check
+    are read back when nothing they depend on has changed (:mod:`techties.claims.kept`).
     """
-    return [_check(store, claim, strict=strict) for claim in load_catalog()]
+    if strict:
+        return _check_every(store, strict=True)
+    kept = read_kept(store, verdicts_key(store))
+    if kept is not None:
+        return kept
+    with warnings.catch_warnings(record=True) as caught:
+        verdicts = _check_every(store, strict=False)
+    for w in caught:  # shown as they would have been; a check that warned is not kept
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+    if not caught:
+        keep_verdicts(store, verdicts_key(store), verdicts)  # the model results it cached
+    return verdicts
+
+
+def _check_every(store: Store, *, strict: bool) -> list[Verdict]:
+    with sharing():  # evidence several checkers read is built once (techties.claims.shared)
+        return [_check(store, claim, strict=strict) for claim in load_catalog()]
 
 
 def _check(store: Store, claim: Claim, *, strict: bool) -> Verdict:

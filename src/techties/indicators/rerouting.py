@@ -331,6 +331,27 @@ def mirror_gaps(
     )
 
 
+def product_rows(
+    store: Store,
+    *,
+    source: str,
+    years: tuple[int, int],
+    reporter: str = "USA",
+    flow: str = "import",
+) -> pd.DataFrame:
+    """The rows :func:`product_panel` pivots: value by partner, year, HS6 code and vintage (the
+    latest ingested file where several hold the same flow) and its provenance id."""
+    return store.df(
+        "SELECT partner, year, product_code, coalesce(vintage, '') AS vintage, "
+        "arg_max(v, provenance_id) AS value_usd, max(provenance_id) AS provenance_id FROM ("
+        "SELECT partner, year, product_code, vintage, provenance_id, sum(value_usd) AS v "
+        "FROM trade_flows WHERE reporter = ? AND flow = ? AND source = ? AND classification = 'HS' "
+        "AND product_level = 6 AND month IS NULL AND year BETWEEN ? AND ? AND partner <> 'WLD' "
+        "GROUP BY ALL) GROUP BY ALL",
+        [reporter, flow, source, int(years[0]), int(years[1])],
+    )  # fmt: skip
+
+
 def product_panel(
     store: Store,
     *,
@@ -339,10 +360,12 @@ def product_panel(
     reporter: str = "USA",
     flow: str = "import",
     hs_vintage: str | None = "HS2017",
+    rows: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[int], list[str]]:
     """Values by HS6 product (rows) and ``(partner, year)`` (columns), codes of every HS vintage
     carried to ``hs_vintage`` through :func:`techties.indicators.concordance.load_concordance`
-    (None: codes as written). Returns the panel, provenance ids and notes.
+    (None: codes as written). Returns the panel, provenance ids and notes. ``rows``: the
+    :func:`product_rows` of the same arguments, read once for panels of several vintages.
 
     ``value[k_target] = Σ_k w(k → k_target) · value[k]`` with weights summing to 1 per source
     code (totals preserved); codes the concordance does not know keep their code (noted). Where
@@ -350,15 +373,8 @@ def product_panel(
     """
     from techties.indicators.concordance import load_concordance
 
-    rows = store.df(
-        "SELECT partner, year, product_code, coalesce(vintage, '') AS vintage, "
-        "arg_max(v, provenance_id) AS value_usd, max(provenance_id) AS provenance_id FROM ("
-        "SELECT partner, year, product_code, vintage, provenance_id, sum(value_usd) AS v "
-        "FROM trade_flows WHERE reporter = ? AND flow = ? AND source = ? AND classification = 'HS' "
-        "AND product_level = 6 AND month IS NULL AND year BETWEEN ? AND ? AND partner <> 'WLD' "
-        "GROUP BY ALL) GROUP BY ALL",
-        [reporter, flow, source, int(years[0]), int(years[1])],
-    )
+    if rows is None:
+        rows = product_rows(store, source=source, years=years, reporter=reporter, flow=flow)
     if rows.empty:
         raise NoDataError(
             f"No {reporter} {flow}s by HS6 product in source {source!r} for {years[0]}–{years[1]}."
@@ -400,6 +416,7 @@ __all__ = [
     "ReroutingResult",
     "mirror_gaps",
     "product_panel",
+    "product_rows",
     "provenance_ids",
     "rerouting",
 ]

@@ -8,6 +8,8 @@ with ``pdf=True``, prints it to ``report.pdf`` with headless Chromium.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -26,9 +28,12 @@ from techties.claims import Claim, Verdict, check_all, load_catalog
 from techties.claims.rules import KIND_TEXT, KINDS
 from techties.errors import ConfigError
 from techties.store import Store
+from techties.store.derived import Derived, code_version, derived_key, keep, lookup
 
 #: threads rendering the report's charts (vl-convert releases the GIL while it renders)
 CHART_THREADS = max(1, min(4, os.cpu_count() or 1))
+#: modules whose code a cached chart depends on, and the derived results' name prefix
+CHART_MODULES, CHART_PREFIX = ("techties.charts",), "report-chart:"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 STATUS_TEXT = {
     "supported": "Supported",
@@ -117,14 +122,64 @@ def _env() -> jinja2.Environment:
 
 def chart_svg(verdict: Verdict) -> str | None:
     """Inline SVG of the verdict's chart (None when it has none or it cannot render)."""
+    spec = _spec(verdict)
+    return None if spec is None else _inline(_render(verdict.claim_id, spec))
+
+
+def chart_svgs(store: Store, verdicts: list[Verdict]) -> list[str | None]:
+    """:func:`chart_svg` of every verdict, in order. A chart rendered before — the same Vega-Lite
+    spec and vl-convert version — is read back from the store's ``derived`` table (one result
+    ``report-chart:<claim id>`` per claim); the others render on threads and are kept."""
+    specs = [_spec(v) for v in verdicts]
+    version, renderer = code_version(CHART_MODULES), charts.renderer_version()
+    keys: list[tuple[str, str] | None] = []
+    for v, spec in zip(verdicts, specs, strict=True):
+        if spec is None:
+            keys.append(None)
+            continue
+        text = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+        params = f"vl-convert={renderer}|spec={hashlib.sha256(text.encode()).hexdigest()}"
+        name = f"{CHART_PREFIX}{v.claim_id}"
+        keys.append((name, derived_key(name, v.provenance_ids, version, params)))
+    found = {k: str(t["svg"].iloc[0]) for k, t in lookup(store, [k for k in keys if k]).items()}
+    todo = [(i, k, spec) for i, (k, spec) in enumerate(zip(keys, specs, strict=True))
+            if k is not None and spec is not None and k not in found]  # fmt: skip
+    # vl-convert renders outside the GIL: the charts render side by side
+    with ThreadPoolExecutor(max_workers=CHART_THREADS) as pool:
+        done = list(pool.map(lambda t: _render(verdicts[t[0]].claim_id, t[2]), todo))
+    new = []
+    for (i, k, _), svg in zip(todo, done, strict=True):
+        if svg is not None:
+            found[k] = svg
+            frame = pd.DataFrame({"svg": [svg]})
+            new.append(Derived(k[0], k[1], verdicts[i].provenance_ids, version, frame))
+    keep(store, new, one_per_name=True)
+    return [None if k is None else _inline(found.get(k)) for k in keys]
+
+
+def _spec(verdict: Verdict) -> dict[str, Any] | None:
     if verdict.chart is None:
         return None
     try:
-        svg = charts.to_svg(verdict.chart)
+        spec: dict[str, Any] = verdict.chart.to_dict()
     except Exception as exc:  # a broken chart must not sink the report; say so in the section
-        warnings.warn(f"chart of {verdict.claim_id} failed: {exc}", stacklevel=2)
+        warnings.warn(f"chart of {verdict.claim_id} failed: {exc}", stacklevel=3)
         return None
-    # drop the XML prolog; make the chart scale with the column
+    return spec
+
+
+def _render(claim_id: str, spec: dict[str, Any]) -> str | None:
+    try:
+        return charts.spec_svg(spec)
+    except Exception as exc:  # a broken chart must not sink the report; say so in the section
+        warnings.warn(f"chart of {claim_id} failed: {exc}", stacklevel=3)
+        return None
+
+
+def _inline(svg: str | None) -> str | None:
+    """Drop the XML prolog; make the chart scale with the column."""
+    if svg is None:
+        return None
     svg = svg[svg.find("<svg") :]
     return svg.replace("<svg ", '<svg role="img" class="chart" ', 1)
 
@@ -176,9 +231,7 @@ def claim_section(
 def render_html(store: Store, verdicts: list[Verdict]) -> str:
     """The report as one HTML string."""
     claims = {c.id: c for c in load_catalog()}
-    # vl-convert renders outside the GIL: the charts render side by side, in report order
-    with ThreadPoolExecutor(max_workers=CHART_THREADS) as pool:
-        svgs = list(pool.map(chart_svg, verdicts))
+    svgs = chart_svgs(store, verdicts)
     sections = [
         claim_section(claims[v.claim_id], v, store, svg=svg)
         for v, svg in zip(verdicts, svgs, strict=True)
@@ -205,7 +258,11 @@ def render_html(store: Store, verdicts: list[Verdict]) -> str:
 
 
 def _table_counts(store: Store) -> list[dict[str, Any]]:
+    """Rows of each table the claims read (``derived``: model results, not the kept charts and
+    verdicts, whose names start with ``report-``)."""
     t = store.tables()
+    kept = int(store.scalar("SELECT count(*) FROM derived WHERE starts_with(name, 'report-')") or 0)
+    t = t.assign(rows=t["rows"] - kept * (t["table"] == "derived"))
     t = t[(t["kind"] == "table") & (t["rows"] > 0)]
     t = t[~t["table"].isin(["provenance", "schema_migrations"])]
     return [{"table": str(r["table"]), "rows": int(r["rows"])} for r in t.to_dict("records")]

@@ -269,6 +269,12 @@ class Store:
 
     def find_ingest(self, source: str, sha256: str, table: str) -> int | None:
         """Id of the live ingest of these bytes by this source (not superseded), if any."""
+        if not self.con.execute(  # bytes never seen (most files of a new store): one probe
+            "SELECT EXISTS (SELECT 1 FROM provenance WHERE source = ? AND sha256 = ? "
+            "AND target_table = ?)",
+            [source, sha256, table],
+        ).fetchall()[0][0]:
+            return None
         found = self.scalar(
             "SELECT max(id) FROM provenance p WHERE source = ? AND sha256 = ? AND target_table = ? "
             "AND NOT EXISTS (SELECT 1 FROM provenance q WHERE q.replaces = p.id) "
@@ -276,6 +282,16 @@ class Store:
             [source, sha256, table],
         )
         return None if found is None else int(found)
+
+    def live_ingests(self, source: str, table: str) -> dict[str, int]:
+        """:meth:`find_ingest` of every sha256 this source holds in ``table``, in one query."""
+        rows = self.con.execute(
+            "SELECT sha256, max(id) FROM provenance p WHERE source = ? AND target_table = ? "
+            "AND NOT EXISTS (SELECT 1 FROM provenance q WHERE q.replaces = p.id) "
+            "AND json_extract(coalesce(details, '{}'), '$.superseded_by') IS NULL GROUP BY 1",
+            [source, table],
+        ).fetchall()
+        return {str(sha): int(i) for sha, i in rows}
 
     def write(
         self,

@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -56,28 +57,59 @@ def cached(
     """
     version = code_version(tuple(modules))
     key = derived_key(name, inputs, version, params)
-    found = store.con.execute(
-        "SELECT payload FROM derived WHERE name = ? AND key = ?", [name, key]
-    ).fetchone()
-    if found is not None:
-        return pd.read_parquet(io.BytesIO(found[0]))
+    found = lookup(store, [(name, key)])
+    if (name, key) in found:
+        return found[(name, key)]
     table = compute()
-    if not store.read_only:
-        buf = io.BytesIO()
-        table.to_parquet(buf, index=False)
-        with store.transaction():
-            # results of this name from other code can never be read again: drop them
+    keep(store, [Derived(name, key, inputs, version, table)])
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """One result to keep: ``name``, ``key`` (:func:`derived_key`), inputs, code version."""
+
+    name: str
+    key: str
+    inputs: Sequence[int]
+    version: str
+    table: pd.DataFrame
+
+
+def lookup(store: Store, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], pd.DataFrame]:
+    """The stored results among ``wanted`` ``(name, key)`` pairs, in one query."""
+    if not wanted:
+        return {}
+    if len(wanted) == 1:
+        (name, key), where = wanted[0], "name = ? AND key = ?"
+        params: list[object] = [name, key]
+    else:
+        where = "(name, key) IN (SELECT unnest(?), unnest(?))"
+        params = [[n for n, _ in wanted], [k for _, k in wanted]]
+    rows = store.con.execute(f"SELECT name, key, payload FROM derived WHERE {where}", params)
+    return {(n, k): pd.read_parquet(io.BytesIO(p)) for n, k, p in rows.fetchall()}
+
+
+def keep(store: Store, results: Sequence[Derived], *, one_per_name: bool = False) -> None:
+    """Store ``results`` in one transaction (a read-only store keeps nothing). Each drops the
+    results of its name from other code (they can never be read again) and, with
+    ``one_per_name``, every other result of its name."""
+    if store.read_only or not results:
+        return
+    with store.transaction():
+        for r in results:
+            buf = io.BytesIO()
+            r.table.to_parquet(buf, index=False)
             store.con.execute(
-                "DELETE FROM derived WHERE name = ? AND (key = ? OR code_version <> ?)",
-                [name, key, version],
+                "DELETE FROM derived WHERE name = ? AND (key = ? OR code_version <> ? OR ?)",
+                [r.name, r.key, r.version, one_per_name],
             )
             store.con.execute(
                 "INSERT INTO derived (name, key, inputs, code_version, rows, payload) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [name, key, sorted(set(int(i) for i in inputs)), version, len(table),
+                [r.name, r.key, sorted(set(int(i) for i in r.inputs)), r.version, len(r.table),
                  buf.getvalue()],
             )  # fmt: skip
-    return table
 
 
 def derived_list(store: Store) -> pd.DataFrame:

@@ -58,7 +58,7 @@ def ingest_files(
                     progress(f)
                 continue
             sha = ahead.sha(f)
-            previous = store.find_ingest(source.name, sha, source.table)
+            previous = ahead.previous(sha)
             if not replace and previous is not None:
                 ahead.drop(f)
                 results.append(
@@ -81,6 +81,7 @@ def ingest_files(
                         replace=replace,
                     )
                 )
+                ahead.written(sha, results[-1])
             if progress:
                 progress(f)
     return results
@@ -94,6 +95,11 @@ class _ReadAhead:
     (an already-ingested file is never parsed); the skip check is made again when its turn comes
     (an identical copy written just before makes it a skip, and its rows are not used). A read
     error surfaces when the file's turn comes, in file order, as without the read-ahead.
+
+    Without ``replace`` the live ingests of the source are read once (:meth:`Store.live_ingests`)
+    and the ingests this call writes added to them: no write of this call can make an earlier
+    ingest not live (only ``replace`` supersedes), so :meth:`previous` is
+    :meth:`Store.find_ingest`'s answer without a query per file.
     """
 
     def __init__(self, store: Store, source: Source, files: list[Path], *, replace: bool) -> None:
@@ -102,6 +108,17 @@ class _ReadAhead:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="techties-read")
         self._reads: dict[Path, Future[pa.Table]] = {}
         self._shas: dict[Path, str] = {}
+        self._live = None if replace or self.plan else store.live_ingests(source.name, source.table)
+
+    def previous(self, sha: str) -> int | None:
+        """The live ingest of these bytes by the source, if any (:meth:`Store.find_ingest`)."""
+        if self._live is None:
+            return self.store.find_ingest(self.source.name, sha, self.source.table)
+        return self._live.get(sha)
+
+    def written(self, sha: str, result: IngestResult) -> None:
+        if self._live is not None and not result.skipped and result.provenance_id is not None:
+            self._live[sha] = result.provenance_id
 
     def __enter__(self) -> _ReadAhead:
         return self
@@ -116,7 +133,7 @@ class _ReadAhead:
         if f is None or self.plan or f in self._reads:
             return
         sha = self._shas[f] = file_sha256(f)
-        if self.replace or self.store.find_ingest(self.source.name, sha, self.source.table) is None:
+        if self.replace or self.previous(sha) is None:
             self._reads[f] = self._pool.submit(self.source.read, f)
 
     def table(self, f: Path) -> pa.Table:

@@ -24,8 +24,9 @@ from techties.claims.checkers.ge.welfare import (
     _tests,
 )
 from techties.claims.rules import Test, Threshold, combine, decide
+from techties.claims.shared import icio_flows
 from techties.claims.verdict import Figure, Verdict
-from techties.simulation.baselines import icio_datasets, load_icio_flows
+from techties.simulation.baselines import icio_datasets
 from techties.store import Store
 
 #: context for claim 8: the allies' chip exports to the world since the October 2022 controls
@@ -84,7 +85,7 @@ def _ally_icio_exports(store: Store) -> tuple[pd.DataFrame, list[int]]:
     rows = []
     ids: set[int] = set()
     for dataset in icio_datasets(store):
-        cube = load_icio_flows(store, dataset)
+        cube = icio_flows(store, dataset)  # shared with claims 2 and 4 (techties.claims.shared)
         ids |= set(cube.provenance_ids)
         chn = cube.countries.index("CHN")
         for code in ICIO_SECTORS:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from techties.claims.base import Missing
+from techties.claims.shared import icio_flows, read_only, shared
 from techties.errors import TechtiesError
-from techties.simulation.baselines import SectoralFlows, icio_datasets, load_icio_flows
+from techties.simulation.baselines import SectoralFlows, icio_datasets
 from techties.store.core import Store
 from techties.store.model_inputs import model_datasets, model_inputs
 
@@ -84,16 +85,24 @@ def load_icio(store: Store) -> Icio:
     countries: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
     for name in names:
-        f = load_icio_flows(store, name)
+        f = icio_flows(store, name)
         if countries and (f.countries != countries or f.sectors != sectors):
             raise Missing("no_data", f"the ICIO cube {name} has another country or sector list.")
         countries, sectors = f.countries, f.sectors
         flows[f.year] = f.flows
         ids.update(f.provenance_ids)
-    wiod = load_icio_flows(store, "wiod2014") if "wiod2014" in model_datasets(store) else None
+    wiod = icio_flows(store, "wiod2014") if "wiod2014" in model_datasets(store) else None
     if wiod is not None:
         ids.update(wiod.provenance_ids)
     return Icio(countries, sectors, flows, tuple(sorted(ids)), wiod)
+
+
+def _frozen(icio: Icio) -> Icio:
+    """The cubes made read-only (one :class:`Icio` serves every checker of a run)."""
+    read_only(*icio.flows.values())
+    if icio.wiod is not None:
+        read_only(icio.wiod.flows, icio.wiod.tariff, *icio.wiod.elasticities.values())
+    return icio
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,7 @@ def load_ruv_china(store: Store) -> RuvChina:
 def icio_or_why(store: Store) -> tuple[Icio | None, str, list[int]]:
     """The ICIO cubes in the store and their provenance ids, or ``(None, why, [])``."""
     try:
-        icio = load_icio(store)
+        icio = shared(store, "icio", lambda: _frozen(load_icio(store)))
     except (Missing, TechtiesError) as exc:
         return None, getattr(exc, "what", None) or str(exc), []
     return icio, "", list(icio.provenance_ids)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -17,15 +16,22 @@ from techties.claims.base import (
     Missing,
     provenance_of,
     register,
-    require_table,
 )
 from techties.claims.checkers.sourcing import inputs
 from techties.claims.checkers.sourcing._common import (
     _absent,
     _rationale,
 )
+from techties.claims.checkers.sourcing._panels import (  # noqa: F401  (re-exported)
+    HARMONISE_TO,
+    LIST_VINTAGE,
+    LISTS_301,
+    REROUTE_END,
+    Panel,
+    _Panels,
+)
 from techties.claims.checkers.sourcing.inputs import Icio
-from techties.claims.checkers.trade import BASE_YEAR, LOAD_FLOWS
+from techties.claims.checkers.trade import BASE_YEAR
 from techties.claims.rules import Test, Threshold, decide
 from techties.claims.verdict import Figure, Verdict
 from techties.errors import NoDataError, TechtiesError
@@ -37,76 +43,15 @@ LISTED_SUPPORT = Threshold(">=", 10.0)
 LISTED_CONTRA = Threshold("<=", 0.0)
 LINK_SUPPORT = Threshold(">=", 10.0)
 LINK_CONTRA = Threshold("<=", 0.0)
-REROUTE_END = 2024
 ICIO_END = 2022
 ICIO_FIRST = 2014
 CONNECTORS = ("VNM", "MEX")
 #: every connector the ICIO has (the rerouting indicator's list)
 ALL_CONNECTORS = ("VNM", "MEX", "TWN", "KOR", "IND", "THA", "MYS")
-HARMONISE_TO = "HS2017"
-#: the HS vintage the Section 301 lists are written in (HTS2018 lines)
-LIST_VINTAGE = "HS2017"
 DRAWS = 1000
 SEED = 20180706
 LEVEL = 0.90
-LISTS_301 = ("301_list1", "301_list2", "301_list3", "301_list4a")
 MACHINERY = ("C26", "C27", "C28")
-
-
-def _hs6_import_source(store: Store, years: Sequence[int]) -> str:
-    """The source of US imports by HS6 product covering every year in ``years``."""
-    require_table(store, "trade_flows", needed_for="US imports by product", loaded_by=LOAD_FLOWS)
-    found = store.df(
-        "SELECT source, count(DISTINCT partner) AS partners FROM trade_flows "
-        "WHERE reporter = 'USA' AND flow = 'import' AND classification = 'HS' "
-        "AND product_level = 6 AND month IS NULL AND list_contains(?::SMALLINT[], year) "
-        "GROUP BY source HAVING count(DISTINCT year) = ? ORDER BY partners DESC, source",
-        [list(years), len(set(years))],
-    )
-    if found.empty:
-        raise Missing(
-            "no_data",
-            f"no US imports by HS6 product for {', '.join(map(str, sorted(set(years))))}; "
-            f"{LOAD_FLOWS}.",
-        )
-    return str(found["source"].iloc[0])
-
-
-@dataclass(frozen=True)
-class Panel:
-    """US imports by product (rows), partner and year: ``values[(partner, year)]``."""
-
-    values: pd.DataFrame
-    listed: pd.Series
-    ids: tuple[int, ...]
-    source: str
-    notes: tuple[str, ...]
-
-
-def _panel(
-    store: Store, years: Sequence[int], *, hs_vintage: str | None, measures: Sequence[str]
-) -> Panel:
-    from techties.indicators.decoupling import EXPOSED, exposure_flags
-    from techties.indicators.rerouting import product_panel
-
-    source = _hs6_import_source(store, (BASE_YEAR, REROUTE_END))
-    values, ids, notes = product_panel(
-        store, source=source, years=(min(years), max(years)), hs_vintage=hs_vintage
-    )
-    flags, note = exposure_flags(store, list(values.index), measures)
-    if note:
-        raise Missing("no_data", f"{note} (the Section 301 lists are needed to split products).")
-    listed = flags.reindex(values.index) == EXPOSED
-    if hs_vintage not in (None, LIST_VINTAGE):
-        # the lists are written in HTS2018 (HS2017) lines: a code of another vintage is listed
-        # when a HS2017 code it is linked to is listed
-        from techties.indicators.concordance import load_concordance
-
-        links = load_concordance(store, str(hs_vintage), LIST_VINTAGE).links
-        back, _ = exposure_flags(store, sorted(set(links["to_code"])), measures)
-        hit = set(links.loc[links["to_code"].map(back == EXPOSED).fillna(False), "from_code"])
-        listed = listed | pd.Series(values.index.isin(list(hit)), index=values.index)
-    return Panel(values, listed, tuple(ids), source, tuple(notes))
 
 
 def _group_sum(panel: Panel, partners: Sequence[str], year: int, mask: pd.Series) -> float:
@@ -124,7 +69,11 @@ def listed_gap(
     panel: Panel, connectors: Sequence[str], t0: int, t1: int, *, draws: int = DRAWS
 ) -> dict[str, float]:
     """Connectors' US sales growth t0→t1 in listed minus unlisted products (pp), with a
-    percentile bootstrap over products within each group (``LEVEL`` interval)."""
+    percentile bootstrap over products within each group (``LEVEL`` interval). Computed once
+    per panel and arguments (the bootstrap is seeded: the same arguments give the same draws)."""
+    args = (tuple(connectors), t0, t1, draws)
+    if args in panel.gaps:
+        return dict(panel.gaps[args])
     cols0 = [(c, t0) for c in connectors if (c, t0) in panel.values.columns]
     cols1 = [(c, t1) for c in connectors if (c, t1) in panel.values.columns]
     if not cols0 or not cols1:
@@ -155,7 +104,8 @@ def listed_gap(
     a = (1 - LEVEL) / 2
     lo, hi = float(np.quantile(diff, a)), float(np.quantile(diff, 1 - a))
     out.update(estimate=est, low=min(lo, est), high=max(hi, est))
-    return out
+    panel.gaps[args] = out
+    return dict(out)
 
 
 def china_reach(
@@ -360,21 +310,6 @@ class Rerouting(Checker):
                 "relative to other destinations (pre-trend gap, prediction interval)."
             ),
         )
-
-
-class _Panels:
-    """US HS6 import panels by HS vintage and Section 301 lists, each built once."""
-
-    def __init__(self, store: Store, years: Sequence[int]) -> None:
-        self.store = store
-        self.years = years
-        self.built: dict[tuple[str | None, tuple[str, ...]], Panel] = {}
-
-    def __call__(self, hs: str | None = HARMONISE_TO, measures: Sequence[str] = LISTS_301) -> Panel:
-        key = (hs, tuple(measures))
-        if key not in self.built:
-            self.built[key] = _panel(self.store, self.years, hs_vintage=hs, measures=measures)
-        return self.built[key]
 
 
 def _alternative(

@@ -23,6 +23,7 @@ from techties.claims.checkers.trade.hs6_did import (
     Hs6Panel,
     did_test,
     hs6_panel,
+    hs6_rows,
 )
 from techties.claims.checkers.trade.shares import (
     ShareSeries,
@@ -75,8 +76,10 @@ class TechDependence(Checker):
                 "no_data", f"{what334} needs {BASE_YEAR} and a later full year in the store."
             )
         end = int(s334.share.index.max())
+        rows, no_rows = _try(partial(hs6_rows, store))  # read once, split by each group
         panels: dict[str, tuple[Hs6Panel | None, str]] = {
-            grp: _try(partial(hs6_panel, store, grp)) for grp in (TECH_GROUP, *ALT_GROUPS)
+            grp: _try(partial(hs6_panel, store, grp, rows=rows)) if rows else (None, no_rows)
+            for grp in (TECH_GROUP, *ALT_GROUPS)
         }
         panel, why = panels[TECH_GROUP]
         hs_end = _end_year(panel, end)

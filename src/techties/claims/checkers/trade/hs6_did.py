@@ -56,12 +56,9 @@ def _hs6_source(store: Store) -> str:
     return str(found["source"].iloc[0])
 
 
-def hs6_panel(store: Store, group: str) -> Hs6Panel:
-    """China's and the staged suppliers' US sales of ``group`` products by year, split into
-    products with a Section 301 line (Lists 1–4A) and products without one."""
-    from techties.indicators.decoupling import EXPOSED
-
-    g = load_groups()[group]
+def hs6_rows(store: Store) -> tuple[str, pd.DataFrame]:
+    """The source of the US HS6 imports and their rows (``year, partner, code, vintage, basis,
+    v, pids``; world totals left out), read once for every group :func:`hs6_panel` splits."""
     source = _hs6_source(store)
     raw = store.df(
         "SELECT year, partner, product_code AS code, coalesce(vintage, '') AS vintage, "
@@ -71,10 +68,28 @@ def hs6_panel(store: Store, group: str) -> Hs6Panel:
         "AND partner <> 'WLD' GROUP BY ALL",
         [source],
     )
-    keep = raw["code"].map(
-        lambda c: any(c.startswith(p) for p in g.codes) and not any(c.startswith(x) for x in g.exclude)
-    )  # fmt: skip
-    raw = raw[keep]
+    return source, raw
+
+
+def in_group(codes: pd.Series, prefixes: tuple[str, ...], exclude: tuple[str, ...]) -> pd.Series:
+    """True for a code starting with one of ``prefixes`` and with none of ``exclude``."""
+    keep = codes.str.startswith(tuple(prefixes)) if prefixes else pd.Series(False, codes.index)
+    if exclude:
+        keep &= ~codes.str.startswith(tuple(exclude))
+    return keep.astype(bool)
+
+
+def hs6_panel(
+    store: Store, group: str, *, rows: tuple[str, pd.DataFrame] | None = None
+) -> Hs6Panel:
+    """China's and the staged suppliers' US sales of ``group`` products by year, split into
+    products with a Section 301 line (Lists 1–4A) and products without one. ``rows``:
+    :func:`hs6_rows` of the store, when several groups are split (read once)."""
+    from techties.indicators.decoupling import EXPOSED
+
+    g = load_groups()[group]
+    source, raw = rows if rows is not None else hs6_rows(store)
+    raw = raw[in_group(raw["code"], tuple(g.codes), tuple(g.exclude))].copy()
     if raw.empty or "CHN" not in set(raw["partner"]):
         raise Missing("no_data", f"no US imports of {group} products from China by HS6.")
     # one value basis per partner and year (Comtrade stores China at CIF and FOB)
