@@ -27,7 +27,7 @@ from techties.claims.checkers.ge.welfare import (
     _tests,
 )
 from techties.claims.rules import decide
-from techties.claims.verdict import Verdict
+from techties.claims.verdict import Figure, Verdict
 from techties.simulation.proposals import cells, proposals_chart, table_frame
 from techties.store import Store
 
@@ -74,7 +74,7 @@ class GeLifting(Checker):
             self.claim_id,
             decision,
             rationale=_rationale(decision, tests),
-            figures=_figures(_tests(df, [(s, c) for s in LIFT_SCENARIOS for c in PAIR], gain=True)),
+            figures=_figures(tests) + _table_figures(df),
             evidence=pd.concat([df, alt_df], ignore_index=True),
             provenance_ids=sorted({*ids, *alt_ids}),
             chart=proposals_chart(_table(df), PAIR, LEVEL, DRAWS),
@@ -87,6 +87,18 @@ class GeLifting(Checker):
                 "the shares drawn for the imposed ones (exact inverse draw by draw)."
             ),
         )
+
+
+def _table_figures(df: pd.DataFrame) -> list[Figure]:
+    """The central value of every other cell of the table (their bands are in the chart and the
+    evidence table)."""
+    out = []
+    for s in LIFT_SCENARIOS:
+        if s == LIFT_MAIN:
+            continue
+        for t in _tests(df, [(s, c) for c in PAIR], gain=True):
+            out.append(Figure(t.key, t.label, t.estimate, "% change", 3))
+    return out
 
 
 def _table(df: pd.DataFrame) -> pd.DataFrame:
