@@ -4,6 +4,7 @@ killed Python worker is retried by Spark. Skipped without pyspark or Java 17+.""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import warnings
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 
 import spark_helpers
+from conftest import shared
 from techties.errors import TaskFailedError
 from techties.models.gravity import GravitySpec
 from techties.models.products import _fit_one, fit_by_product
@@ -114,14 +116,15 @@ def test_a_200_draw_monte_carlo_on_spark_equals_the_local_run(
 ) -> None:
     sc, base = _toy_scenario()
     local = sc.run(base=base, draws=200, seed=5, workers=1)
-    monkeypatch.setenv("TECHTIES_ENGINE", "spark")
-    on_spark = sc.run(base=base, draws=200, seed=5, workers=2)
+    monkeypatch.setenv("TECHTIES_ENGINE", "duckdb")  # the explicit engine wins over the setting
+    on_spark = sc.run(base=base, draws=200, seed=5, workers=2, engine="spark")
     assert local.draws is not None and on_spark.draws is not None
     assert local.draws.shape == on_spark.draws.shape == (200, 3, local.draws.shape[2])
     np.testing.assert_allclose(on_spark.draws, local.draws, rtol=1e-12, atol=0)
     assert np.ptp(local.draws[:, 0, 0]) > 0  # the draws differ from each other
     pd.testing.assert_frame_equal(on_spark.tidy(), local.tidy(), rtol=1e-12)
-    assert "200 draws (seed 5, 2 Spark tasks)" in on_spark.steps
+    assert "200 draws (seed 5, 2 Spark partitions)" in on_spark.steps
+    assert "200 draws (seed 5, 1 processes)" in local.steps
 
 
 def test_failed_draws_are_named_and_the_other_draws_kept(spark: Any) -> None:
@@ -152,3 +155,37 @@ def test_simulate_engine_spark_without_pyspark_says_how_to_install_it(
     assert exc.value.code != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: The Spark engine needs pyspark: pip install 'techties[spark]'"]
+
+
+def test_simulate_engine_spark_passes_the_engine_down_not_through_the_environment(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from techties.cli.main import app
+    from techties.store import open_store
+    from techties.store.ingest import ingest_files
+
+    store = tmp_path / "s.duckdb"
+    with open_store(store) as st:
+        ingest_files(st, "gravity", [shared("trade-gegravity", "GE_gravity_example_data.dta")])
+    scenario = tmp_path / "fta.yaml"
+    scenario.write_text(
+        "name: fta\nbaseline: wiod2014\nelasticities: {sigma: 5, sigma_range: [4, 6]}\n"
+        "shocks:\n  - tariff: {imposer: USA, target: CHN, add: 20}\n"
+    )
+    monkeypatch.setenv("TECHTIES_ENGINE", "duckdb")
+    args = ["simulate", str(scenario), "--draws", "6", "--seed", "2", "--store", str(store),
+            "--json"]  # fmt: skip
+    runs = {}
+    for extra in ([], ["--engine", "spark", "--workers", "2"]):
+        r = CliRunner().invoke(app, [*args, *extra])
+        assert r.exit_code == 0, r.output
+        runs[bool(extra)] = json.loads(r.output)
+        assert os.environ["TECHTIES_ENGINE"] == "duckdb"  # the setting is left as it was
+    assert "6 draws (seed 2, 2 Spark partitions)" in runs[True]["steps"]
+    assert not any("Spark" in step for step in runs[False]["steps"])
+    local, on_spark = (pd.DataFrame(runs[k]["table"]).set_index("country") for k in (False, True))
+    assert len(local) == 44 and list(local.columns) == list(on_spark.columns)
+    pd.testing.assert_frame_equal(on_spark, local, rtol=1e-12)
+    assert local.loc["CHN"].filter(like="_low").notna().all()
