@@ -17,13 +17,16 @@ import pytest
 
 import spark_helpers
 from conftest import shared
-from techties.errors import TaskFailedError
+from techties.errors import ConfigError, TaskFailedError
 from techties.models.gravity import GravitySpec
 from techties.models.products import _fit_one, fit_by_product
 from techties.simulation.baselines import OneSectorBaseline
+from techties.simulation.options import SolverOptions
 from techties.simulation.scenario import Scenario
+from techties.simulation.uncertainty import draw_onesector
 from techties.spark.jobs import apply_by_key, map_tasks
 from test_models_ppml_fast import SPEC3, assert_same, panel
+from test_simulation_onesector_draws import inputs
 
 spark = spark_helpers.spark  # the one SparkSession of the test process
 
@@ -155,6 +158,26 @@ def test_simulate_engine_spark_without_pyspark_says_how_to_install_it(
     assert exc.value.code != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: The Spark engine needs pyspark: pip install 'techties[spark]'"]
+
+
+def test_one_sector_uncertainty_draws_on_spark_equal_the_local_ones(spark: Any) -> None:
+    x, cov, coef = inputs()
+    kw: dict[str, Any] = {"n_draws": 12, "sigma": (4.0, 6.0), "seed": 3, "levels": {"rta": cov["rta"]}}
+    local = draw_onesector(x, cov, coef, workers=1, **kw)
+    on_spark = draw_onesector(x, cov, coef, workers=3, engine="spark", **kw)
+    for got, ref in ((on_spark.real_gdp_pct, local.real_gdp_pct),
+                     (on_spark.welfare_pct, local.welfare_pct)):  # fmt: skip
+        assert got.shape == ref.shape == (12, 6)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+    assert np.ptp(local.real_gdp_pct[:, 0]) > 0.01  # the draws differ from each other
+    np.testing.assert_array_equal(on_spark.iterations, local.iterations)
+    pd.testing.assert_frame_equal(on_spark.tidy(), local.tidy(), rtol=1e-12)
+    # a draw that does not converge is named with its key; on Spark every failed draw is
+    with pytest.raises(TaskFailedError, match=r"12 draw\(s\) of 12 failed — 0: SolverError"):
+        draw_onesector(x, cov, coef, workers=2, engine="spark",
+                       options=SolverOptions(max_iter=1), **kw)  # fmt: skip
+    with pytest.raises(ConfigError, match="workers must be at least 1"):
+        draw_onesector(x, cov, coef, workers=0, engine="spark", **kw)
 
 
 def test_simulate_engine_spark_passes_the_engine_down_not_through_the_environment(
