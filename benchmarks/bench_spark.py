@@ -20,7 +20,7 @@ In one run, each step on both engines (the peer is the local path, measured besi
 
 Prints times, ratios and the load average beside each step. Usage: ``python
 benchmarks/bench_spark.py [--rows 10000000] [--folder /tmp/techties-bench-spark]
-[--master local[2]] [--steps ingest,products,draws] [--runs 2] [--no-spark-ingest] [--keep]``
+[--master local[2]] [--steps ingest,indicators,products,draws] [--runs 2] [--no-spark-ingest] [--keep]``
 (the generated files are deleted afterwards unless ``--keep``).
 The issue's scale is ≥ 100 million rows (``--rows 100000000``).
 """
@@ -68,7 +68,14 @@ def baci_folder(folder: Path, rows: int) -> list[Path]:
 
 
 def bench_ingest_and_indicators(
-    folder: Path, rows: int, spark: Any, master: str, *, spark_ingest: bool = True, runs: int = 2
+    folder: Path,
+    rows: int,
+    spark: Any,
+    master: str,
+    *,
+    spark_ingest: bool = True,
+    runs: int = 2,
+    indicators: bool = True,
 ) -> None:
     """Both ingests and both indicator runs; without ``spark_ingest`` Spark reads DuckDB's
     export of the store (:func:`spark_store`, the same year × reporter layout) instead."""
@@ -101,6 +108,8 @@ def bench_ingest_and_indicators(
         s = time.perf_counter() - t0
         print(f"  {label:<44} {s:8.1f} s  (load {os.getloadavg()[0]:.1f})")
         print(f"  rows {n:,}; Spark / DuckDB = {s / d:.1f}x")
+        if not indicators:
+            return
         kw: dict[str, Any] = {"reporter": None, "flow": "export", "level": 6}
         for name, func in (("concentration", supplier_concentration), ("chokepoints", chokepoints)):
             print(name)
@@ -193,8 +202,8 @@ def main() -> None:
     ap.add_argument("--products", type=int, default=24)
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--skip-ingest", action="store_true")
-    ap.add_argument("--steps", default="ingest,products,draws",
-                    help="comma-separated: ingest (with indicators), products, draws")
+    ap.add_argument("--steps", default="ingest,indicators,products,draws",
+                    help="comma-separated: ingest, indicators (after ingest), products, draws")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
     ap.add_argument("--runs", type=int, default=2, help="runs of each indicator (the faster counts)")
     ap.add_argument("--no-spark-ingest", action="store_true",
@@ -210,7 +219,8 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         try:
             bench_ingest_and_indicators(folder, args.rows, spark, args.master,
-                                        spark_ingest=not args.no_spark_ingest, runs=args.runs)
+                                        spark_ingest=not args.no_spark_ingest, runs=args.runs,
+                                        indicators="indicators" in steps)
         finally:
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
