@@ -8,16 +8,20 @@ In one run, each step on both engines (the peer is the local path, measured besi
   (checked, mapped, Parquet parts) vs Spark :func:`techties.spark.ingest.ingest_baci` (the same
   checks, transpiled; Parquet partitioned by year × reporter);
 - indicators: :func:`supplier_concentration` and :func:`chokepoints` of every exporter at HS6
-  on the DuckDB store and on the Spark-ingested Parquet (:func:`parquet_store`), each timed
-  twice (the faster counts); the tables are checked equal (1e-9 relative);
+  on the DuckDB store and on the Spark-ingested Parquet (:func:`parquet_store`; with
+  ``--no-spark-ingest`` on DuckDB's export of the store, :func:`spark_store`, instead), each
+  timed ``--runs`` times (default twice; the faster counts); the tables are checked equal
+  (1e-9 relative);
 - per-product PPML: ``--products`` products of a generated 3-way gravity panel, fitted with
   ``fit_by_product`` with 1 and 2 worker processes, and as Spark tasks over 1 and 2 partitions;
   the fits are checked equal;
 - Monte Carlo: ``--draws`` draws of a one-sector scenario on a generated 40-country baseline
   with 1 and 2 worker processes, and as Spark tasks over 1 and 2 partitions; checked equal.
 
-Prints times and ratios. Usage: ``python benchmarks/bench_spark.py [--rows 10000000]
-[--folder /tmp/techties-bench-spark] [--master local[2]] [--skip-ingest]``.
+Prints times, ratios and the load average beside each step. Usage: ``python
+benchmarks/bench_spark.py [--rows 10000000] [--folder /tmp/techties-bench-spark]
+[--master local[2]] [--steps ingest,indicators,products,draws] [--runs 2] [--no-spark-ingest] [--keep]``
+(the generated files are deleted afterwards unless ``--keep``).
 The issue's scale is ≥ 100 million rows (``--rows 100000000``).
 """
 
@@ -38,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_indicators import N_COUNTRIES, RELEASE, generate
+from bench_indicators import generate
 
 
 def _best(label: str, fn: Callable[[], Any], runs: int = 2) -> tuple[float, Any]:
@@ -47,29 +51,37 @@ def _best(label: str, fn: Callable[[], Any], runs: int = 2) -> tuple[float, Any]
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
-    print(f"  {label:<44} {min(times):8.1f} s  (runs: {', '.join(f'{t:.1f}' for t in times)})")
+    print(f"  {label:<44} {min(times):8.1f} s  (runs: {', '.join(f'{t:.1f}' for t in times)}; "
+          f"load {os.getloadavg()[0]:.1f})")
     return min(times), out
 
 
 def baci_folder(folder: Path, rows: int) -> list[Path]:
-    """The generated BACI files, their country list rewritten with real ISO3 codes."""
-    from techties.countries import country_codes
-
+    """The generated BACI files and their country list (real ISO 3166 codes)."""
     marker = folder / "csv_done"
     if not marker.exists():
+        t0 = time.perf_counter()
         generate(folder, rows)
-        iso = sorted(c for c in country_codes() if c.isalpha() and len(c) == 3)[:N_COUNTRIES]
-        codes = np.arange(4, 4 + 4 * N_COUNTRIES, 4)
-        lines = ["country_code,country_name,country_iso2,country_iso3"]
-        lines += [f"{c},Country {c},{s[:2]},{s}" for c, s in zip(codes, iso, strict=True)]
-        (folder / f"country_codes_{RELEASE}.csv").write_text("\n".join(lines) + "\n")
+        print(f"generated {rows:,} rows in {time.perf_counter() - t0:.0f} s")
         marker.touch()
     return sorted(folder.glob("BACI_*.csv"))
 
 
-def bench_ingest_and_indicators(folder: Path, rows: int, spark: Any, master: str) -> None:
+def bench_ingest_and_indicators(
+    folder: Path,
+    rows: int,
+    spark: Any,
+    master: str,
+    *,
+    spark_ingest: bool = True,
+    runs: int = 2,
+    indicators: bool = True,
+) -> None:
+    """Both ingests and both indicator runs; without ``spark_ingest`` Spark reads DuckDB's
+    export of the store (:func:`spark_store`, the same year × reporter layout) instead."""
     from techties.indicators.concentration import chokepoints, supplier_concentration
     from techties.spark.ingest import ingest_baci, parquet_store
+    from techties.spark.store import spark_store
     from techties.store import open_store
     from techties.store.ingest import ingest_files
 
@@ -82,18 +94,27 @@ def bench_ingest_and_indicators(folder: Path, rows: int, spark: Any, master: str
         t0 = time.perf_counter()
         ingest_files(duck, "baci", files)
         d = time.perf_counter() - t0
-        print(f"  {'DuckDB ingest_files (checked, Parquet parts)':<44} {d:8.1f} s")
+        print(f"  {'DuckDB ingest_files (checked, Parquet parts)':<44} {d:8.1f} s  "
+              f"(load {os.getloadavg()[0]:.1f})")
         t0 = time.perf_counter()
-        done = ingest_baci(files, folder / "spark", spark=spark)
+        if spark_ingest:
+            done = ingest_baci(files, folder / "spark", spark=spark)
+            label, n = f"Spark {master} ingest_baci (checked, year/reporter)", done.rows
+            on_spark = parquet_store(done.folder, spark)
+        else:
+            on_spark = spark_store(duck, spark, folder=folder / "export")
+            label = "DuckDB export for Spark (year/reporter)"
+            n = int(on_spark.scalar("SELECT count(*) FROM trade_flows"))
         s = time.perf_counter() - t0
-        print(f"  {f'Spark {master} ingest_baci (checked, year/reporter)':<44} {s:8.1f} s")
-        print(f"  rows {done.rows:,}; Spark / DuckDB = {s / d:.1f}x")
-        on_spark = parquet_store(done.folder, spark)
+        print(f"  {label:<44} {s:8.1f} s  (load {os.getloadavg()[0]:.1f})")
+        print(f"  rows {n:,}; Spark / DuckDB = {s / d:.1f}x")
+        if not indicators:
+            return
         kw: dict[str, Any] = {"reporter": None, "flow": "export", "level": 6}
         for name, func in (("concentration", supplier_concentration), ("chokepoints", chokepoints)):
             print(name)
-            d, a = _best("DuckDB", lambda f=func: f(duck, **kw).tidy())
-            s, b = _best(f"Spark {master}", lambda f=func: f(on_spark, **kw).tidy())
+            d, a = _best("DuckDB", lambda f=func: f(duck, **kw).tidy(), runs)
+            s, b = _best(f"Spark {master}", lambda f=func: f(on_spark, **kw).tidy(), runs)
             pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
             print(f"  rows {len(a):,}; equal on both engines; Spark / DuckDB = {s / d:.1f}x")
 
@@ -158,14 +179,12 @@ def bench_draws(spark: Any, draws: int) -> None:
     print(f"Monte Carlo: {draws} draws, one-sector, {n} countries")
     out = {}
     for engine in ("duckdb", "spark"):
-        os.environ["TECHTIES_ENGINE"] = engine
         for w in (1, 2):
             label = f"{'local' if engine == 'duckdb' else 'Spark'}, {w} " + (
                 "worker(s)" if engine == "duckdb" else "partition(s)"
             )
-            out[engine, w] = _best(label, lambda w=w: sc.run(base=base, draws=draws, seed=1,
-                                                             workers=w).draws, runs=1)  # fmt: skip
-    os.environ.pop("TECHTIES_ENGINE")
+            out[engine, w] = _best(label, lambda w=w, e=engine: sc.run(
+                base=base, draws=draws, seed=1, workers=w, engine=e).draws, runs=1)  # fmt: skip
     ref = out["duckdb", 1][1]
     for _, got in out.values():
         np.testing.assert_allclose(got, ref, rtol=1e-12)
@@ -183,17 +202,32 @@ def main() -> None:
     ap.add_argument("--products", type=int, default=24)
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--skip-ingest", action="store_true")
+    ap.add_argument("--steps", default="ingest,indicators,products,draws",
+                    help="comma-separated: ingest, indicators (after ingest), products, draws")
+    ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    ap.add_argument("--runs", type=int, default=2, help="runs of each indicator (the faster counts)")
+    ap.add_argument("--no-spark-ingest", action="store_true",
+                    help="Spark reads DuckDB's Parquet export instead of ingesting the CSVs")
     args = ap.parse_args()
+    steps = set(args.steps.split(",")) - ({"ingest"} if args.skip_ingest else set())
     from techties.spark.session import session
 
     spark = session(args.master, shuffle_partitions=8, spark__driver__memory="3g")
     print(f"Spark master {args.master}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
-    if not args.skip_ingest:
+    if "ingest" in steps:
         folder: Path = args.folder / f"rows_{args.rows}"
         folder.mkdir(parents=True, exist_ok=True)
-        bench_ingest_and_indicators(folder, args.rows, spark, args.master)
-    bench_products(spark, args.products)
-    bench_draws(spark, args.draws)
+        try:
+            bench_ingest_and_indicators(folder, args.rows, spark, args.master,
+                                        spark_ingest=not args.no_spark_ingest, runs=args.runs,
+                                        indicators="indicators" in steps)
+        finally:
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
+    if "products" in steps:
+        bench_products(spark, args.products)
+    if "draws" in steps:
+        bench_draws(spark, args.draws)
     spark.stop()
 
 

@@ -121,6 +121,9 @@ BAD = {
     "unknown country code": ("2019,999,842,854239,5.0,1", UnknownCodeError, "i"),
     "repeated row": (None, DuplicateKeyError, "source, reporter, partner, flow, year, "
                      "classification, vintage, product_code, value_basis"),
+    # Spark's CSV reader would read these as an unknown quantity / drop the seventh field
+    "line cut before q": ("2019,156,842,854239,5.0", SourceFormatError, "q"),
+    "line cut before k": ("2019,156,842", SourceFormatError, "k"),
 }  # fmt: skip
 
 
@@ -146,3 +149,29 @@ def test_spark_ingest_refuses_what_the_duckdb_ingest_refuses(
         assert local.value.rows == on_spark.value.rows == [2, 4]
     assert type(on_spark.value) is type(local.value)
     assert not (out / "trade_flows").exists()  # nothing written
+
+
+@pytest.mark.parametrize("line", ["2019,156,842,854239,5.0", "2019,156,842,854239,5.0,1,7"])
+def test_a_line_without_six_fields_gets_the_duckdb_ingest_error_word_for_word(
+    spark: Any, baci_files: list[Path], tmp_path: Path, line: str
+) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    shutil.copy(baci_files[0].parent / "country_codes_V202501.csv", folder)
+    good = baci_files[0].read_text().splitlines()
+    bad = folder / baci_files[0].name
+    # the bad line at file line 7, and a negative value further down that is reported as well
+    negative = good[20].rsplit(",", 2)[0] + ",-5.0,1"
+    bad.write_text("\n".join([*good[:6], line, *good[6:20], negative, *good[21:]]) + "\n")
+    with open_store(":memory:") as duck, pytest.raises(SourceFormatError) as local:
+        ingest_files(duck, "baci", [bad])
+    with pytest.raises(SourceFormatError) as on_spark:
+        ingest_baci([bad], tmp_path / "pq", spark=spark)
+    first, _, also = on_spark.value.message.partition("\nalso: ")
+    assert first == local.value.message
+    assert (on_spark.value.row, on_spark.value.column) == (7, None if line.count(",") > 5 else "q")
+    assert f"Expected 6 columns, got {line.count(',') + 1}: {line} (file {bad}, row 7" in first
+    assert local.value.hint == on_spark.value.hint
+    assert "download it again" in str(on_spark.value)
+    # the other problems are counted without the short line's own NULLs
+    assert also == "1 rows: v negative value_usd"

@@ -4,6 +4,7 @@ killed Python worker is retried by Spark. Skipped without pyspark or Java 17+.""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import warnings
@@ -15,13 +16,17 @@ import pandas as pd
 import pytest
 
 import spark_helpers
-from techties.errors import TaskFailedError
+from conftest import shared
+from techties.errors import ConfigError, TaskFailedError
 from techties.models.gravity import GravitySpec
 from techties.models.products import _fit_one, fit_by_product
 from techties.simulation.baselines import OneSectorBaseline
+from techties.simulation.options import SolverOptions
 from techties.simulation.scenario import Scenario
+from techties.simulation.uncertainty import draw_onesector
 from techties.spark.jobs import apply_by_key, map_tasks
 from test_models_ppml_fast import SPEC3, assert_same, panel
+from test_simulation_onesector_draws import inputs
 
 spark = spark_helpers.spark  # the one SparkSession of the test process
 
@@ -114,14 +119,15 @@ def test_a_200_draw_monte_carlo_on_spark_equals_the_local_run(
 ) -> None:
     sc, base = _toy_scenario()
     local = sc.run(base=base, draws=200, seed=5, workers=1)
-    monkeypatch.setenv("TECHTIES_ENGINE", "spark")
-    on_spark = sc.run(base=base, draws=200, seed=5, workers=2)
+    monkeypatch.setenv("TECHTIES_ENGINE", "duckdb")  # the explicit engine wins over the setting
+    on_spark = sc.run(base=base, draws=200, seed=5, workers=2, engine="spark")
     assert local.draws is not None and on_spark.draws is not None
     assert local.draws.shape == on_spark.draws.shape == (200, 3, local.draws.shape[2])
     np.testing.assert_allclose(on_spark.draws, local.draws, rtol=1e-12, atol=0)
     assert np.ptp(local.draws[:, 0, 0]) > 0  # the draws differ from each other
     pd.testing.assert_frame_equal(on_spark.tidy(), local.tidy(), rtol=1e-12)
-    assert "200 draws (seed 5, 2 Spark tasks)" in on_spark.steps
+    assert "200 draws (seed 5, 2 Spark partitions)" in on_spark.steps
+    assert "200 draws (seed 5, 1 processes)" in local.steps
 
 
 def test_failed_draws_are_named_and_the_other_draws_kept(spark: Any) -> None:
@@ -152,3 +158,57 @@ def test_simulate_engine_spark_without_pyspark_says_how_to_install_it(
     assert exc.value.code != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: The Spark engine needs pyspark: pip install 'techties[spark]'"]
+
+
+def test_one_sector_uncertainty_draws_on_spark_equal_the_local_ones(spark: Any) -> None:
+    x, cov, coef = inputs()
+    kw: dict[str, Any] = {"n_draws": 12, "sigma": (4.0, 6.0), "seed": 3, "levels": {"rta": cov["rta"]}}
+    local = draw_onesector(x, cov, coef, workers=1, **kw)
+    on_spark = draw_onesector(x, cov, coef, workers=3, engine="spark", **kw)
+    for got, ref in ((on_spark.real_gdp_pct, local.real_gdp_pct),
+                     (on_spark.welfare_pct, local.welfare_pct)):  # fmt: skip
+        assert got.shape == ref.shape == (12, 6)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+    assert np.ptp(local.real_gdp_pct[:, 0]) > 0.01  # the draws differ from each other
+    np.testing.assert_array_equal(on_spark.iterations, local.iterations)
+    pd.testing.assert_frame_equal(on_spark.tidy(), local.tidy(), rtol=1e-12)
+    # a draw that does not converge is named with its key; on Spark every failed draw is
+    with pytest.raises(TaskFailedError, match=r"12 draw\(s\) of 12 failed — 0: SolverError"):
+        draw_onesector(x, cov, coef, workers=2, engine="spark",
+                       options=SolverOptions(max_iter=1), **kw)  # fmt: skip
+    with pytest.raises(ConfigError, match="workers must be at least 1"):
+        draw_onesector(x, cov, coef, workers=0, engine="spark", **kw)
+
+
+def test_simulate_engine_spark_passes_the_engine_down_not_through_the_environment(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from techties.cli.main import app
+    from techties.store import open_store
+    from techties.store.ingest import ingest_files
+
+    store = tmp_path / "s.duckdb"
+    with open_store(store) as st:
+        ingest_files(st, "gravity", [shared("trade-gegravity", "GE_gravity_example_data.dta")])
+    scenario = tmp_path / "fta.yaml"
+    scenario.write_text(
+        "name: fta\nbaseline: wiod2014\nelasticities: {sigma: 5, sigma_range: [4, 6]}\n"
+        "shocks:\n  - tariff: {imposer: USA, target: CHN, add: 20}\n"
+    )
+    monkeypatch.setenv("TECHTIES_ENGINE", "duckdb")
+    args = ["simulate", str(scenario), "--draws", "6", "--seed", "2", "--store", str(store),
+            "--json"]  # fmt: skip
+    runs = {}
+    for extra in ([], ["--engine", "spark", "--workers", "2"]):
+        r = CliRunner().invoke(app, [*args, *extra])
+        assert r.exit_code == 0, r.output
+        runs[bool(extra)] = json.loads(r.output)
+        assert os.environ["TECHTIES_ENGINE"] == "duckdb"  # the setting is left as it was
+    assert "6 draws (seed 2, 2 Spark partitions)" in runs[True]["steps"]
+    assert not any("Spark" in step for step in runs[False]["steps"])
+    local, on_spark = (pd.DataFrame(runs[k]["table"]).set_index("country") for k in (False, True))
+    assert len(local) == 44 and list(local.columns) == list(on_spark.columns)
+    pd.testing.assert_frame_equal(on_spark, local, rtol=1e-12)
+    assert local.loc["CHN"].filter(like="_low").notna().all()

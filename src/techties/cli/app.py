@@ -211,7 +211,10 @@ def open_store_cli(
         return open_store(store, read_only=True)
 
 
-#: ``--workers`` of simulate and serve (one meaning: processes working in parallel)
+#: ``--workers`` of simulate and serve (one meaning: how many work in parallel), true on both
+#: engines of simulate
 WORKERS_HELP = (
-    "Processes working in parallel (simulate: the draws, default all cores; serve: server workers)."
+    "How many work in parallel — simulate: the draws' worker processes (default all cores), or "
+    "with --engine spark the draws' Spark partitions (default: Spark's default parallelism); "
+    "serve: server worker processes."
 )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -48,7 +45,8 @@ def simulate(
 
     The baseline comes from the store; with --data DIR the folder's model inputs (and any other
     manifest files not yet stored) are ingested first. --engine spark solves the draws as Spark
-    tasks (--workers partitions; master: setting spark_master)."""
+    tasks (--workers partitions; master: setting spark_master); --engine duckdb (the default)
+    in --workers processes."""
     from techties.cli.cmd_report import ingest_data_folder
     from techties.simulation.library import simulate as run
 
@@ -58,10 +56,11 @@ def simulate(
 
         require_pyspark()
         require_java()
-    with open_store_cli(store) as st, _engine(chosen):
+    with open_store_cli(store) as st:
         if data is not None:
             ingest_data_folder(st, data, quiet=True)
-        res = run(scenario, draws=draws, seed=seed, workers=workers, store=st, level=coverage)
+        res = run(scenario, draws=draws, seed=seed, workers=workers, store=st, level=coverage,
+                  engine=chosen)  # fmt: skip
     table = res.tidy()
     if out is not None:
         write_outputs(res, out)
@@ -77,20 +76,6 @@ def simulate(
         console.print(
             f"wrote {out}/countries.parquet, countries.csv, result.json, chart.svg", highlight=False
         )
-
-
-@contextmanager
-def _engine(name: str) -> Iterator[None]:
-    """The ``engine`` setting for one run (the draws read it), restored afterwards."""
-    before = os.environ.get(config.SETTINGS["engine"].env)
-    os.environ[config.SETTINGS["engine"].env] = name
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(config.SETTINGS["engine"].env, None)
-        else:
-            os.environ[config.SETTINGS["engine"].env] = before
 
 
 def write_outputs(res: object, out: Path) -> None:

@@ -8,21 +8,19 @@ Uncertainty: each draw takes (a) one common factor on every trade elasticity, un
 ``elasticities.range`` (``sigma_range`` for one-sector), (b) each estimated coefficient vector
 from ``N(estimate, vcov)``, (c) each export control's covered share uniform on ``share_range``.
 Intervals are equal-tailed quantiles of the draws (default 90 %). Draws run in worker processes
-(``workers``, default: all cores), each solving the status-quo and the policy equilibria.
+(``workers``, default: all cores) or as Spark tasks (``engine="spark"``), each solving the
+status-quo and the policy equilibria (:mod:`techties.simulation.parallel`).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
 
-from techties import config
 from techties.errors import ConfigError, NoDataError, UnknownNameError, did_you_mean
 from techties.results import Result, json_safe
 from techties.simulation.caliendo_parro import (
@@ -31,6 +29,7 @@ from techties.simulation.caliendo_parro import (
     rebaseline,
     solve_caliendo_parro,
 )
+from techties.simulation.parallel import Progress, solve_all, where
 from techties.simulation.runlog import applied_steps, elasticity_source
 from techties.simulation.shock_inputs import Draw, multisector_inputs, onesector_inputs
 from techties.simulation.shocks import (
@@ -265,11 +264,6 @@ def _solve_shared(shared: tuple[RunnableScenario, Any, Any], draw: Draw) -> np.n
     return _solve_draw(draw)
 
 
-#: called as ``progress(done, total)`` before the first draw and after each one; an exception
-#: it raises stops the run between draws
-Progress = Callable[[int, int], None]
-
-
 def run_draws(
     sc: RunnableScenario,
     base: Any,
@@ -280,41 +274,16 @@ def run_draws(
     *,
     progress: Progress | None = None,
 ) -> np.ndarray:
-    """Solve every draw; returns ``[draw, country, measure]`` (processes when workers > 1).
+    """Solve every draw; returns ``[draw, country, measure]``.
 
     ``start``: central-case solutions the multi-sector draws start their iterations from.
-    ``engine`` (default: the ``engine`` setting): ``spark`` solves the draws as Spark tasks
-    (:func:`techties.spark.jobs.map_tasks`, ``workers`` partitions); failed draws raise one
-    :class:`~techties.errors.TaskFailedError` naming them. ``progress``: see :data:`Progress`
-    (on Spark it is told at the start and when every draw is back).
+    The draws run by :func:`techties.simulation.parallel.solve_all` on ``engine`` (default: the
+    ``engine`` setting): ``duckdb`` in ``workers`` processes, ``spark`` as Spark tasks over
+    ``workers`` partitions (failed draws raise one :class:`~techties.errors.TaskFailedError`
+    naming them). ``progress``: see :data:`~techties.simulation.parallel.Progress`.
     """
-    tell = progress or (lambda done, total: None)
-    tell(0, len(draws))
-    if config.engine(engine) == "spark":
-        from techties.spark.jobs import map_tasks
-
-        done = map_tasks(_solve_shared, list(enumerate(draws)), shared=(sc, base, start),
-                         partitions=workers).complete("draw")  # fmt: skip
-        tell(len(draws), len(draws))
-        return np.stack([done[k] for k in range(len(draws))])
-    workers = workers or os.cpu_count() or 1
-    solved: list[np.ndarray] = []
-    if workers <= 1 or len(draws) < 4:
-        _init_worker(sc, base, start)
-        for d in draws:
-            solved.append(_solve_draw(d))
-            tell(len(solved), len(draws))
-        return np.stack(solved)
-    chunk = max(1, len(draws) // (workers * 4))
-    init = (sc, base, start)
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init) as pool:
-        try:
-            for one in pool.map(_solve_draw, draws, chunksize=chunk):
-                solved.append(one)
-                tell(len(solved), len(draws))
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    solved = solve_all(_solve_shared, (sc, base, start), list(draws), workers=workers,
+                       engine=engine, what="draw", progress=progress)  # fmt: skip
     return np.stack(solved)
 
 
@@ -328,10 +297,12 @@ def run_scenario(
     level: float = 0.90,
     base: Any = None,
     progress: Progress | None = None,
+    engine: str | None = None,
 ) -> ScenarioResult:
     """Solve ``sc`` (central case and ``draws`` draws) on its baseline from ``store``; ``base``:
     a prebuilt baseline of the scenario's type to use instead (e.g. with other elasticities);
-    ``progress``: told of each draw solved (:data:`Progress`)."""
+    ``progress``: told of each draw solved (:data:`Progress`); ``engine``: where the draws run
+    (:func:`run_draws`)."""
     if draws < 0:
         raise ConfigError(f"draws must be ≥ 0, got {draws}")
     if not 0 < level < 1:
@@ -357,11 +328,9 @@ def run_scenario(
     sample = None
     if draws:
         sectors = getattr(base, "sectors", ())
-        sample = run_draws(
-            sc, base, random_draws(sc, draws, seed, sectors), workers, start, progress=progress
-        )
-        where = "Spark tasks" if config.engine() == "spark" else "processes"
-        steps.append(f"{draws} draws (seed {seed}, {workers or os.cpu_count()} {where})")
+        sample = run_draws(sc, base, random_draws(sc, draws, seed, sectors), workers, start,
+                           engine, progress=progress)  # fmt: skip
+        steps.append(f"{draws} draws (seed {seed}, {where(engine, workers)})")
     ids = getattr(base, "provenance_ids", ())
     return ScenarioResult(sc, res, sample, level, steps, ids)
 

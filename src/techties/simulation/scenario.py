@@ -238,8 +238,11 @@ class Scenario:
         level: float = 0.90,
         base: Any = None,
         progress: Progress | None = None,
+        engine: str | None = None,
     ) -> ScenarioResult:
-        """Solve the central case and ``draws`` uncertainty draws (in parallel processes).
+        """Solve the central case and ``draws`` uncertainty draws (in ``workers`` parallel
+        processes, or as Spark tasks over ``workers`` partitions with ``engine="spark"``;
+        default: the ``engine`` setting).
 
         The baseline :attr:`baseline` names is built from ``store`` (see
         :func:`techties.store.model_inputs.model_inputs`); ``base``: a prebuilt baseline to use
@@ -253,7 +256,7 @@ class Scenario:
         if self.tariff_war is None:
             return run_scenario(
                 self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base,
-                progress=progress,
+                progress=progress, engine=engine,
             )  # fmt: skip
         if store is None:
             raise NoDataError(
@@ -265,7 +268,7 @@ class Scenario:
         sc, log, ids = self.with_tariff_war(store, base.countries)
         res = run_scenario(
             sc, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base,
-            progress=progress,
+            progress=progress, engine=engine,
         )  # fmt: skip
         res.steps[2:2] = log
         res.provenance_ids = sorted({*res.provenance_ids, *ids})

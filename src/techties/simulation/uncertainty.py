@@ -6,9 +6,12 @@ covariance, from the estimation layer) and, optionally, an elasticity of substit
 solves the full-endowment equilibrium. Percentiles over draws give the intervals.
 
 Reproducibility: all draws are made up front from ``numpy.random.default_rng(seed)``, so the
-result does not depend on the number of worker processes. Draws are split into chunks solved in
-parallel by a process pool (``workers > 1``); each chunk solves its draws one after another.
-A draw that fails to converge raises :class:`~techties.errors.SolverError` naming the draw.
+result does not depend on the number of workers or on the engine. The draws are solved by
+:func:`techties.simulation.parallel.solve_all`, as the scenario draws are: in this process
+(``workers=1``), in a process pool (``workers > 1``), or as Spark tasks (``engine="spark"``,
+``workers`` partitions). A draw that fails to converge raises
+:class:`~techties.errors.SolverError` naming the draw (on Spark: one
+:class:`~techties.errors.TaskFailedError` naming every failed draw).
 
 The baseline flows are held fixed across draws (observed flows, or a fitted baseline built
 once from the point estimates), unless ``levels`` are given: then each draw rebuilds the fitted
@@ -17,10 +20,7 @@ baseline at its own coefficients, as the Advanced Guide's procedure would.
 
 from __future__ import annotations
 
-import itertools
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from techties.simulation.onesector import (
 )
 from techties.simulation.onesector_result import _labels, _reference
 from techties.simulation.options import SolverOptions
+from techties.simulation.parallel import solve_all
 
 MEASURES = ("real_gdp_pct", "welfare_pct")
 PERCENTILES = (5.0, 50.0, 95.0)
@@ -186,52 +187,32 @@ def _sigma_draws(
     return rng.uniform(lo, hi, n), (lo, hi)
 
 
-# state shared with worker processes (set once per process by the pool initializer)
-_STATE: dict[str, Any] = {}
-
-
-def _init(state: dict[str, Any]) -> None:
-    _STATE.clear()
-    _STATE.update(state)
-
-
-def _solve_chunk(
-    start: int, beta: np.ndarray, sigma: np.ndarray
-) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    st = _STATE
-    dx = st["dx"]
-    n_countries = st["trade"].shape[0]
-    out_gdp = np.empty((len(sigma), n_countries))
-    out_wel = np.empty_like(out_gdp)
-    its = np.empty(len(sigma), dtype=int)
-    for k in range(len(sigma)):
-        chat = np.exp(_linear(beta[k], dx))
-        trade = st["trade"]
-        if st["levels"] is not None:  # the Advanced Guide's baseline: fitted flows at β_d
-            trade = fitted_flows(
-                trade, np.exp(_linear(beta[k], st["levels"])), options=st["options"]
-            )
-        eco = build_economy(
-            trade,
-            chat,
-            sigma=sigma[k],
-            tariff=st["tariff"],
-            tariff_change=st["tariff_change"],
-            imbalance=st["imbalance"],
-            reference=st["reference"],
-        )
-        try:
-            eq = equilibrium(eco, full=True, options=st["options"], stage=f"draw {start + k}")
-        except SolverError as err:
-            raise SolverError(
-                f"{err.message} (β = {np.round(beta[k], 6).tolist()}, σ = {sigma[k]:.4g})",
-                hint=err.hint,
-            ) from None
-        p_hat = eq.imr_hat
-        out_gdp[k] = 100 * (eq.output / eco.output / p_hat - 1)
-        out_wel[k] = 100 * (eq.spending / eco.spending / p_hat - 1)
-        its[k] = eq.iterations
-    return start, out_gdp, out_wel, its
+def _solve_one(st: dict[str, Any], task: tuple[int, np.ndarray, float]) -> tuple[Any, ...]:
+    """Draw ``k`` at coefficients ``beta`` and σ ``sigma``: (real GDP %, welfare %, iterations)
+    of every country; ``st``: the inputs every draw shares (:func:`draw_onesector`)."""
+    k, beta, sigma = task
+    chat = np.exp(_linear(beta, st["dx"]))
+    trade = st["trade"]
+    if st["levels"] is not None:  # the Advanced Guide's baseline: fitted flows at β_d
+        trade = fitted_flows(trade, np.exp(_linear(beta, st["levels"])), options=st["options"])
+    eco = build_economy(
+        trade,
+        chat,
+        sigma=sigma,
+        tariff=st["tariff"],
+        tariff_change=st["tariff_change"],
+        imbalance=st["imbalance"],
+        reference=st["reference"],
+    )
+    try:
+        eq = equilibrium(eco, full=True, options=st["options"], stage=f"draw {k}")
+    except SolverError as err:
+        raise SolverError(
+            f"{err.message} (β = {np.round(beta, 6).tolist()}, σ = {sigma:.4g})", hint=err.hint
+        ) from None
+    p_hat = eq.imr_hat
+    gdp = 100 * (eq.output / eco.output / p_hat - 1)
+    return gdp, 100 * (eq.spending / eco.spending / p_hat - 1), eq.iterations
 
 
 def draw_onesector(
@@ -251,6 +232,7 @@ def draw_onesector(
     countries: Sequence[str] | None = None,
     options: SolverOptions | None = None,
     levels: Mapping[str, Any] | None = None,
+    engine: str | None = None,
 ) -> OneSectorDraws:
     """Distribution of every country's welfare change over coefficient (and σ) draws.
 
@@ -258,7 +240,9 @@ def draw_onesector(
     baseline); ``coefficients`` is ``{term: estimate}`` or the estimation dict (``terms``,
     ``estimate``, ``vcov``); ``vcov`` is the covariance of all its terms (the block of the
     changed terms is used). ``sigma``: a number, or a ``(low, high)`` range drawn uniformly.
-    ``workers``: processes (``None`` = all cores; 1 = in this process). ``levels``: the N×N
+    ``workers``: processes (``None`` = all cores; 1 = in this process), or Spark partitions
+    with ``engine="spark"`` (default: the ``engine`` setting; ``None`` = Spark's default
+    parallelism). ``levels``: the N×N
     baseline levels of every pair term of the gravity model; when given, each draw rebuilds the
     baseline as the fitted flows ``a_i b_j exp(Σ_k β_dk x_kij)`` with the margins of ``trade``
     (the Advanced Guide's procedure, see :func:`fitted_flows`) instead of holding it fixed.
@@ -287,36 +271,16 @@ def draw_onesector(
         "tariff_change": None if tariff_change is None else np.asarray(tariff_change, dtype=float),
         "reference": _reference(reference if reference is not None else opts.reference, labels),
     }
-    chunks = _run(state, beta, sig, workers)
+    tasks = [(k, beta[k], float(sig[k])) for k in range(n_draws)]
+    done = solve_all(_solve_one, state, tasks, workers=workers, engine=engine, what="draw")
     return OneSectorDraws(
         countries=labels,
-        real_gdp_pct=np.concatenate([c[1] for c in chunks]),
-        welfare_pct=np.concatenate([c[2] for c in chunks]),
+        real_gdp_pct=np.stack([d[0] for d in done]),
+        welfare_pct=np.stack([d[1] for d in done]),
         terms=terms,
         beta_draws=beta,
         sigma_draws=sig,
         seed=seed,
         sigma_range=sig_range,
-        iterations=np.concatenate([c[3] for c in chunks]),
+        iterations=np.array([d[2] for d in done], dtype=int),
     )
-
-
-def _run(
-    state: dict[str, Any], beta: np.ndarray, sig: np.ndarray, workers: int | None
-) -> list[Any]:
-    n = len(sig)
-    n_workers = (os.cpu_count() or 1) if workers is None else int(workers)
-    if n_workers < 1:
-        raise ConfigError(f"workers must be at least 1, got {workers}")
-    n_workers = min(n_workers, n)
-    if n_workers == 1:
-        _init(state)
-        return [_solve_chunk(0, beta, sig)]
-    bounds = np.linspace(0, n, 4 * n_workers + 1).astype(int)
-    with ProcessPoolExecutor(n_workers, initializer=_init, initargs=(state,)) as pool:
-        futures = [
-            pool.submit(_solve_chunk, int(a), beta[a:b], sig[a:b])
-            for a, b in itertools.pairwise(bounds)
-            if b > a
-        ]
-        return sorted((f.result() for f in futures), key=lambda c: c[0])

@@ -15,7 +15,8 @@ One definition, two engines — nothing of the BACI layout or of the store's rul
 Every SQL text is transpiled to Spark by sqlglot (:mod:`techties.spark.sql`). A file the DuckDB
 store refuses is refused here with the same error type (:class:`InvalidValueError`,
 :class:`UnknownCodeError`, :class:`SourceFormatError`, :class:`DuplicateKeyError`), naming the
-file, its row and the file's column. Rows are numbered only when a check fails: the failing
+file, its row and the file's column; a line without six fields gets the BACI reader's own
+message (:func:`_short_line`). Rows are numbered only when a check fails: the failing
 file is read again as numbered lines (``zipWithIndex``) to find the first bad row, so a clean
 ingest reads each CSV twice (once for the checks, once for the write).
 
@@ -61,8 +62,13 @@ SOURCE = "baci"
 RULES = SCHEMAS[TABLE].for_source(SOURCE)
 #: where the Parquet rows are partitioned (hive layout: ``year=2017/reporter=CHN/``)
 PARTITION_BY = ("year", "reporter")
-#: the BACI file's columns, all read as text (``t,i,j,k,v,q``)
-RAW_SCHEMA = ", ".join(f"{c} STRING" for c in baci.COLUMNS)
+#: the BACI file's columns, all read as text (``t,i,j,k,v,q``), and ``_line``: the line as
+#: written when it does not have six fields (Spark's CSV reader would fill a short line with
+#: NULLs and drop the fields past the sixth)
+RAW_SCHEMA = ", ".join(f"{c} STRING" for c in [*baci.COLUMNS, "_line"])
+CSV_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_line"}
+#: the reader marks a line of the wrong length only when it parses every field
+NO_PRUNING = "spark.sql.csv.parser.columnPruning.enabled"
 #: each per-row canonical column from the file's columns ``r.*`` and the country list joined
 #: on the exporter (``ci``) and importer (``cj``) codes, as :mod:`techties.sources.baci` maps them:
 #: value_usd = 1000·v, q ``NA`` = unknown, k six digits with its leading zeros
@@ -82,7 +88,7 @@ if set(ROW_SQL) != set(baci.PART_COLUMNS):  # pragma: no cover - a change to the
 class Check:
     """SQL true on a good row (NULL counts as good) of the ``canon`` relation."""
 
-    kind: str  # "value" (InvalidValueError), "format" (SourceFormatError), "code" (UnknownCode)
+    kind: str  # "value" (InvalidValueError), "format"/"fields" (SourceFormatError), "code"
     column: str  # the file's column it names
     ok: str
     what: str
@@ -92,8 +98,19 @@ class Check:
 
 
 _NUMBER = "r_{c} IS NULL OR TRY_CAST(r_{c} AS DOUBLE) IS NOT NULL"
+#: a line without six fields (checked first: the other checks skip such lines)
+FIELDS = Check(
+    "fields",
+    ",".join(baci.COLUMNS),
+    "_line IS NULL",
+    "lines without six fields",
+    "UTF-8 CSV with 6 fields per line (t,i,j,k,v,q)",
+    "The file may be truncated or not a BACI CSV; download it again.",
+    value="_line",
+)
 #: the BACI reader's own refusals (before the store's rules)
 FILE_CHECKS = (
+    FIELDS,
     *(
         Check("format", c, _NUMBER.format(c=c) + (" OR r_q = 'NA'" if c == "q" else ""),
               "is not a number", "a finite number (no blanks)", value=f"r_{c}")
@@ -175,12 +192,12 @@ class _Files:
         if numbered:
             lines = self.spark.sparkContext.textFile(path).zipWithIndex()
             frame = lines.toDF(["line", "idx"]).where("idx > 0 AND trim(line) <> ''")
-            frame = frame.select(F.from_csv("line", RAW_SCHEMA).alias("f"),
+            frame = frame.select(F.from_csv("line", RAW_SCHEMA, CSV_OPTIONS).alias("f"),
                                  (F.col("idx") + 1).alias("_row")).select("f.*", "_row")  # fmt: skip
         else:
-            frame = self.spark.read.csv(path, schema=RAW_SCHEMA, header=True)
+            frame = self.spark.read.csv(path, schema=RAW_SCHEMA, header=True, **CSV_OPTIONS)
             frame = frame.withColumn("_row", F.lit(None).cast("bigint"))
-        return frame.select(*(F.trim(c).alias(c) for c in baci.COLUMNS), "_row")
+        return frame.select(*(F.trim(c).alias(c) for c in baci.COLUMNS), "_line", "_row")
 
     def select(self, n: int, relation: str) -> str:
         """DuckDB SQL of file ``n``'s canonical rows read from ``relation`` (a ``raw`` view)."""
@@ -191,7 +208,7 @@ class _Files:
             expr = ROW_SQL.get(name) or plan.constants[name]
             cols.append(f'CAST({expr} AS {col.sql}) AS "{name}"')
         year = baci.file_year(plan.path)
-        raw = ", ".join(f"r.{c} AS r_{c}" for c in baci.COLUMNS)
+        raw = ", ".join([*(f"r.{c} AS r_{c}" for c in baci.COLUMNS), "r._line AS _line"])
         return (
             f"SELECT {', '.join(cols)}, CAST({n + 1} AS INTEGER) AS provenance_id, {raw}, "
             f"{n} AS _file, r._row AS _row, CAST({'NULL' if year is None else year} AS SMALLINT) "
@@ -210,7 +227,10 @@ class _Files:
 
 
 def _good(check: Check) -> str:
-    return f"coalesce(({spark_sql.expression(check.ok)}), true)"
+    """Spark SQL true on a row that passes ``check``; a line without six fields fails only
+    :data:`FIELDS` (its other columns are not the file's)."""
+    ok = f"coalesce(({spark_sql.expression(check.ok)}), true)"
+    return ok if check is FIELDS else f"(_line IS NOT NULL OR {ok})"
 
 
 def _coded_check(name: str, bad: Sequence[str]) -> Check:
@@ -254,7 +274,8 @@ def validate(files: _Files) -> list[int]:
             check = _coded_check(name, bad)
             failing.append((check, int(files.spark.sql(
                 f"SELECT count_if(NOT {_good(check)}) FROM canon").collect()[0][0])))  # fmt: skip
-    summaries = [f"{n:,} rows: {c.column} {c.what}" for c, n in failing]
+    summaries = [f"{n:,} " + (c.what if c is FIELDS else f"rows: {c.column} {c.what}")
+                 for c, n in failing]  # fmt: skip
     error: SourceFormatError | None = _problem(files, *failing[0]) if failing else None
     if repeats:
         dup = _duplicates(files)
@@ -287,6 +308,8 @@ def _problem(files: _Files, check: Check, count: int) -> SourceFormatError:
     value: Any = values[0] if len(values) == 1 else dict(zip(check.column.split(", "), values,
                                                              strict=True))  # fmt: skip
     rows = "row" if count == 1 else "rows"
+    if check.kind == "fields":
+        return _short_line(path, row, str(value))
     if check.kind == "code":
         found = files.spark.sql(
             f"SELECT {value_sql}, count(*) FROM canon WHERE NOT {good} GROUP BY 1"
@@ -310,6 +333,18 @@ def _problem(files: _Files, check: Check, count: int) -> SourceFormatError:
     return InvalidValueError(path, problem, check=check.what, count=count, value=value, row=row,
                              table_row=row - 1, column=check.column, expected=check.expected,
                              hint=check.hint)  # fmt: skip
+
+
+def _short_line(path: Path, row: int, line: str) -> SourceFormatError:
+    """The BACI reader's error for a line without six fields (its CSV parser's words, the
+    first missing column named as :func:`techties.sources.baci.iter_batches` names it)."""
+    line = line.rstrip("\r\n")
+    got = len(line.split(","))
+    return SourceFormatError(
+        path, f"malformed CSV: CSV parse error: Expected {len(baci.COLUMNS)} columns, got {got}: "
+        f"{line}", row=row, column=baci.COLUMNS[got] if got < len(baci.COLUMNS) else None,
+        expected=FIELDS.expected, hint=FIELDS.hint,
+    )  # fmt: skip
 
 
 def _duplicates(files: _Files) -> DuplicateKeyError | None:
@@ -365,9 +400,22 @@ def ingest_baci(
     from techties.spark.session import session
 
     spark = spark or session()
-    files = _Files(spark, baci_files(paths))
+    pruning = spark.conf.get(NO_PRUNING, None)
+    spark.conf.set(NO_PRUNING, "false")
+    try:
+        return _ingest(spark, baci_files(paths), Path(folder), partition_by)
+    finally:
+        if pruning is None:
+            spark.conf.unset(NO_PRUNING)
+        else:
+            spark.conf.set(NO_PRUNING, pruning)
+
+
+def _ingest(
+    spark: SparkSession, paths: Sequence[Path], out: Path, partition_by: Sequence[str]
+) -> SparkIngest:
+    files = _Files(spark, paths)
     rows = validate(files)
-    out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     partial = out / f".{TABLE}.partial"
     columns = ", ".join(f'"{c}"' for c in [*RULES.columns, "provenance_id"])
