@@ -218,3 +218,22 @@ WORKERS_HELP = (
     "with --engine spark the draws' Spark partitions (default: Spark's default parallelism); "
     "serve: server worker processes."
 )
+#: the draw options of simulate and proposals (one meaning each)
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed of the draws.")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", help=WORKERS_HELP)]
+CoverageOpt = Annotated[
+    float, typer.Option("--coverage", help="Coverage of the intervals (0.90: 5th–95th).")
+]
+DrawsOpt = Annotated[int, typer.Option("--draws", help="Uncertainty draws (0 = central case only).")]
+
+
+def spark_ready(engine: str | None) -> str:
+    """The engine a command runs on (``--engine`` or the setting); for ``spark``, checks that
+    pyspark and Java are there (one line saying how to install them otherwise)."""
+    chosen = config.engine(engine)
+    if chosen == "spark":
+        from techties.spark.session import require_java, require_pyspark
+
+        require_pyspark()
+        require_java()
+    return chosen

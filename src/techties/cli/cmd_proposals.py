@@ -3,36 +3,35 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
-
-import typer
 
 from techties.cli.app import (
-    WORKERS_HELP,
+    CoverageOpt,
     DataOpt,
+    DrawsOpt,
+    EngineOpt,
     JsonOpt,
     MaybeOutOpt,
+    SeedOpt,
     StoreOpt,
+    WorkersOpt,
     app,
     open_store_cli,
+    spark_ready,
 )
 from techties.cli.output import console, emit_json, print_frame
 
 
 @app.command()
 def proposals(
-    draws: Annotated[
-        int, typer.Option("--draws", help="Uncertainty draws (0 = central case only).")
-    ] = 100,
+    draws: DrawsOpt = 100,
     out: MaybeOutOpt = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the draws.")] = 0,
-    workers: Annotated[int | None, typer.Option("--workers", help=WORKERS_HELP)] = None,
-    coverage: Annotated[
-        float, typer.Option("--coverage", help="Coverage of the intervals (0.90: 5th–95th).")
-    ] = 0.90,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    coverage: CoverageOpt = 0.90,
     data: DataOpt = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Lift the extra US–China tariffs, the chip export controls, or both, from the 2024 and the
     2025 status quo: the change in US and Chinese real income with intervals (six library
@@ -41,10 +40,13 @@ def proposals(
     from techties.cli.cmd_report import ingest_data_folder
     from techties.simulation.proposals import compare_proposals
 
+    chosen = spark_ready(engine)
     with open_store_cli(store) as st:
         if data is not None:
             ingest_data_folder(st, data, quiet=True)
-        res = compare_proposals(st, draws=draws, seed=seed, workers=workers, level=coverage)
+        res = compare_proposals(
+            st, draws=draws, seed=seed, workers=workers, level=coverage, engine=chosen
+        )
     if out is not None:
         from techties.charts import save
 

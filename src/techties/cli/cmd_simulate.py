@@ -7,16 +7,19 @@ from typing import Annotated
 
 import typer
 
-from techties import config
 from techties.cli.app import (
-    WORKERS_HELP,
+    CoverageOpt,
     DataOpt,
+    DrawsOpt,
     EngineOpt,
     JsonOpt,
     MaybeOutOpt,
+    SeedOpt,
     StoreOpt,
+    WorkersOpt,
     app,
     open_store_cli,
+    spark_ready,
 )
 from techties.cli.output import console, emit_json, print_frame
 
@@ -26,15 +29,11 @@ def simulate(
     scenario: Annotated[
         str, typer.Argument(help="Scenario YAML file, or a library name (e.g. uschina_escalation).")
     ],
-    draws: Annotated[
-        int, typer.Option("--draws", help="Uncertainty draws (0 = central case only).")
-    ] = 0,
+    draws: DrawsOpt = 0,
     out: MaybeOutOpt = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the draws.")] = 0,
-    workers: Annotated[int | None, typer.Option("--workers", help=WORKERS_HELP)] = None,
-    coverage: Annotated[
-        float, typer.Option("--coverage", help="Coverage of the intervals (0.90: 5th–95th).")
-    ] = 0.90,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    coverage: CoverageOpt = 0.90,
     data: DataOpt = None,
     store: StoreOpt = None,
     json_: JsonOpt = False,
@@ -50,12 +49,7 @@ def simulate(
     from techties.cli.cmd_report import ingest_data_folder
     from techties.simulation.library import simulate as run
 
-    chosen = config.engine(engine)
-    if chosen == "spark":
-        from techties.spark.session import require_java, require_pyspark
-
-        require_pyspark()
-        require_java()
+    chosen = spark_ready(engine)
     with open_store_cli(store) as st:
         if data is not None:
             ingest_data_folder(st, data, quiet=True)

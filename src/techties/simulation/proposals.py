@@ -197,13 +197,16 @@ def compare_proposals(
     workers: int | None = None,
     level: float = 0.90,
     countries: Sequence[str] = COUNTRIES,
+    engine: str | None = None,
 ) -> ProposalsResult:
-    """Run the six cells (library scenarios) and gather them into one table."""
+    """Run the six cells (library scenarios) and gather them into one table (``workers`` and
+    ``engine`` as in :func:`techties.simulation.library.simulate`)."""
     from techties.simulation.library import simulate
 
     rows, steps, ids = [], {}, set()
     for sq, prop, name in cells():
-        res = simulate(name, store=store, draws=draws, seed=seed, workers=workers, level=level)
+        res = simulate(name, store=store, draws=draws, seed=seed, workers=workers, level=level,
+                       engine=engine)  # fmt: skip
         t = res.tidy()
         t = t[t["country"].isin(countries)]
         df = pd.DataFrame({"country": t["country"], "value": t[MEASURE]})
