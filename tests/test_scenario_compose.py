@@ -71,7 +71,8 @@ def test_lift_between_negates_only_the_pairs_inside(tmp_path: Path) -> None:
     sq = [{"tariff": {"imposer": "USA", "target": "CHN", "add": 20}},
           {"tariff": {"imposer": "USA", "target": "MEX", "add": 10}},
           {"tariff": {"imposer": "CHN", "target": "USA", "by_sector": {"Goods": 15}}},
-          {"export_control": {"from": "USA", "to": "CHN", "share": 0.2}}]  # fmt: skip
+          {"export_control": {"from": "USA", "to": "CHN", "share": 0.2}},
+          {"tariff": {"imposer": "MEX", "target": "all", "add": 5}}]  # fmt: skip
     sc = Scenario.from_dict({"name": "t", "baseline": "eora2017", "status_quo": sq,
                              "lift": {"tariffs": {"between": ["USA", "CHN"]}}})  # fmt: skip
     assert [(s.imposer, s.target) for s in sc.shocks if isinstance(s, TariffShock)] == [
@@ -106,6 +107,10 @@ SQ = [{"tariff": {"imposer": "USA", "target": ["CHN", "MEX"], "add": 20}}]
          "covers listed and unlisted countries"),
         ({"status_quo": [{"tariff": {"imposer": "USA", "target": "CHN", "to": 25}}],
           "lift": {"tariffs": "all"}}, r"sets a level \('to'\)"),
+        ({"status_quo": [{"tariff": {"imposer": "USA", "target": "all", "add": 20}}],
+          "lift": {"tariffs": {"between": ["USA", "CHN"]}}}, "cannot be lifted in part"),
+        ({"status_quo": [{"scenario": "missing.yaml"}], "shocks": []},
+         r"status_quo\[0\]: scenario .* is neither a file nor a library scenario"),
         ({"status_quo": SQ, "lift": {"export_controls": "all"}},
          "matches no export controls of the status quo"),
         ({"status_quo": SQ, "lift": {"tarifs": "all"}}, "Did you mean 'tariffs'"),

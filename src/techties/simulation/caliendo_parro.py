@@ -247,7 +247,7 @@ def _solve(
         state["inner_tol"] = min(max(INNER_FACTOR * residual, INNER_TOL), 1e-6)
         lw = _renormalise(acc.step(lw, g), va)
     raise SolverError(
-        f"Caliendo–Parro equilibrium not reached after {opts.max_iter} iterations "
+        f"Caliendo–Parro equilibrium not reached after {it} iterations "
         f"(max relative excess demand for value added {residual:.3e}, tol {opts.tol:.1e})",
         hint="lower SolverOptions.damping (e.g. 0.5), set acceleration='none', or raise max_iter",
     )

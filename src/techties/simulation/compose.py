@@ -95,18 +95,13 @@ def _covered(sides: Sequence[Names], chosen: frozenset[str] | str, what: str) ->
     if chosen == "all":
         return True
     assert isinstance(chosen, frozenset)
-    sets = [_names(s) for s in sides]
-    if any(s is None for s in sets):
-        raise ConfigError(
-            f"{what} applies to all countries; lift it with 'all' or split it by country"
-        )
-    known = [s for s in sets if s is not None]
-    if all(s <= chosen for s in known):
+    sets = [_names(s) for s in sides]  # None: all countries
+    if all(s is not None and s <= chosen for s in sets):
         return True
-    if all(s & chosen for s in known):
+    if all(s is None or s & chosen for s in sets):
         raise ConfigError(
             f"{what} covers listed and unlisted countries; it cannot be lifted in part",
-            hint="split the status-quo shock by country, or widen the lift's list",
+            hint="split the status-quo shock by country, widen the lift's list, or use all",
         )
     return False
 
@@ -174,7 +169,10 @@ def _world_of(
 ) -> tuple[Shock, ...]:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{where}.scenario is a library scenario name or a YAML path")
-    sub = scenario_at(name, base_dir)
+    try:
+        sub = scenario_at(name, base_dir)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from None
     why = None
     if sub.baseline != baseline:
         why = f"its baseline is {sub.baseline}, this scenario's {baseline}"

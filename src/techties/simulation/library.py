@@ -9,33 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from techties.errors import ConfigError, did_you_mean
-from techties.simulation.scenario import Scenario
+from techties.simulation.scenario import LIBRARY, Scenario, library_names, scenario_file
 
 if TYPE_CHECKING:
     from techties.store.core import Store
 
-from techties.simulation.scenario import LIBRARY
-
-
-def library_names() -> list[str]:
-    """Names of the library scenarios (``uschina_escalation``, ``chip_export_controls`` …)."""
-    return sorted(f.stem for f in LIBRARY.glob("*.yaml"))
-
-
-def scenario_file(scenario: str | Path) -> Path:
-    """A scenario YAML file: a path, or the name of a library scenario."""
-    p = Path(scenario)
-    if p.is_file():
-        return p
-    name = str(scenario)
-    lib = LIBRARY / (name if name.endswith(".yaml") else f"{name}.yaml")
-    if lib.is_file():
-        return lib
-    raise ConfigError(
-        f"scenario {name!r} is neither a file nor a library scenario.",
-        hint=did_you_mean(p.stem, library_names()) or f"Library: {', '.join(library_names())}.",
-    )
 
 
 def simulate(

@@ -329,16 +329,30 @@ class Scenario:
 _LOADING: list[Path] = []
 
 
+def library_names() -> list[str]:
+    """Names of the library scenarios (``uschina_escalation``, ``chip_export_controls`` …)."""
+    return sorted(f.stem for f in LIBRARY.glob("*.yaml"))
+
+
+def scenario_file(scenario: str | Path) -> Path:
+    """A scenario YAML file: a path, or the name of a library scenario."""
+    p = Path(scenario)
+    if p.is_file():
+        return p
+    name = str(scenario)
+    lib = LIBRARY / (name if name.endswith(".yaml") else f"{name}.yaml")
+    if lib.is_file():
+        return lib
+    raise ConfigError(
+        f"scenario {name!r} is neither a file nor a library scenario.",
+        hint=did_you_mean(p.stem, library_names()) or f"Library: {', '.join(library_names())}.",
+    )
+
+
 def _load_part(name: str, base_dir: Path) -> Scenario:
     """A scenario named in a ``status_quo`` item: a YAML path (relative to the including file)
     or the name of a library scenario."""
-    path = (base_dir / name) if name.endswith((".yaml", ".yml")) else LIBRARY / f"{name}.yaml"
-    if not path.is_file():
-        names = sorted(f.stem for f in LIBRARY.glob("*.yaml"))
-        raise ConfigError(
-            f"status_quo: scenario {name!r} is neither a YAML file nor a library scenario.",
-            hint=did_you_mean(name, names) or f"Library: {', '.join(names)}.",
-        )
+    path = scenario_file(base_dir / name if name.endswith((".yaml", ".yml")) else name)
     path = path.resolve()
     if path in _LOADING:
         raise ConfigError(f"status_quo: scenario {name!r} includes itself ({path})")

@@ -82,7 +82,6 @@ from techties.claims.checkers.ge.restrictions import (  # noqa: F401
     GeRestrictions,
 )
 from techties.claims.checkers.ge.scenarios import (  # noqa: F401
-    _pure_removal,
     baseline_ids,
     run_scenario,
     scenario_path,

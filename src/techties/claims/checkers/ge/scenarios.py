@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from techties.claims.checkers.ge._common import (
 from techties.claims.checkers.ge.variants import (
     _cp_theta_baseline,
     _solve_wiod,
-    _worlds,
 )
 from techties.errors import ConfigError, NoDataError, TechtiesError
 from techties.simulation.library import scenario_file
@@ -104,41 +102,15 @@ def _solve(store: Store, sc: Any, name: str, draws: int, variant: str) -> pd.Dat
             countries, central, sample = _solve_wiod(sc, draws, store)
         else:
             base = _cp_theta_baseline(store) if variant == "theta_cp2015" else None
-            pure = bool(draws) and _pure_removal(sc)
-            res = sc.run(
-                draws=0 if pure else draws, store=store, workers=WORKERS, seed=SEED, base=base
-            )
+            # a lifted export control takes the share drawn for the imposed one, so a removal
+            # scenario's draws are exact inverses of the imposition's (simulation.compose)
+            res = sc.run(draws=draws, store=store, workers=WORKERS, seed=SEED, base=base)
             countries, central, sample = _welfare_draws(res)
-            if pure:
-                # Lifting every status-quo shock returns to the baseline: per draw the change is
-                # the exact inverse of imposing the status quo with the SAME draw (the library's
-                # removal draws take the lifted share independently of the imposed one).
-                imposed = replace(sc, shocks=sc.status_quo, status_quo=())
-                run = imposed.run(
-                    draws=draws, store=store, workers=WORKERS, seed=SEED, base=base
-                )
-                names, _, inv = _welfare_draws(run)
-                if names != countries or inv is None:
-                    raise NoDataError("the imposition run does not match the removal scenario")
-                sample = 100 * (1 / (1 + inv / 100) - 1)
     except NoDataError as exc:
         raise Missing("no_data", f"scenario {name!r}: {exc.message}") from None
     except TechtiesError as exc:
         raise Missing("not_yet", f"scenario {name!r} does not run yet: {exc.message}") from None
     return _summarise(countries, central, sample)
-
-
-def _pure_removal(sc: Any) -> bool:
-    """True when the policy lifts every status-quo shock (the world after is the baseline)."""
-    if not sc.status_quo:
-        return False
-    try:
-        after = _worlds(sc)[1]
-    except NoDataError:
-        return False
-    return not after["controls"] and all(
-        abs(v) < 1e-9 for rates in after["tariffs"].values() for v in rates.values()
-    )
 
 
 def _summarise(
