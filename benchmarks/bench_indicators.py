@@ -33,7 +33,9 @@ Each techties time includes its own pre-scans (source and level resolution, the 
 After timing it checks HHI ∈ [1/n, 1], Σ shares = 1 per exporter × product × year and, when the
 general path ran, that both paths give the same concentration table. Prints times, ratios
 techties / peer of wall and of CPU time (target ≤ 1.5) and the peak resident memory of the
-process (target < 2 GiB).
+process (target < 2 GiB): each step's own high-water mark (``VmHWM``, reset before the step),
+and the process's peak. The benchmark drops each step's tables, and the peer's, once timed and
+checked, so that no step runs beside an earlier step's results.
 Usage: ``python benchmarks/bench_indicators.py [--rows 50000000 | --quick] [--folder /tmp/...]
 [--skip-general] [--memory-limit 6GB]``; ``--memory-limit`` sets the techties ``memory``
 setting (``TECHTIES_MEMORY``), without it DuckDB keeps its default (80 % of RAM).
@@ -136,21 +138,51 @@ def build_store(folder: Path, rows: int) -> tuple[Path, float | None]:
 
 #: CPU seconds (every thread of this process) of each timed step, by label
 CPU: dict[str, float] = {}
+#: peak resident memory (GiB) of each timed step, by label; "process": of everything so far
+PEAK: dict[str, float] = {"process": 0.0}
+
+
+def _high_water(reset: bool = False) -> float | None:
+    """The process's peak resident memory in GiB since the last reset (``VmHWM``; Linux resets
+    it when ``5`` is written to ``/proc/self/clear_refs``); None where that is not available."""
+    try:
+        if reset:
+            Path("/proc/self/clear_refs").write_text("5")
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        return None
+    return None
 
 
 def _timed(label: str, fn: Callable[[], None]) -> float:
     """Wall seconds of ``fn`` (its CPU seconds go to :data:`CPU`: on a shared machine the
-    CPU-time ratio is the steadier one)."""
+    CPU-time ratio is the steadier one; its own peak memory to :data:`PEAK`)."""
+    _process_peak()
+    _high_water(reset=True)
     c0, t0 = time.process_time(), time.perf_counter()
     fn()
     dt = time.perf_counter() - t0
     CPU[label] = time.process_time() - c0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    own = _high_water()
+    PEAK[label] = float("nan") if own is None else own
     print(
-        f"  {label:<58} {dt:8.2f} s  cpu {CPU[label]:7.2f} s  (peak so far {peak:4.1f} GiB)",
+        f"  {label:<58} {dt:8.2f} s  cpu {CPU[label]:7.2f} s  peak {PEAK[label]:4.2f} GiB "
+        f"(process so far {_process_peak():4.2f} GiB)",
         flush=True,
     )
     return dt
+
+
+def _process_peak() -> float:
+    """The process's peak resident memory so far in GiB (the high-water marks between resets;
+    ``ru_maxrss`` where ``VmHWM`` is not available: it is reset with it)."""
+    now = _high_water()
+    if now is None:
+        now = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    PEAK["process"] = max(PEAK["process"], now)
+    return PEAK["process"]
 
 
 def measure(
@@ -179,11 +211,17 @@ def measure(
     counts: dict[str, int] = {}
     consumed: dict[str, tuple[int, float, float, float]] = {}
 
+    peer_rows: list[int] = []
+
     def peer() -> None:
         store.con.execute(
             "CREATE OR REPLACE TEMP TABLE peer AS SELECT reporter, year, product_code, "
             "sum(value_usd) AS v FROM trade_flows GROUP BY ALL"
         )
+
+    def drop_peer() -> None:  # after its clock: the result is not kept through later steps
+        peer_rows.append(int(store.scalar("SELECT count(*) FROM peer") or 0))
+        store.con.execute("DROP TABLE peer")
 
     def peer_partner_grain() -> None:
         store.con.execute(
@@ -212,9 +250,11 @@ def measure(
 
     print("timings (same store, same run):")
     t_peer = _timed("peer: DuckDB GROUP BY reporter, year, product", peer)
+    drop_peer()
     t_conc = _timed(
         "1 concentration: HHI, top share, top partner, chokepoints", run("c_", True, False)
     )
+    hhi_ok, groups = _keep_concentration(store, folder / "concentration.parquet")
     t_view = _timed(
         "2 + every share computed (lazy view, read once)", run("u_", True, "view", True)
     )
@@ -229,17 +269,18 @@ def measure(
             "general path (partner grain first), every share computed",
             run("g_", False, "view", True),
         )
-    ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # techties' steps only
+    ours = _process_peak()  # up to the last techties step
     if not skip_general:
         t_pg = _timed("reference: GROUP BY reporter, partner, year, product", peer_partner_grain)
         store.con.execute("DROP TABLE peer_pg")
     t_peer = min(t_peer, _timed("peer again", peer))
+    drop_peer()
     print(
-        f"result rows: peer {store.scalar('SELECT count(*) FROM peer'):,}; "
+        f"result rows: peer {peer_rows[-1]:,}; "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
-    _checks(store, out, consumed, skip_general)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    _checks(store, out, folder / "concentration.parquet", consumed, hhi_ok, groups, skip_general)
+    peak = _process_peak()
     cpu_peer = min(CPU["peer: DuckDB GROUP BY reporter, year, product"], CPU["peer again"])
     print(f"peer time (best of two): {t_peer:.2f} s, cpu {cpu_peer:.2f} s")
     print(f"ratio techties / peer, wall and CPU time (target ≤ {TARGET_RATIO}):")
@@ -254,9 +295,14 @@ def measure(
         cpu = next((v for k, v in CPU.items() if k.startswith(step)), float("nan"))
         print(f"RATIO {label:<50} {t:8.2f} s {t / t_peer:6.2f}")
         print(f"      {'(CPU time)':<50} {cpu:8.2f} s {cpu / cpu_peer:6.2f}")
+    steps = max(v for k, v in PEAK.items() if k[0].isdigit() or k.startswith("general"))
+    setting = store.scalar("SELECT current_setting('memory_limit')")
     print(
-        f"peak resident memory up to the last techties step: {ours:.2f} GiB (target < "
-        f"{TARGET_GIB} GiB); of the whole process, peer references included: {peak:.2f} GiB"
+        f"peak resident memory of the techties steps (each step's own high-water mark, "
+        f"the largest): {steps:.2f} GiB (target < {TARGET_GIB} GiB; DuckDB memory_limit "
+        f"{setting}); process peak up to the "
+        f"last techties step: {ours:.2f} GiB; of the whole process, peer references and "
+        f"checks included: {peak:.2f} GiB"
     )
     store.close()
 
@@ -274,21 +320,39 @@ def _drop(store: Any, prefix: str) -> None:
         store.con.execute(f"DROP {kind} {name}")
 
 
+def _keep_concentration(store: Any, path: Path) -> tuple[bool, int]:
+    """After step 1 (not timed): its HHI check and group count, and its concentration table
+    written to ``path`` for the comparison with the general path; then step 1's tables are
+    dropped, so that no step holds an earlier step's tables (peak memory is per step)."""
+    hhi_ok = bool(
+        store.scalar(
+            "SELECT bool_and(hhi BETWEEN 1.0 / n_suppliers - 1e-9 AND 1 + 1e-9) "
+            "FROM c_concentration"
+        )
+    )
+    groups = int(store.scalar("SELECT count(*) FROM c_concentration") or 0)
+    store.con.execute("COPY c_concentration TO ? (FORMAT parquet)", [str(path)])
+    _drop(store, "c_")
+    return hhi_ok, groups
+
+
 def _checks(
-    store: Any, out: Path, consumed: dict[str, tuple[int, float, float, float]], skip_general: bool
+    store: Any,
+    out: Path,
+    concentration: Path,
+    consumed: dict[str, tuple[int, float, float, float]],
+    hhi_ok: bool,
+    groups: int,
+    skip_general: bool,
 ) -> None:
     """Correctness after timing: HHI bounds, Σ shares = 1, the lazy shares sum to the number of
-    groups, and the two paths agree."""
-    hhi_ok = store.scalar(
-        "SELECT bool_and(hhi BETWEEN 1.0 / n_suppliers - 1e-9 AND 1 + 1e-9) FROM c_concentration"
-    )
+    groups, and the two paths agree (step 1's table read back from ``concentration``)."""
     sums = store.scalar(
         "SELECT max(abs(s - 1)) FROM (SELECT sum(share) AS s FROM read_parquet(?) "
         "GROUP BY reporter, year, month, product)",
         [str(out)],
     )
     n, total, lo, hi = consumed["u_"]
-    groups = store.scalar("SELECT count(*) FROM c_concentration")
     print(
         f"checks: HHI within [1/n, 1] everywhere: {hhi_ok}; max |Σ shares − 1| per product: "
         f"{sums:.2e}; lazy view: {n:,} shares in [{lo:.2e}, {hi:.4f}], Σ = {total:,.3f} "
@@ -296,10 +360,11 @@ def _checks(
     )
     if not skip_general:
         diff = store.scalar(
-            "SELECT count(*) FROM c_concentration c FULL JOIN g_concentration g "
+            "SELECT count(*) FROM read_parquet(?) c FULL JOIN g_concentration g "
             "USING (reporter, year, mkey, product) WHERE c.hhi IS NULL OR g.hhi IS NULL "
             "OR abs(c.hhi - g.hhi) > 1e-12 OR c.top_supplier <> g.top_supplier "
-            "OR c.n_suppliers <> g.n_suppliers"
+            "OR c.n_suppliers <> g.n_suppliers",
+            [str(concentration)],
         )
         print(
             f"checks: rows where the unique-rows and general paths differ: {diff}; general "

@@ -422,3 +422,59 @@ def test_fast_path_equals_simple_path_with_ties_zeros_months_and_excluded(
     # the annual periods add the months up: totals equal the unsplit frame's supplier sums
     suppliers = frame[~frame["partner"].isin(["FRA", "ITA"])]
     assert conc["total_usd"].sum() == pytest.approx(suppliers["value_usd"].sum(), rel=1e-15)
+
+
+def _large_panel(seed: int = 37) -> pd.DataFrame:
+    """Unique rows, large enough that a panel's share table does not fit in a few megabytes:
+    30 importers × 2 years, each buying 10,000 of 40 exporters × 400 HS6 products."""
+    import pycountry
+
+    rng = np.random.default_rng(seed)
+    codes = sorted(c.alpha_3 for c in pycountry.countries)[:70]
+    importers, exporters = codes[:30], codes[30:]
+    products = np.array([f"{850000 + 7 * i:06d}" for i in range(400)])
+    parts = []
+    for year in (2019, 2020):
+        for imp in importers:
+            cells = rng.choice(len(exporters) * len(products), 10_000, replace=False)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "reporter": imp,
+                        "partner": np.array(exporters)[cells // len(products)],
+                        "year": year,
+                        "product_code": products[cells % len(products)],
+                        "value_usd": np.round(rng.lognormal(3.5, 2.3, len(cells)), 3),
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_memory_bound_spills_and_gives_identical_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented memory setting (TECHTIES_MEMORY, DuckDB's memory_limit) bounds the panel:
+    with a limit smaller than the share table DuckDB spills to the temporary directory, and
+    every table (concentration, chokepoints, shares) is identical to the unbounded run."""
+    from techties.store import open_store
+
+    path = tmp_path / "big.duckdb"
+    frame = _large_panel()
+    with open_store(path) as st:
+        _store(st, frame)
+    monkeypatch.delenv("TECHTIES_MEMORY", raising=False)
+    with open_store(path) as st:
+        free = _tables(st, True, tmp_path)
+    monkeypatch.setenv("TECHTIES_MEMORY", "24MB")
+    with open_store(path) as st:
+        assert st.scalar("SELECT current_setting('memory_limit')") in ("22.8 MiB", "24.0 MB")
+        counts = materialise_panel(st, SEL, prefix="u_", unique_rows=True)
+        spilled = st.scalar("SELECT coalesce(sum(size), 0) FROM duckdb_temporary_files()")
+        st.con.execute("SET memory_limit = '1GB'")  # to read the tables back into pandas
+        bounded = {n: st.df(f"SELECT * FROM u_{n} ORDER BY ALL") for n in free}
+    assert counts == {n: len(t) for n, t in free.items()}
+    assert len(bounded["shares"]) == len(frame)
+    assert spilled > 0  # the bound was real: DuckDB wrote temporary blocks
+    for name in free:
+        pd.testing.assert_frame_equal(bounded[name], free[name])
