@@ -108,7 +108,9 @@ def materialise_panel(
     the partner shares ``share = v_p / total_usd`` (the "partners" denominator of
     :func:`techties.indicators.shares.partner_shares`), written as ``shares``:
 
-    - ``True`` / ``"table"``: a temporary table ``{prefix}shares``;
+    - ``True`` / ``"table"``: a temporary table ``{prefix}shares`` (DuckDB holds temporary
+      tables uncompressed: ~65 bytes a share, 3 GiB for BACI's 50 million rows; the
+      ``TECHTIES_MEMORY`` setting bounds it, the overflow then spills to disk);
     - ``"view"``: a temporary view ``{prefix}shares`` (computed when read; lazy);
     - ``"parquet"``: streamed to ``shares_path`` with ``COPY … TO`` (never held in memory);
     - ``False``: not computed.
