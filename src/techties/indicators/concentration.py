@@ -109,7 +109,7 @@ def materialise_panel(
     :func:`techties.indicators.shares.partner_shares`), written as ``shares``:
 
     - ``True`` / ``"table"``: a temporary table ``{prefix}shares`` (DuckDB holds temporary
-      tables uncompressed: ~65 bytes a share, 3 GiB for BACI's 50 million rows; the
+      tables uncompressed: ~50 bytes a share, 2.5 GB for BACI's 50 million rows; the
       ``TECHTIES_MEMORY`` setting bounds it, the overflow then spills to disk);
     - ``"view"``: a temporary view ``{prefix}shares`` (computed when read; lazy);
     - ``"parquet"``: streamed to ``shares_path`` with ``COPY … TO`` (never held in memory);
