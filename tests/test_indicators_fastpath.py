@@ -22,6 +22,7 @@ from techties.errors import ConfigError
 from techties.indicators.concentration import chokepoints, materialise_panel, supplier_concentration
 from techties.indicators.shares import Selection, partner_shares
 from techties.store import Store
+from techties.store.panels import drop_tables
 from techties.store.schemas import SCHEMAS, Allow
 
 SEL = Selection(reporter=None, level=6)
@@ -478,3 +479,40 @@ def test_memory_bound_spills_and_gives_identical_tables(
     assert spilled > 0  # the bound was real: DuckDB wrote temporary blocks
     for name in free:
         pd.testing.assert_frame_equal(bounded[name], free[name])
+
+
+def test_real_panel_under_a_memory_bound_is_identical(shared_data: Path) -> None:
+    """Real rows (US imports 2024 at HS10, every partner, read at HS6): the panel built four
+    times under a memory limit smaller than the four results together — DuckDB evicts the
+    earlier tables to its temporary files — gives tables identical to the unbounded panel
+    (the first one read back from disk), and equal to ``supplier_concentration``."""
+    from fixtures.indicators.real import real_store
+
+    store = real_store(shared_data, "hs10_2024_all")
+    sel = Selection(reporter="USA", level=6)
+    names = ("concentration", "chokepoints", "shares")
+
+    def read(prefix: str) -> dict[str, pd.DataFrame]:
+        return {n: store.df(f"SELECT * FROM {prefix}{n} ORDER BY ALL") for n in names}
+
+    free_counts = materialise_panel(store, sel, prefix="rf_")
+    free = read("rf_")
+    assert len(free["shares"]) > 50_000 and len(free["concentration"]) > 5_000
+    before = store.scalar("SELECT current_setting('memory_limit')")
+    store.con.execute("SET memory_limit = '16MB'")
+    try:
+        for i in range(4):
+            assert materialise_panel(store, sel, prefix=f"rb{i}_") == free_counts
+        spilled = store.scalar("SELECT coalesce(sum(size), 0) FROM duckdb_temporary_files()")
+    finally:
+        store.con.execute(f"SET memory_limit = '{before}'")
+    assert spilled > 0
+    for i in (0, 3):
+        got = read(f"rb{i}_")
+        for name in names:
+            pd.testing.assert_frame_equal(got[name], free[name])
+    drop_tables(store, [f"{p}{n}" for p in ("rf_", "rb0_", "rb1_", "rb2_", "rb3_") for n in names])
+    ref = supplier_concentration(store, sel).tidy().sort_values(CONC_KEYS).reset_index(drop=True)
+    conc = free["concentration"].sort_values(CONC_KEYS).reset_index(drop=True)
+    assert conc["top_supplier"].tolist() == ref["top_supplier"].tolist()
+    np.testing.assert_allclose(conc["hhi"], ref["hhi"], rtol=1e-12)
