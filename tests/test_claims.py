@@ -18,6 +18,7 @@ from techties.claims import (
     format_value,
     get_claim,
     load_catalog,
+    load_checkers,
 )
 from techties.claims.catalog import parse_catalog
 from techties.claims.checkers import controls, science
@@ -37,6 +38,7 @@ def _no_data_folder(
 
 # -- catalog ---------------------------------------------------------------------------------
 def test_catalog_has_the_issue_claims_and_both_sides() -> None:
+    load_checkers()
     claims = load_catalog()
     assert [c.number for c in claims] == list(range(1, len(claims) + 1))
     assert len(claims) >= 13

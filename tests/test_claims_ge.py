@@ -8,6 +8,7 @@ the scenarios on the baselines of the real store and pin the numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -53,6 +54,17 @@ def _fake(
     return fake
 
 
+def _patch(monkeypatch: pytest.MonkeyPatch, fake: Any) -> None:
+    """The GE checkers' runs (``run_scenarios``) answered by ``fake``, one scenario at a time."""
+
+    def many(
+        store: Store, names: list[str], *, draws: int = 0, variant: str = "main"
+    ) -> list[tuple[pd.DataFrame, list[int], str]]:
+        return [fake(store, name, draws=draws, variant=variant) for name in names]
+
+    monkeypatch.setattr(ge.scenarios, "run_scenarios", many)
+
+
 @pytest.fixture(autouse=True)
 def _no_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TECHTIES_DATA", raising=False)
@@ -86,9 +98,7 @@ def test_claim1_rule_decides_on_the_band(
     monkeypatch: pytest.MonkeyPatch, store: Store, tariff_usa: Cell, chip_usa: Cell, status: str
 ) -> None:
     calls: list = []
-    monkeypatch.setattr(
-        ge.scenarios, "run_scenario", _fake(_restrictions(tariff_usa, chip_usa), calls=calls)
-    )
+    _patch(monkeypatch, _fake(_restrictions(tariff_usa, chip_usa), calls=calls))
     v = check_claim(store, "restrictions-hurt-both", strict=True)
     assert v.status == status and v.decision is not None
     assert v.kind == "modelled" and all(t.kind == "modelled" for t in v.tests)
@@ -121,7 +131,7 @@ def test_claim1_supported_is_fragile_when_another_baseline_disagrees(
 ) -> None:
     main = _restrictions(CLEAR_LOSS)
     wiod = _restrictions((0.014, 0.008, 0.02))  # one-sector: a small US gain from the tariffs
-    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(main, {"wiod2014": wiod}))
+    _patch(monkeypatch, _fake(main, {"wiod2014": wiod}))
     v = check_claim(store, "restrictions-hurt-both", strict=True)
     assert v.decision is not None
     assert (v.decision.main_status, v.status, v.fragile) == ("supported", "mixed", True)
@@ -141,7 +151,7 @@ def test_claim1_alternative_that_cannot_run_does_not_count(
             raise ge.Missing("no_data", "no WIOD file")
         return good(store, name, draws=draws, variant=variant)
 
-    monkeypatch.setattr(ge.scenarios, "run_scenario", fake)
+    _patch(monkeypatch, fake)
     v = check_claim(store, "restrictions-hurt-both", strict=True)
     rob = v.robustness.set_index("spec")["status"]
     assert rob[ge.VARIANT_LABELS["wiod2014"]] == "unverifiable"
@@ -180,7 +190,7 @@ def test_claim11_rule_is_lifting_both_with_each_alone_as_an_alternative(
     monkeypatch: pytest.MonkeyPatch, store: Store, both_usa: Cell, controls_usa: Cell,
     status: str, main_status: str,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(_proposals(both_usa, controls_usa)))
+    _patch(monkeypatch, _fake(_proposals(both_usa, controls_usa)))
     v = check_claim(store, "lifting-restrictions-benefits-both", strict=True)
     assert (v.status, v.decision.main_status, v.kind) == (status, main_status, "modelled")
     assert [t.key for t in v.tests] == [f"USA_{ge.LIFT_MAIN}", f"CHN_{ge.LIFT_MAIN}"]
@@ -211,7 +221,7 @@ def _allies(nld: Cell) -> dict[str, dict[str, Cell]]:
 def test_claim8_disruption_half_unmeasured_makes_it_unverifiable(
     monkeypatch: pytest.MonkeyPatch, store: Store
 ) -> None:
-    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(_allies((-0.03, -0.04, -0.02))))
+    _patch(monkeypatch, _fake(_allies((-0.03, -0.04, -0.02))))
     v = check_claim(store, "chip-controls-hurt-allies", strict=True)
     assert (v.status, v.reason) == ("unverifiable", "no_data")
     disruption, *cost = v.tests
@@ -230,7 +240,7 @@ def test_claim8_disruption_half_unmeasured_makes_it_unverifiable(
 def test_claim8_modelled_cost_straddling_is_reported(
     monkeypatch: pytest.MonkeyPatch, store: Store
 ) -> None:
-    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(_allies((-0.014, -0.024, -0.0097))))
+    _patch(monkeypatch, _fake(_allies((-0.014, -0.024, -0.0097))))
     v = check_claim(store, "chip-controls-hurt-allies", strict=True)
     assert v.status == "unverifiable"
     assert "cost half alone is mixed" in v.rationale
@@ -240,7 +250,7 @@ def test_claim8_modelled_cost_straddling_is_reported(
 def test_claim8_contradicted_when_an_ally_gains(
     monkeypatch: pytest.MonkeyPatch, store: Store
 ) -> None:
-    monkeypatch.setattr(ge.scenarios, "run_scenario", _fake(_allies((0.03, 0.02, 0.04))))
+    _patch(monkeypatch, _fake(_allies((0.03, 0.02, 0.04))))
     v = check_claim(store, "chip-controls-hurt-allies", strict=True)
     assert v.status == "contradicted"  # a measured contradiction beats an unmeasured part
     assert v.tests[-1].status == "contradicted"

@@ -17,7 +17,7 @@ import yaml
 from techties.errors import ConfigError
 from techties.simulation.library import LIBRARY
 from techties.simulation.proposals import PROPOSALS, STATUS_QUOS, cells, compare_proposals
-from techties.simulation.scenario import Scenario
+from techties.simulation.scenario import Scenario, run_scenarios
 from techties.simulation.shocks import ExportControlShock, TariffShock
 from techties.store import Store
 from techties.store.ingest import ingest_files
@@ -180,6 +180,55 @@ def test_tariff_war_in_the_status_quo_is_lifted_between_the_pair(
     assert adds == sorted([("USA", "CHN", -5.0), ("USA", "CHN", -27.0),
                            ("CHN", "USA", -war[("CHN", "USA")])])  # fmt: skip
     assert all(line.startswith("status quo: ") for line in log) and ids
+
+
+def _family(tmp_path: Path) -> list[Scenario]:
+    """Three policies from one status quo, as the proposals table has them."""
+    return [
+        _composed(tmp_path, lift={"tariffs": "all"}),
+        _composed(tmp_path, lift={"export_controls": "all"}),
+        _composed(tmp_path, lift={"tariffs": "all", "export_controls": "all"}),
+    ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_shared_status_quo_gives_the_numbers_of_separate_runs(
+    tmp_path: Path, workers: int
+) -> None:
+    base = _calibrated_toy()
+    family = _family(tmp_path)
+    alone = [sc.run(draws=8, seed=5, base=base, workers=workers) for sc in family]
+    together = run_scenarios(family, draws=8, seed=5, base=base, workers=workers)
+    for one, two in zip(alone, together, strict=True):
+        assert one.draws is not None and two.draws is not None
+        np.testing.assert_array_equal(two.draws, one.draws)  # the same computations
+        assert two.tidy().equals(one.tidy())
+        assert any("status quo solved once for the 3 scenarios" in s for s in two.steps)
+    # the three policies differ, so each really got its own policy solve
+    k = list(alone[0].measures).index("real_income_change")
+    assert len({round(float(r.draws[0, 0, k]), 9) for r in together}) == 3  # type: ignore[index]
+
+
+def test_status_quos_that_differ_are_not_shared(tmp_path: Path) -> None:
+    base = _calibrated_toy()
+    other = Scenario.from_dict({"name": "other", "baseline": "eora2017",
+                                "elasticities": {"range": [0.75, 1.25]},
+                                "status_quo": [{"tariff": {"imposer": "USA", "target": "CHN",
+                                                           "add": 5}}],
+                                "shocks": [{"tariff": {"imposer": "CHN", "target": "USA",
+                                                       "add": 5}}]})  # fmt: skip
+    # a policy that draws a covered share of its own moves the status quo's draws after the
+    # first: that scenario is run on its own, with its own numbers
+    drawn = _composed(tmp_path, shocks=[{"export_control": {
+        "from": "USA", "to": "CHN", "sectors": ["Goods"], "share": 0.1,
+        "share_range": [0.05, 0.2]}}])  # fmt: skip
+    lifted = _composed(tmp_path, lift={"tariffs": "all"})
+    scs = [other, drawn, lifted]
+    together = run_scenarios(scs, draws=4, seed=1, base=base, workers=1)
+    for sc, two in zip(scs, together, strict=True):
+        one = sc.run(draws=4, seed=1, base=base, workers=1)
+        np.testing.assert_array_equal(two.draws, one.draws)  # type: ignore[arg-type]
+        assert not any("solved once" in s for s in two.steps), sc.name
 
 
 @pytest.mark.realdata

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import warnings
 
-from techties.claims.base import CHECKERS, Checker, Missing, get_checker, register
-
-# the built-in checkers register themselves on import (any import of techties.claims.* runs this)
-from techties.claims import checkers  # noqa: F401  isort: skip
+from techties.claims import base
+from techties.claims.base import CHECKERS, Checker, Missing, register
 from techties.claims.catalog import Claim, get_claim, load_catalog
 from techties.claims.kept import keep_verdicts, read_kept, verdicts_key
 from techties.claims.shared import sharing
 from techties.claims.verdict import REASONS, STATUSES, Figure, Verdict, format_value
 from techties.errors import DataWarning
 from techties.store import Store
+
+
+def load_checkers() -> None:
+    """Register the built-in checkers (they register when their package is imported). Done on
+    first need, so reading kept verdicts imports none of the analysis layers behind them."""
+    from techties.claims import checkers  # noqa: F401
+
+
+def get_checker(name: str, *, claim_id: str | None = None) -> Checker:
+    """:func:`techties.claims.base.get_checker` once the built-in checkers are registered."""
+    load_checkers()
+    return base.get_checker(name, claim_id=claim_id)
 
 
 def check_claim(store: Store, claim_id: str, *, strict: bool = False) -> Verdict:
@@ -81,5 +91,6 @@ __all__ = [
     "get_checker",
     "get_claim",
     "load_catalog",
+    "load_checkers",
     "register",
 ]

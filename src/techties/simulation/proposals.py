@@ -200,13 +200,15 @@ def compare_proposals(
     engine: str | None = None,
 ) -> ProposalsResult:
     """Run the six cells (library scenarios) and gather them into one table (``workers`` and
-    ``engine`` as in :func:`techties.simulation.library.simulate`)."""
-    from techties.simulation.library import simulate
+    ``engine`` as in :func:`techties.simulation.library.simulate`). The three cells of a
+    status quo solve it once per draw (:func:`techties.simulation.scenario.run_scenarios`)."""
+    from techties.simulation.scenario import Scenario, run_scenarios, scenario_file
 
     rows, steps, ids = [], {}, set()
-    for sq, prop, name in cells():
-        res = simulate(name, store=store, draws=draws, seed=seed, workers=workers, level=level,
-                       engine=engine)  # fmt: skip
+    scenarios = [Scenario.from_yaml(scenario_file(name)) for _, _, name in cells()]
+    results = run_scenarios(scenarios, store=store, draws=draws, seed=seed, workers=workers,
+                            level=level, engine=engine)  # fmt: skip
+    for (sq, prop, name), res in zip(cells(), results, strict=True):
         t = res.tidy()
         t = t[t["country"].isin(countries)]
         df = pd.DataFrame({"country": t["country"], "value": t[MEASURE]})

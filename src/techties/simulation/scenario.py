@@ -95,8 +95,8 @@ from techties.simulation.mc_multisector import (
     Progress,
     ScenarioResult,
     load_named_baseline,
-    run_scenario,
 )
+from techties.simulation.mc_multisector import run_scenarios as run_all
 from techties.simulation.shocks import (
     SHOCK_TYPES,
     CoefficientShock,
@@ -251,29 +251,10 @@ class Scenario:
         exception it raises stops the run between draws). Returns a
         :class:`~techties.simulation.mc_multisector.ScenarioResult`.
         """
-        if self.gravity is not None:
-            return self._run_gravity(draws, store, level)
-        if self.tariff_war is None:
-            return run_scenario(
-                self, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base,
-                progress=progress, engine=engine,
-            )  # fmt: skip
-        if store is None:
-            raise NoDataError(
-                f"scenario {self.name!r} reads the 2025 tariff series from a store",
-                hint="pass store=open_store(...) holding source tariff_war_2025",
-            )
-        if base is None:
-            base = load_named_baseline(self.baseline, store, self.year)
-        sc, log, ids = self.with_tariff_war(store, base.countries)
-        res = run_scenario(
-            sc, draws=draws, seed=seed, workers=workers, store=store, level=level, base=base,
+        return run_scenarios(
+            [self], draws=draws, seed=seed, workers=workers, store=store, level=level, base=base,
             progress=progress, engine=engine,
-        )  # fmt: skip
-        res.steps[2:2] = log
-        res.provenance_ids = sorted({*res.provenance_ids, *ids})
-        return res
-
+        )[0]  # fmt: skip
 
     def with_tariff_war(
         self, store: Store, countries: Sequence[str]
@@ -324,6 +305,50 @@ class Scenario:
         ]
         central = ge.GravityExperimentResult(res, g.sign, base.fit)
         return ScenarioResult(self, central, None, level, steps, base.provenance_ids)
+
+
+def run_scenarios(
+    scenarios: Sequence[Scenario],
+    *,
+    draws: int = 0,
+    seed: int = 0,
+    workers: int | None = None,
+    store: Store | None = None,
+    level: float = 0.90,
+    base: Any = None,
+    progress: Progress | None = None,
+    engine: str | None = None,
+) -> list[ScenarioResult]:
+    """:meth:`Scenario.run` for each scenario, in order, with the same arguments. Scenarios that
+    share a status quo solve it once per draw
+    (:func:`techties.simulation.mc_multisector.run_scenarios`): the results are those of
+    running them one by one."""
+    out: dict[int, ScenarioResult] = {}
+    plain: list[tuple[int, Scenario, list[str], tuple[int, ...]]] = []
+    for i, sc in enumerate(scenarios):
+        if sc.gravity is not None:
+            out[i] = sc._run_gravity(draws, store, level)
+            continue
+        log: list[str] = []
+        ids: tuple[int, ...] = ()
+        if sc.tariff_war is not None:
+            if store is None:
+                raise NoDataError(
+                    f"scenario {sc.name!r} reads the 2025 tariff series from a store",
+                    hint="pass store=open_store(...) holding source tariff_war_2025",
+                )
+            countries = (base or load_named_baseline(sc.baseline, store, sc.year)).countries
+            sc, log, ids = sc.with_tariff_war(store, countries)
+        plain.append((i, sc, log, ids))
+    solved = run_all(
+        [sc for _, sc, _, _ in plain], draws=draws, seed=seed, workers=workers, store=store,
+        level=level, base=base, progress=progress, engine=engine,
+    )  # fmt: skip
+    for (i, _, log, ids), res in zip(plain, solved, strict=True):
+        res.steps[2:2] = log
+        res.provenance_ids = sorted({*res.provenance_ids, *ids})
+        out[i] = res
+    return [out[i] for i in range(len(scenarios))]
 
 
 _LOADING: list[Path] = []
@@ -455,4 +480,5 @@ __all__ = [
     "Scenario",
     "Shock",
     "TariffShock",
+    "run_scenarios",
 ]

@@ -29,8 +29,9 @@ from techties.errors import ConfigError, NoDataError, TechtiesError
 from techties.simulation.library import scenario_file
 from techties.simulation.mc_multisector import load_named_baseline
 from techties.simulation.scenario import Scenario
+from techties.simulation.scenario import run_scenarios as solve_together
 from techties.store.core import Store
-from techties.store.derived import cached
+from techties.store.derived import Derived, code_version, derived_key, keep, lookup
 
 #: modules whose code a cached GE result depends on (a change recomputes it)
 GE_MODULES = tuple(
@@ -75,42 +76,68 @@ def run_scenario(
     (95 % band). The frame is cached in the store's ``derived`` table, keyed by the baseline's
     provenance ids, the scenario file, draws, seed and the code that computes it.
     """
+    return run_scenarios(store, [name], draws=draws, variant=variant)[0]
+
+
+def run_scenarios(
+    store: Store, names: Sequence[str], *, draws: int = 0, variant: str = "main"
+) -> list[tuple[pd.DataFrame, list[int], str]]:
+    """:func:`run_scenario` for each of ``names``: the cached frames are read in one query, and
+    the scenarios not cached yet are solved together, so those sharing a status quo solve it
+    once per draw (:func:`techties.simulation.scenario.run_scenarios`; the same numbers as one
+    by one). Each frame is kept under its own key."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; expected one of {', '.join(VARIANTS)}")
-    path = scenario_path(name)
-    sc = Scenario.from_yaml(path)
-    ids = baseline_ids(store, sc.baseline, variant)
-    yaml_sha = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    out = cached(
-        store,
-        f"ge:{name}:{variant}",
-        inputs=ids,
-        modules=GE_MODULES,
-        compute=lambda: _solve(store, sc, name, draws, variant),
-        params=f"draws={draws}|seed={SEED}|scenario={yaml_sha}",
-    )
-    out["scenario"] = name
-    out["scenario_label"] = LABELS.get(name, name)
-    out["variant"] = variant
-    baseline = "wiod2014" if variant == "wiod2014" else sc.baseline
-    return out, ids, baseline
+    version = code_version(GE_MODULES)
+    runs = []
+    for name in names:
+        path = scenario_path(name)
+        sc = Scenario.from_yaml(path)
+        ids = baseline_ids(store, sc.baseline, variant)
+        yaml_sha = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        params = f"draws={draws}|seed={SEED}|scenario={yaml_sha}"
+        key = derived_key(f"ge:{name}:{variant}", ids, version, params)
+        runs.append((name, sc, ids, key))
+    found = lookup(store, [(f"ge:{name}:{variant}", key) for name, _, _, key in runs])
+    missing = [r for r in runs if (f"ge:{r[0]}:{variant}", r[3]) not in found]
+    if missing:
+        frames = _solve(store, [(name, sc) for name, sc, _, _ in missing], draws, variant)
+        keep(store, [Derived(f"ge:{name}:{variant}", key, ids, version, frame)
+                     for (name, _, ids, key), frame in zip(missing, frames, strict=True)])  # fmt: skip
+        found.update(
+            {(f"ge:{r[0]}:{variant}", r[3]): f for r, f in zip(missing, frames, strict=True)}
+        )
+    out = []
+    for name, sc, ids, key in runs:
+        frame = found[(f"ge:{name}:{variant}", key)]
+        frame["scenario"] = name
+        frame["scenario_label"] = LABELS.get(name, name)
+        frame["variant"] = variant
+        out.append((frame, ids, "wiod2014" if variant == "wiod2014" else sc.baseline))
+    return out
 
 
-def _solve(store: Store, sc: Any, name: str, draws: int, variant: str) -> pd.DataFrame:
+def _solve(
+    store: Store, scenarios: Sequence[tuple[str, Any]], draws: int, variant: str
+) -> list[pd.DataFrame]:
+    """The frames of ``scenarios`` (``(name, Scenario)``), solved together; a scenario that
+    cannot run is ``no_data`` or ``not_yet`` naming it (and those solved with it)."""
+    names = " and ".join(repr(name) for name, _ in scenarios)
     try:
         if variant == "wiod2014":
-            countries, central, sample = _solve_wiod(sc, draws, store)
-        else:
-            base = _cp_theta_baseline(store) if variant == "theta_cp2015" else None
-            # a lifted export control takes the share drawn for the imposed one, so a removal
-            # scenario's draws are exact inverses of the imposition's (simulation.compose)
-            res = sc.run(draws=draws, store=store, workers=WORKERS, seed=SEED, base=base)
-            countries, central, sample = _welfare_draws(res)
+            return [_summarise(*_solve_wiod(sc, draws, store)) for _, sc in scenarios]
+        base = _cp_theta_baseline(store) if variant == "theta_cp2015" else None
+        # a lifted export control takes the share drawn for the imposed one, so a removal
+        # scenario's draws are exact inverses of the imposition's (simulation.compose)
+        results = solve_together(
+            [sc for _, sc in scenarios], draws=draws, store=store, workers=WORKERS, seed=SEED,
+            base=base,
+        )  # fmt: skip
+        return [_summarise(*_welfare_draws(res)) for res in results]
     except NoDataError as exc:
-        raise Missing("no_data", f"scenario {name!r}: {exc.message}") from None
+        raise Missing("no_data", f"scenario {names}: {exc.message}") from None
     except TechtiesError as exc:
-        raise Missing("not_yet", f"scenario {name!r} does not run yet: {exc.message}") from None
-    return _summarise(countries, central, sample)
+        raise Missing("not_yet", f"scenario {names} does not run yet: {exc.message}") from None
 
 
 def _summarise(
@@ -129,6 +156,6 @@ def _summarise(
 def _runs(
     store: Store, scenarios: Sequence[str], *, draws: int, variant: str = "main"
 ) -> tuple[pd.DataFrame, list[int]]:
-    out = [run_scenario(store, n, draws=draws, variant=variant) for n in scenarios]
+    out = run_scenarios(store, scenarios, draws=draws, variant=variant)
     ids = sorted({i for _, got, _ in out for i in got})
     return pd.concat([o[0] for o in out], ignore_index=True), ids
