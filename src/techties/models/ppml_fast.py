@@ -108,25 +108,65 @@ class WarmFepois(Fepois):
                 return mu0
         return (self._Y + np.mean(self._Y)) / 2  # pyfixest's (and glm's) start
 
+    def _deviance(self, y: np.ndarray, mu: np.ndarray, y_zero: np.ndarray) -> float:
+        """pyfixest's ``_compute_deviance(y, mu)``, bit for bit, with fewer temporaries.
+
+        ``2 Σ w (y ln(y/μ) − (y − μ))`` with ``w = 1`` (multiplying by 1 is exact) and
+        ``y ln(y/μ) = 0`` where ``y = 0``; the same operations in the same order, in place.
+        Unit weights only (:meth:`_irls` falls back to pyfixest's otherwise).
+        """
+        t = np.divide(y, mu)
+        np.log(t, out=t)
+        t *= y
+        t[y_zero] = 0.0
+        t -= y - mu
+        return float(2 * np.sum(t))
+
     # size: one IRLS loop, step for step beside pyfixest's Fepois.get_fit
     def _irls(self) -> tuple[np.ndarray, ...]:
-        y, off = self._Y, self._offset
+        """pyfixest's IRLS loop, warm-started, on the same numbers.
+
+        Where pyfixest adds a zero offset or multiplies by unit weights the loop skips the
+        operation (both are exact no-ops in floating point), the fixed-effect ids are cast
+        once to the unsigned type the demeaner takes (pyfixest casts them at every step) and
+        the deviance reuses its buffers (:meth:`_deviance`): the arrays computed are the ones
+        pyfixest computes, bit for bit, given the same demeaner output.
+        """
+        y = self._Y
+        y_flat = y.ravel()
+        y_zero = y_flat == 0
+        off = self._offset if np.any(self._offset) else None
+        unit = not self._has_weights and bool(np.all(self._weights == 1))
+        fe = np.ascontiguousarray(self._fe, dtype=np.uintp)
+
+        def deviance(mu: np.ndarray) -> float:
+            if unit:
+                return self._deviance(y_flat, mu.ravel(), y_zero)
+            return float(self._compute_deviance(y, mu))
+
         mu = self._start()
         eta = np.log(mu)
-        last = self._compute_deviance(y, mu)
+        last = deviance(mu)
         inner_tol = float(self._fixef_tol)
         z_prev = z_res_prev = x_res_prev = None
+        n, k = self._X.shape
         for i in range(self.maxiter):
-            z = eta - off + y / mu - 1
-            w = self._weights * mu
+            # z = eta - off + y / mu - 1, as pyfixest (eta - 0 and 1 * mu are exact)
+            z = np.divide(y, mu)
+            z += eta if off is None else eta - off
+            z -= 1
+            w = mu if unit else self._weights * mu
+            zx = np.empty((n, 1 + k))
             if z_prev is None:
-                zx = np.concatenate([z, self._X], axis=1)
-            else:
-                zx = np.concatenate([z_res_prev + (z - z_prev), x_res_prev], axis=1)
+                zx[:, :1] = z
+                zx[:, 1:] = self._X
+            else:  # z_res_prev + (z - z_prev): the sum is commutative, so bit for bit
+                np.subtract(z, z_prev, out=zx[:, :1])
+                zx[:, :1] += z_res_prev
+                zx[:, 1:] = x_res_prev
             demeaner = _override_demeaner_tol(self._demeaner, tol=inner_tol)
-            zx_res, ok, used_pre = guarded_demean(
-                zx, np.asarray(self._fe), w.flatten(), demeaner, self._preconditioner
-            )
+            zx_res, ok, used_pre = guarded_demean(zx, fe, w.ravel(), demeaner, self._preconditioner)
+            del zx
             self._seed_preconditioner(used_pre)
             if not ok:
                 raise ModelError(
@@ -141,6 +181,7 @@ class WarmFepois(Fepois):
                 )
                 if self._collin_index:
                     self._X = self._X[:, ~np.array(self._collin_index)]  # type: ignore[assignment]
+                    k = self._X.shape[1]
                 self._X_is_empty = self._X.shape[1] == 0
                 self._k = self._X.shape[1]
             sw = np.sqrt(w)
@@ -148,11 +189,13 @@ class WarmFepois(Fepois):
             xwx = wx.T @ wx
             delta = solve_ols(xwx, wx.T @ wz, self._solver).reshape((-1, 1))
             resid = z_res - x_res @ delta
-            eta = z - resid + off
+            eta = z - resid
+            if off is not None:
+                eta += off
             mu = np.exp(eta)
-            deviance = self._compute_deviance(y, mu)
-            crit = np.abs(deviance - last) / (0.1 + np.abs(last))
-            last = deviance
+            deviance_t = deviance(mu)
+            crit = np.abs(deviance_t - last) / (0.1 + np.abs(last))
+            last = deviance_t
             z_prev, z_res_prev, x_res_prev = z, z_res, x_res
             self.iterations = i + 1
             if crit < self.tol:
@@ -181,16 +224,17 @@ class WarmFepois(Fepois):
         self._irls_weights = w.flatten()
         self._u_hat = (wz - wx @ delta).flatten()
         self._u_hat_working = resid
-        self._u_hat_response = self._Y - np.exp(eta)
+        self._u_hat_response = self._Y - mu  # mu is np.exp(eta)
         y = self._Y.flatten()
         self._y_hat_null = np.full_like(y, np.average(y, weights=user_weights), dtype=float)
-        ll = y * np.log(self._Y_hat_response) - self._Y_hat_response - gammaln(y + 1)
+        log_y_factorial = gammaln(y + 1)
+        ll = y * np.log(self._Y_hat_response) - self._Y_hat_response - log_y_factorial
         self._loglik = np.sum(user_weights * ll)
         if self._has_weights:
             self._loglik_null = None
             self._pseudo_r2 = None
         else:
-            ll0 = y * np.log(self._y_hat_null) - self._y_hat_null - gammaln(y + 1)
+            ll0 = y * np.log(self._y_hat_null) - self._y_hat_null - log_y_factorial
             self._loglik_null = np.sum(user_weights * ll0)
             self._pseudo_r2 = 1 - (self._loglik / self._loglik_null)
         self._pearson_chi2 = np.sum(
