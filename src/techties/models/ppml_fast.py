@@ -157,7 +157,7 @@ class WarmFepois(Fepois):
             z -= 1
             w = mu if unit else self._weights * mu
             zx = np.empty((n, 1 + k))
-            if z_prev is None:
+            if z_prev is None or z_res_prev is None or x_res_prev is None:
                 zx[:, :1] = z
                 zx[:, 1:] = self._X
             else:  # z_res_prev + (z - z_prev): the sum is commutative, so bit for bit
