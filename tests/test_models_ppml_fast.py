@@ -21,8 +21,8 @@ import pytest
 from conftest import shared
 from techties.errors import ModelError
 from techties.models.fit import fit_fixest
-from techties.models.gravity import GravitySpec, fit_gravity
-from techties.models.ppml_fast import check_demean_inputs, fepois_warm
+from techties.models.gravity import GravitySpec, _group_id, _same_country, fit_gravity
+from techties.models.ppml_fast import check_demean_inputs, fepois_warm, unit_weight_deviance
 from techties.models.products import fit_by_product, shared_start
 
 COEF_TOL = 1e-8
@@ -147,6 +147,67 @@ def test_separation_cases_warm_equals_pyfixest(case: str) -> None:
         plain = fit_fixest(d, "y", xs, ids, se="hetero", irls="pyfixest")
     assert warm.dropped == plain.dropped
     assert_same(warm, plain)
+
+
+@pytest.mark.parametrize("dtype", [float, np.int64])
+def test_deviance_is_pyfixests_bit_for_bit(dtype: type) -> None:
+    """The warm loop's deviance against pyfixest's ``_compute_deviance`` (exact equality)."""
+    from pyfixest.estimation.models.fepois_ import Fepois
+
+    rng = np.random.default_rng(7)
+    for n, rate in [(1, 0.0), (50, 0.3), (200_000, 0.4), (200_000, 20.0)]:
+        y = rng.poisson(rate, n).astype(dtype)
+        mu = np.exp(rng.normal(0, 2, n))
+        pos = np.flatnonzero(y != 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = Fepois._compute_deviance(None, y.reshape(-1, 1), mu.reshape(-1, 1))
+        assert unit_weight_deviance(y, mu, pos) == float(ref)
+
+
+def test_group_ids_equal_groupby_ngroup(gen: pd.DataFrame) -> None:
+    """The factorised ids of ``_group_id`` are pandas' first-appearance ``ngroup`` ids."""
+
+    def ngroup(*cols: pd.Series) -> np.ndarray:
+        frame = pd.concat(cols, axis=1, ignore_index=True)
+        return frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+
+    rng = np.random.default_rng(1)
+    shuffled = gen.sample(frac=1.0, random_state=2)
+    iso = pd.Series(rng.choice(["USA", "CHN", "DEU", "ZAF"], len(shuffled)), index=shuffled.index)
+    with_na = shuffled.exporter.astype(float).where(rng.random(len(shuffled)) > 0.1)
+    for cols in [
+        (shuffled.exporter, shuffled.year),
+        (shuffled.importer,),
+        (iso, shuffled.year),
+        (iso, shuffled.importer, shuffled.year),
+        (with_na, shuffled.year),  # float with missing values: the groupby path
+    ]:
+        got = _group_id(*cols)
+        assert got.index.equals(cols[0].index)
+        np.testing.assert_array_equal(got.to_numpy(), ngroup(*cols))
+
+
+def test_same_country_equals_the_text_comparison() -> None:
+    e = pd.Series([1, 2, 3, 840, 156])
+    i = pd.Series([1, 3, 3, 156, 156])
+    text = pd.Series(["1", "2", "3", "840", "156"])
+    as_float = pd.Series([1.0, 2.0, 3.0, 840.0, 156.0])
+    for a, b in [(e, i), (text, i), (e, as_float), (text, text)]:
+        ref = a.astype(str) == b.astype(str)
+        assert _same_country(a, b).tolist() == ref.tolist()
+    assert _same_country(e, i).tolist() == [True, False, True, False, True]
+
+
+def test_group_ids_on_real_agtpa_panel(shared_data: Path) -> None:
+    """Text country codes of the Advanced Guide panel: same ids as the groupby."""
+    import pyreadr
+
+    d = pyreadr.read_r(shared("trade-agtpa", "agtpa_applications.rda"))["agtpa_applications"]
+    for cols in [(d.exporter, d.year), (d.importer, d.year)]:
+        frame = pd.concat(cols, axis=1, ignore_index=True)
+        ref = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+        np.testing.assert_array_equal(_group_id(*cols).to_numpy(), ref)
 
 
 def test_unknown_irls_loop_is_a_model_error(gen: pd.DataFrame) -> None:

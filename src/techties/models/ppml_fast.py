@@ -88,6 +88,25 @@ def guarded_demean(
     )
 
 
+def unit_weight_deviance(y: np.ndarray, mu: np.ndarray, pos: np.ndarray) -> float:
+    """pyfixest's ``_compute_deviance(y, mu)``, bit for bit, with less work.
+
+    ``2 Σ w (y ln(y/μ) − (y − μ))`` with ``w = 1`` (multiplying by 1 is exact) and
+    ``y ln(y/μ) = 0`` where ``y = 0``: the logarithm is taken on the rows ``pos`` where
+    ``y > 0`` only (most gravity flows are zero), and the sum runs over the same full-length
+    array in the same order as pyfixest's. ``y`` and ``mu`` flat; unit weights only
+    (:meth:`WarmFepois._irls` uses pyfixest's otherwise).
+    """
+    y_pos = y[pos]
+    log_part = y_pos / mu[pos]
+    np.log(log_part, out=log_part)
+    log_part *= y_pos
+    terms = np.zeros(y.shape)
+    terms[pos] = log_part
+    terms -= y - mu
+    return float(2 * np.sum(terms))
+
+
 class WarmFepois(Fepois):
     """pyfixest's ``Fepois`` with a warm-started IRLS loop (see the module docstring)."""
 
@@ -108,24 +127,6 @@ class WarmFepois(Fepois):
                 return mu0
         return (self._Y + np.mean(self._Y)) / 2  # pyfixest's (and glm's) start
 
-    def _deviance(self, y: np.ndarray, mu: np.ndarray, pos: np.ndarray) -> float:
-        """pyfixest's ``_compute_deviance(y, mu)``, bit for bit, with less work.
-
-        ``2 Σ w (y ln(y/μ) − (y − μ))`` with ``w = 1`` (multiplying by 1 is exact) and
-        ``y ln(y/μ) = 0`` where ``y = 0``: the logarithm is taken on the rows ``pos`` where
-        ``y > 0`` only (most gravity flows are zero), and the sum runs over the same full-length
-        array in the same order as pyfixest's. Unit weights only (:meth:`_irls` falls back to
-        pyfixest's otherwise).
-        """
-        y_pos = y[pos]
-        log_part = y_pos / mu[pos]
-        np.log(log_part, out=log_part)
-        log_part *= y_pos
-        terms = np.zeros(y.shape)
-        terms[pos] = log_part
-        terms -= y - mu
-        return float(2 * np.sum(terms))
-
     # size: one IRLS loop, step for step beside pyfixest's Fepois.get_fit
     def _irls(self) -> tuple[np.ndarray, ...]:
         """pyfixest's IRLS loop, warm-started, on the same numbers.
@@ -133,8 +134,8 @@ class WarmFepois(Fepois):
         Where pyfixest adds a zero offset or multiplies by unit weights the loop skips the
         operation (both are exact no-ops in floating point), the fixed-effect ids are cast
         once to the unsigned type the demeaner takes (pyfixest casts them at every step) and
-        the deviance reuses its buffers (:meth:`_deviance`): the arrays computed are the ones
-        pyfixest computes, bit for bit, given the same demeaner output.
+        the deviance takes logarithms only where ``y > 0`` (:func:`unit_weight_deviance`):
+        the arrays computed are pyfixest's, bit for bit, given the same demeaner output.
         """
         y = self._Y
         y_flat = y.ravel()
@@ -145,7 +146,7 @@ class WarmFepois(Fepois):
 
         def deviance(mu: np.ndarray) -> float:
             if unit:
-                return self._deviance(y_flat, mu.ravel(), pos)
+                return unit_weight_deviance(y_flat, mu.ravel(), pos)
             return float(self._compute_deviance(y, mu))
 
         mu = self._start()
