@@ -210,6 +210,83 @@ def test_group_ids_on_real_agtpa_panel(shared_data: Path) -> None:
         np.testing.assert_array_equal(_group_id(*cols).to_numpy(), ref)
 
 
+def _model_inputs(
+    data: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, *, plain: bool
+) -> dict[str, object]:
+    """Every attribute of the model when its IRLS loop starts (after the model matrix)."""
+    from techties.models.ppml_fast import WarmFepois
+
+    seen: dict[str, object] = {}
+    original, design = WarmFepois.get_fit, WarmFepois._plain_design
+
+    def record(self: WarmFepois) -> None:
+        seen.update({k: v.copy() if hasattr(v, "copy") else v for k, v in vars(self).items()})
+        original(self)
+
+    def check(self: WarmFepois) -> object:
+        seen["_plain_design"] = design(self) if plain else None  # None: pyfixest's own
+        return seen["_plain_design"]
+
+    with monkeypatch.context() as m:
+        m.setattr(WarmFepois, "get_fit", record)
+        m.setattr(WarmFepois, "_plain_design", check)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fepois_warm(
+                "trade ~ rta + lnd | et + it + pair",
+                data,
+                vcov={"CRV1": "pair"},
+                separation_check=[],
+                copy_data=False,
+            )
+    return seen
+
+
+def test_plain_model_matrix_equals_pyfixests(gen: pd.DataFrame, monkeypatch) -> None:
+    """techties' model matrix for plain column formulas sets pyfixest's attributes exactly."""
+    d = gen.assign(
+        et=gen.exporter * 10_000 + gen.year,
+        it=gen.importer * 10_000 + gen.year,
+        pair=gen.exporter * 10_000 + gen.importer,
+    )
+    lone = (d.exporter + d.importer) % 9 == 0  # these pairs keep one year: singletons
+    d = d[~lone | (d.year == 2003)]
+    d = d.iloc[np.random.default_rng(4).permutation(len(d))]  # and a shuffled index
+    fast = _model_inputs(d.copy(), monkeypatch, plain=True)
+    slow = _model_inputs(d.copy(), monkeypatch, plain=False)
+    assert fast["_plain_design"] is not None and slow["_plain_design"] is None
+    assert fast["_na_index"] and fast["_N"] < len(d)  # singletons were dropped
+    assert fast.keys() == slow.keys()
+    for key in sorted(set(fast) - {"_model_spec", "_plain_design", "_data"}):
+        a, b = fast[key], slow[key]
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=key)
+        elif isinstance(a, pd.Series):
+            pd.testing.assert_series_equal(a, b, check_exact=True, obj=key)
+        elif isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=key)
+        elif not callable(a) and key not in ("_demeaner", "_preconditioner"):
+            assert type(a) is type(b) and (a == b or a is b), key
+    pd.testing.assert_frame_equal(fast["_data"], slow["_data"], check_exact=True)
+    assert str(fast["_model_spec"]) == str(slow["_model_spec"])
+
+
+def test_other_formulas_take_pyfixests_model_matrix(gen: pd.DataFrame, monkeypatch) -> None:
+    d = gen.assign(
+        et=gen.exporter * 10_000 + gen.year,
+        it=gen.importer * 10_000 + gen.year,
+        pair=gen.exporter * 10_000 + gen.importer,
+    )
+    assert _model_inputs(d.copy(), monkeypatch, plain=True)["_plain_design"] is not None
+    for changed in [
+        d.assign(rta=d.rta.astype(int)),  # integer regressor
+        d.assign(lnd=d.lnd.where(d.index % 7 > 0)),  # missing values
+        d.assign(pair=d.pair.astype(str)),  # text fixed effect
+    ]:
+        got = _model_inputs(changed, monkeypatch, plain=True)
+        assert got["_plain_design"] is None
+
+
 def test_unknown_irls_loop_is_a_model_error(gen: pd.DataFrame) -> None:
     with pytest.raises(ModelError, match="unknown IRLS loop 'fast'") as e:
         fit(gen.head(500), SPEC3, irls="fast")

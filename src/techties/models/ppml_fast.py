@@ -32,15 +32,22 @@ interpreter — it cannot be caught. :func:`guarded_demean` checks the inputs th
 from __future__ import annotations
 
 import contextlib
+import keyword
+import re
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from pyfixest.core.detect_singletons import detect_singletons
+from pyfixest.estimation.formula.model_matrix import create_model_matrix
 from pyfixest.estimation.internals.demean_ import _override_demeaner_tol, dispatch_demean
 from pyfixest.estimation.internals.solvers import solve_ols
 from pyfixest.estimation.models.feols_ import _drop_multicollinear_variables
 from pyfixest.estimation.models.fepois_ import Fepois
+from pyfixest.utils.dev_utils import _check_series_or_dataframe
 from scipy.special import gammaln
 
 from techties.errors import ModelError
@@ -107,8 +114,119 @@ def unit_weight_deviance(y: np.ndarray, mu: np.ndarray, pos: np.ndarray) -> floa
     return float(2 * np.sum(terms))
 
 
+def _plain_name(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name) and name != "Intercept"
+
+
 class WarmFepois(Fepois):
     """pyfixest's ``Fepois`` with a warm-started IRLS loop (see the module docstring)."""
+
+    def _plain_design(self) -> tuple[str, list[str], list[str]] | None:
+        """(outcome, regressors, fixed effects) when the model matrix is just columns.
+
+        That is: ``y ~ x1 + … | f1 + …`` naming float64 columns (integer ones for the fixed
+        effects) with finite values, no weights, offset, instruments or separation check —
+        the formulas techties builds. Anything else (None) goes through pyfixest's formula
+        machinery.
+        """
+        f = self.FixestFormula
+        if (
+            f._first_stage is not None
+            or not f.fixed_effects
+            or self._weights_name is not None
+            or self._offset_name is not None
+            or self.separation_check
+            or self._drop_intercept
+        ):
+            return None
+        lhs, rhs = re.split(r"\s*~\s*", f._second_stage, maxsplit=1)
+        y, xs = lhs.strip(), [t.strip() for t in rhs.split("+")]
+        fes = [t.strip() for t in f.fixed_effects.split("+")]
+        names = [y, *xs, *fes]
+        data = self._data
+        if (
+            not all(map(_plain_name, names))
+            or len(set(names)) != len(names)
+            or not all(n in data.columns for n in names)
+            or not all(data[n].dtype == np.float64 for n in [y, *xs])
+            or not all(pd.api.types.is_integer_dtype(data[n]) for n in fes)
+            or not np.isfinite(data[[y, *xs]].to_numpy()).all()
+        ):
+            return None
+        return y, xs, fes
+
+    def prepare_model_matrix(self) -> None:
+        """pyfixest's ``prepare_model_matrix``, without its formula machinery when it can.
+
+        For a :meth:`_plain_design` the outcome, regressor and fixed-effect columns are taken
+        from the data directly: fixed effects factorised to ``int32`` codes named
+        ``__fixed_effect__(f)``, singleton rows dropped (pyfixest's ``detect_singletons``)
+        and every attribute set as pyfixest's code sets it (tests compare them all). The
+        column order and the formulaic model spec come from pyfixest's own model matrix of
+        the first 50 rows. Otherwise pyfixest's own method runs.
+        """
+        plain = self._plain_design()
+        if plain is None:
+            Fepois.prepare_model_matrix(self)
+            return
+        data = self._data
+        data.reset_index(drop=True, inplace=True)
+        # column names and order (formulaic may reorder terms) and the model spec, from the
+        # formula machinery on the first rows
+        head = create_model_matrix(
+            formula=self.FixestFormula,
+            data=data.iloc[:50].copy(),
+            drop_singletons=False,
+            drop_intercept=self._drop_intercept,
+            context=self._context,
+        )
+        y = head.dependent.columns[0]
+        xs = list(head.independent.columns)
+        fe_names = list(head.fixed_effects.columns)  # type: ignore[union-attr]
+        by_name = {f"__fixed_effect__({f})": f for f in plain[2]}
+        if sorted(xs) != sorted(plain[1]) or sorted(fe_names) != sorted(by_name):
+            Fepois.prepare_model_matrix(self)
+            return
+        columns: dict[str, Any] = {n: data[n] for n in [y, *xs]}
+        for name in fe_names:
+            columns[name] = pd.factorize(data[by_name[name]])[0].astype(np.int32)
+        design = pd.DataFrame(columns, index=data.index)
+        dropped: list[int] = []
+        if self._drop_singletons:
+            single = detect_singletons(design[fe_names].to_numpy())
+            if single.any():
+                dropped = np.flatnonzero(single).tolist()
+                design = design.loc[~single]
+                data.drop(dropped, inplace=True)
+                warnings.warn(
+                    f"{int(single.sum())} singleton fixed effect(s) dropped from the model.",
+                    stacklevel=2,
+                )
+        self._Y = design[[y]]  # type: ignore[assignment]
+        self._Y_untransformed = self._Y.copy()  # type: ignore[assignment]
+        self._X = design[xs]
+        self._fe = design[fe_names]
+        self._endogvar = None
+        self._Z = None
+        self._weights_df = None
+        self._offset_df = None
+        self._na_index = frozenset(dropped)
+        self._icovars = None
+        self._X_is_empty = not self._X.shape[0] > 0
+        self._model_spec = head.model_spec
+        self._coefnames = list(xs)
+        self._coefnames_z = None
+        self._depvar = y
+        self._has_fixef = True
+        self._fixef = self.FixestFormula.fixed_effects
+        self._k_fe = self._fe.nunique(axis=0)
+        self._n_fe = len(self._k_fe)
+        self._weights = self._set_weights()
+        self._N, self._N_rows = self._set_nobs()
+        # Fepois.prepare_model_matrix's own part (its separation check is off here)
+        self._Y = _check_series_or_dataframe(self._Y)  # type: ignore[arg-type]
+        if np.any(self._Y < 0):
+            raise ValueError("The dependent variable must be a weakly positive number.")
 
     def get_fit(self) -> None:
         if self._fe is None:  # nothing to warm-start: pyfixest's own loop
