@@ -21,7 +21,14 @@ import pytest
 from conftest import shared
 from techties.errors import ModelError
 from techties.models.fit import fit_fixest
-from techties.models.gravity import GravitySpec, _group_id, _same_country, fit_gravity
+from techties.models.gravity import (
+    GravitySpec,
+    _group_id,
+    _pair_rows,
+    _same_country,
+    fit_gravity,
+    prepare_gravity,
+)
 from techties.models.ppml_fast import check_demean_inputs, fepois_warm, unit_weight_deviance
 from techties.models.products import fit_by_product, shared_start
 
@@ -102,6 +109,10 @@ def test_warm_loop_equals_raw_fepois_call(gen: pd.DataFrame) -> None:
     assert np.abs(b.se().to_numpy() / a.se().to_numpy() - 1).max() <= SE_RTOL
     assert b._N == a._N
     assert b.iterations >= 3 and b.convergence
+    for stat in ("deviance", "_loglik", "_loglik_null", "_pseudo_r2"):
+        assert getattr(b, stat) == pytest.approx(getattr(a, stat), rel=1e-9), stat
+    # Σ (y − μ)² / μ weighs small means heavily: the paths' ~1e-9 differences in μ show more
+    assert b._pearson_chi2 == pytest.approx(a._pearson_chi2, rel=1e-6)
 
 
 def test_pyfixest_is_restored_after_a_warm_fit(gen: pd.DataFrame) -> None:
@@ -285,6 +296,22 @@ def test_other_formulas_take_pyfixests_model_matrix(gen: pd.DataFrame, monkeypat
     ]:
         got = _model_inputs(changed, monkeypatch, plain=True)
         assert got["_plain_design"] is None
+
+
+@pytest.mark.parametrize("symmetric,pooled", [(False, False), (True, False), (True, True)])
+def test_pair_rows_equal_the_groupby_version(gen: pd.DataFrame, symmetric, pooled) -> None:
+    """``_pair_rows`` against the plain pandas groupby-any / drop_duplicates it replaces."""
+    spec = GravitySpec(**{**SPEC3.__dict__, "symmetric_pair": symmetric, "pooled_domestic": pooled})
+    df = prepare_gravity(gen.sample(frac=1.0, random_state=5), spec)[0]
+    rng = np.random.default_rng(6)
+    fitted = np.where(rng.random(len(df)) < 0.6, np.nan, 1.0)
+    fitted[(df.exporter == 3).to_numpy()] = np.nan  # some pairs with no estimated row
+    for f in (fitted, None):
+        ref = df[["exporter", "importer", "_fe_pair"]].copy()
+        ref["_used"] = np.isfinite(f) if f is not None else True
+        ref["_used"] = ref.groupby("_fe_pair")["_used"].transform("any")
+        ref = ref.drop_duplicates(["exporter", "importer"])
+        pd.testing.assert_frame_equal(_pair_rows(df, spec, f), ref, check_exact=True)
 
 
 def test_unknown_irls_loop_is_a_model_error(gen: pd.DataFrame) -> None:

@@ -341,32 +341,46 @@ class WarmFepois(Fepois):
         resid: np.ndarray,
         xwx: np.ndarray,
     ) -> None:
-        """The attributes pyfixest's ``Fepois.get_fit`` leaves for its inference code."""
+        """The attributes pyfixest's ``Fepois.get_fit`` leaves for its inference code.
+
+        The same numbers as pyfixest's; with unit weights the products with the weights
+        (exact no-ops) are skipped and the deviance is :func:`unit_weight_deviance`.
+        """
         self._beta_hat = delta.flatten()
         self._Y_hat_response = mu.flatten()
         self._Y_hat_link = eta.flatten()
-        user_weights = self._weights.flatten()
+        user_weights = self._weights.ravel()
+        unit = not self._has_weights and bool(np.all(user_weights == 1))
+
+        def weighted(v: np.ndarray) -> np.ndarray:
+            return v if unit else user_weights * v
+
         self._irls_weights = w.flatten()
-        self._u_hat = (wz - wx @ delta).flatten()
+        self._u_hat = (wz - wx @ delta).ravel()
         self._u_hat_working = resid
         self._u_hat_response = self._Y - mu  # mu is np.exp(eta)
-        y = self._Y.flatten()
+        y = self._Y.ravel()
         self._y_hat_null = np.full_like(y, np.average(y, weights=user_weights), dtype=float)
         log_y_factorial = gammaln(y + 1)
         ll = y * np.log(self._Y_hat_response) - self._Y_hat_response - log_y_factorial
-        self._loglik = np.sum(user_weights * ll)
+        self._loglik = np.sum(weighted(ll))
         if self._has_weights:
             self._loglik_null = None
             self._pseudo_r2 = None
         else:
             ll0 = y * np.log(self._y_hat_null) - self._y_hat_null - log_y_factorial
-            self._loglik_null = np.sum(user_weights * ll0)
+            self._loglik_null = np.sum(weighted(ll0))
             self._pseudo_r2 = 1 - (self._loglik / self._loglik_null)
         self._pearson_chi2 = np.sum(
-            user_weights * (y - self._Y_hat_response) ** 2 / self._Y_hat_response
+            weighted((y - self._Y_hat_response) ** 2 / self._Y_hat_response)
         )
         self._weights = w
-        self.deviance = self._compute_deviance(y, mu, user_weights)
+        if unit:
+            self.deviance = np.float64(  # type: ignore[assignment]
+                unit_weight_deviance(y, self._Y_hat_response, np.flatnonzero(y != 0))
+            )
+        else:
+            self.deviance = self._compute_deviance(y, mu, user_weights)
         self._Y, self._X = wz, wx  # type: ignore[assignment]
         self._Z = self._X
         self._tZX = self._Z.T @ self._X  # type: ignore[assignment]
