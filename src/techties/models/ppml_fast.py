@@ -14,15 +14,20 @@ The previous step left ``z̃_{t−1} = z_{t−1} − D a_z`` and ``X̃_{t−1} =
 
 the same answer, but the input already has the previous fixed effects removed, so the demeaner
 (pyfixest's own, unchanged — only its input differs) only has to remove the *change*, which
-shrinks as IRLS converges. As in ppmlhdfe the demeaning tolerance is tightened tenfold whenever
-the relative deviance change falls below ten times it, so the last steps are absorbed at least
-as precisely as pyfixest's.
+shrinks as IRLS converges. Every step is absorbed to pyfixest's tolerance (``fixef_tol``);
+ppmlhdfe's tenfold tightening as the deviance converges was tried and dropped: it cost 10–15 %
+at 1e6 rows and moved neither the coefficients nor the standard errors relative to
+pyfixest's (3e-13 and 1.5e-9 either way).
 
-Everything else is pyfixest's: the model matrix, singleton dropping, the collinearity check,
+Everything else is pyfixest's: the singleton dropping, the collinearity check,
 the deviance criterion ``|D_t − D_{t−1}| / (0.1 + |D_{t−1}|) < iwls_tol`` (fixest's), and the
 covariance matrix (``vcov``/``get_inference`` run on the attributes this loop leaves, exactly
 as after pyfixest's own loop). :class:`WarmFepois` is substituted for pyfixest's ``Fepois``
-class for the duration of one :func:`fepois_warm` call.
+class for the duration of one :func:`fepois_warm` call. For formulas that only name columns
+(the ones techties builds) the model matrix is taken from the columns without pyfixest's
+formula machinery (:meth:`WarmFepois.prepare_model_matrix`, same attributes), and the loop
+skips pyfixest's exact no-ops (zero offset, unit weights): given the same demeaner output it
+computes pyfixest's numbers bit for bit.
 
 Guard: a panic inside pyfixest's Rust demeaner (an out-of-bounds row index) aborts the whole
 interpreter — it cannot be caught. :func:`guarded_demean` checks the inputs that trigger it
@@ -43,7 +48,7 @@ import numpy as np
 import pandas as pd
 from pyfixest.core.detect_singletons import detect_singletons
 from pyfixest.estimation.formula.model_matrix import create_model_matrix
-from pyfixest.estimation.internals.demean_ import _override_demeaner_tol, dispatch_demean
+from pyfixest.estimation.internals.demean_ import dispatch_demean
 from pyfixest.estimation.internals.solvers import solve_ols
 from pyfixest.estimation.models.feols_ import _drop_multicollinear_variables
 from pyfixest.estimation.models.fepois_ import Fepois
@@ -52,8 +57,6 @@ from scipy.special import gammaln
 
 from techties.errors import ModelError
 
-#: the demeaning tolerance is never tightened below this
-MIN_FIXEF_TOL = 1e-9
 # No looser tolerance in the first steps (ppmlhdfe's ``start_inner_tol``): it changes the IRLS
 # path, and pyfixest's covariance uses the weights of the last step's *start*, so a different
 # path moves standard errors by up to 2e-5 relative on the ppmlhdfe separation cases.
@@ -270,7 +273,6 @@ class WarmFepois(Fepois):
         mu = self._start()
         eta = np.log(mu)
         last = deviance(mu)
-        inner_tol = float(self._fixef_tol)
         z_prev = z_res_prev = x_res_prev = None
         n, k = self._X.shape
         for i in range(self.maxiter):
@@ -289,8 +291,9 @@ class WarmFepois(Fepois):
                 np.subtract(z[:, 0], z_prev[:, 0], out=zx[:, 0])
                 zx[:, 0] += z_res_prev[:, 0]
                 zx[:, 1:] = x_res_prev
-            demeaner = _override_demeaner_tol(self._demeaner, tol=inner_tol)
-            zx_res, ok, used_pre = guarded_demean(zx, fe, w.ravel(), demeaner, self._preconditioner)
+            zx_res, ok, used_pre = guarded_demean(
+                zx, fe, w.ravel(), self._demeaner, self._preconditioner
+            )
             del zx
             self._seed_preconditioner(used_pre)
             if not ok:
@@ -326,8 +329,6 @@ class WarmFepois(Fepois):
             if crit < self.tol:
                 self.convergence = True
                 break
-            if crit < 10 * inner_tol:
-                inner_tol = max(inner_tol / 10, MIN_FIXEF_TOL)
         return delta, mu, eta, w, wx, wz, resid, xwx
 
     def _finish(
