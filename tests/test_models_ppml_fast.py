@@ -23,6 +23,7 @@ from techties.errors import ModelError
 from techties.models.fit import fit_fixest
 from techties.models.gravity import (
     GravitySpec,
+    _country_codes,
     _group_id,
     _pair_rows,
     _same_country,
@@ -197,6 +198,24 @@ def test_group_ids_equal_groupby_ngroup(gen: pd.DataFrame) -> None:
         got = _group_id(*cols)
         assert got.index.equals(cols[0].index)
         np.testing.assert_array_equal(got.to_numpy(), ngroup(*cols))
+
+
+def test_country_codes_equal_sorted_factorize() -> None:
+    """Table-ranked integer country ids equal ``pd.factorize(..., sort=True)`` codes."""
+    rng = np.random.default_rng(3)
+    cases = [
+        (pd.Series(rng.integers(0, 250, 5_000)), pd.Series(rng.integers(5, 300, 5_000))),
+        (pd.Series(rng.choice([4, 156, 840, 999], 300)), pd.Series(rng.choice([156, 8], 300))),
+        (pd.Series(rng.integers(-50, 50, 400)), pd.Series(rng.integers(-60, 10, 400))),
+        (pd.Series([10**15, 3]), pd.Series([3, 7])),  # too wide for a table: factorised
+        (pd.Series(["USA", "CHN"]), pd.Series(["CHN", "DEU"])),
+    ]
+    for e, i in cases:
+        codes, uniques = pd.factorize(pd.concat([e, i]), sort=True)
+        ce, ci, n = _country_codes(e, i)
+        np.testing.assert_array_equal(ce, codes[: len(e)])
+        np.testing.assert_array_equal(ci, codes[len(e) :])
+        assert n == len(uniques)
 
 
 def test_same_country_equals_the_text_comparison() -> None:
