@@ -39,6 +39,7 @@ import pandas as pd
 
 from techties.errors import DataWarning, ModelError
 from techties.models.fit import FitResult, check_columns, fit_fixest
+from techties.models.separation import bin_codes
 from techties.results import compare, json_safe
 
 __all__ = [
@@ -453,10 +454,11 @@ def _pair_rows(df: pd.DataFrame, spec: GravitySpec, fitted: np.ndarray | None) -
     if fitted is None:
         used = np.ones(len(rows), dtype=bool)
     else:  # any row of the pair estimated (a groupby-any by pair id, by bincount)
-        code = pd.factorize(rows["_fe_pair"])[0]
+        code = bin_codes(rows["_fe_pair"])
         used = (np.bincount(code, weights=np.isfinite(fitted)) > 0)[code]
     # first row of each (exporter, importer), as drop_duplicates keeps it
-    first = ~_group_id(rows[spec.exporter], rows[spec.importer]).duplicated().to_numpy()
+    directed = _pair_ids(rows[spec.exporter], rows[spec.importer], symmetric=False)
+    first = ~directed.duplicated().to_numpy()
     return rows.assign(_used=used)[first]
 
 

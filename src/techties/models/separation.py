@@ -35,7 +35,7 @@ from scipy.optimize import linprog
 LP_MAX_CELLS = 2_000_000
 
 
-def _bin_codes(col: pd.Series) -> np.ndarray:
+def bin_codes(col: pd.Series) -> np.ndarray:
     """Non-negative integer group codes for ``np.bincount``: small non-negative integer ids
     as they are (gaps only add empty bins), anything else factorised."""
     if pd.api.types.is_integer_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
@@ -50,7 +50,7 @@ def fe_separated(y: np.ndarray, fe: pd.DataFrame) -> np.ndarray:
     sep = np.zeros(len(y), dtype=bool)
     if fe.shape[1] == 0:
         return sep
-    codes = [_bin_codes(fe[c]) for c in fe.columns]
+    codes = [bin_codes(fe[c]) for c in fe.columns]
     changed = True
     while changed:
         changed = False
