@@ -21,8 +21,16 @@ import pytest
 from conftest import shared
 from techties.errors import ModelError
 from techties.models.fit import fit_fixest
-from techties.models.gravity import GravitySpec, fit_gravity
-from techties.models.ppml_fast import check_demean_inputs, fepois_warm
+from techties.models.gravity import (
+    GravitySpec,
+    _country_codes,
+    _group_id,
+    _pair_rows,
+    _same_country,
+    fit_gravity,
+    prepare_gravity,
+)
+from techties.models.ppml_fast import check_demean_inputs, fepois_warm, unit_weight_deviance
 from techties.models.products import fit_by_product, shared_start
 
 COEF_TOL = 1e-8
@@ -102,6 +110,10 @@ def test_warm_loop_equals_raw_fepois_call(gen: pd.DataFrame) -> None:
     assert np.abs(b.se().to_numpy() / a.se().to_numpy() - 1).max() <= SE_RTOL
     assert b._N == a._N
     assert b.iterations >= 3 and b.convergence
+    for stat in ("deviance", "_loglik", "_loglik_null", "_pseudo_r2"):
+        assert getattr(b, stat) == pytest.approx(getattr(a, stat), rel=1e-9), stat
+    # Σ (y − μ)² / μ weighs small means heavily: the paths' ~1e-9 differences in μ show more
+    assert b._pearson_chi2 == pytest.approx(a._pearson_chi2, rel=1e-6)
 
 
 def test_pyfixest_is_restored_after_a_warm_fit(gen: pd.DataFrame) -> None:
@@ -147,6 +159,178 @@ def test_separation_cases_warm_equals_pyfixest(case: str) -> None:
         plain = fit_fixest(d, "y", xs, ids, se="hetero", irls="pyfixest")
     assert warm.dropped == plain.dropped
     assert_same(warm, plain)
+
+
+@pytest.mark.parametrize("dtype", [float, np.int64])
+def test_deviance_is_pyfixests_bit_for_bit(dtype: type) -> None:
+    """The warm loop's deviance against pyfixest's ``_compute_deviance`` (exact equality)."""
+    from pyfixest.estimation.models.fepois_ import Fepois
+
+    rng = np.random.default_rng(7)
+    for n, rate in [(1, 0.0), (50, 0.3), (200_000, 0.4), (200_000, 20.0)]:
+        y = rng.poisson(rate, n).astype(dtype)
+        mu = np.exp(rng.normal(0, 2, n))
+        pos = np.flatnonzero(y != 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = Fepois._compute_deviance(None, y.reshape(-1, 1), mu.reshape(-1, 1))
+        assert unit_weight_deviance(y, mu, pos) == float(ref)
+
+
+def test_group_ids_equal_groupby_ngroup(gen: pd.DataFrame) -> None:
+    """The factorised ids of ``_group_id`` are pandas' first-appearance ``ngroup`` ids."""
+
+    def ngroup(*cols: pd.Series) -> np.ndarray:
+        frame = pd.concat(cols, axis=1, ignore_index=True)
+        return frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+
+    rng = np.random.default_rng(1)
+    shuffled = gen.sample(frac=1.0, random_state=2)
+    iso = pd.Series(rng.choice(["USA", "CHN", "DEU", "ZAF"], len(shuffled)), index=shuffled.index)
+    with_na = shuffled.exporter.astype(float).where(rng.random(len(shuffled)) > 0.1)
+    for cols in [
+        (shuffled.exporter, shuffled.year),
+        (shuffled.importer,),
+        (iso, shuffled.year),
+        (iso, shuffled.importer, shuffled.year),
+        (with_na, shuffled.year),  # float with missing values: the groupby path
+    ]:
+        got = _group_id(*cols)
+        assert got.index.equals(cols[0].index)
+        np.testing.assert_array_equal(got.to_numpy(), ngroup(*cols))
+
+
+def test_country_codes_equal_sorted_factorize() -> None:
+    """Table-ranked integer country ids equal ``pd.factorize(..., sort=True)`` codes."""
+    rng = np.random.default_rng(3)
+    cases = [
+        (pd.Series(rng.integers(0, 250, 5_000)), pd.Series(rng.integers(5, 300, 5_000))),
+        (pd.Series(rng.choice([4, 156, 840, 999], 300)), pd.Series(rng.choice([156, 8], 300))),
+        (pd.Series(rng.integers(-50, 50, 400)), pd.Series(rng.integers(-60, 10, 400))),
+        (pd.Series([10**15, 3]), pd.Series([3, 7])),  # too wide for a table: factorised
+        (pd.Series(["USA", "CHN"]), pd.Series(["CHN", "DEU"])),
+    ]
+    for e, i in cases:
+        codes, uniques = pd.factorize(pd.concat([e, i]), sort=True)
+        ce, ci, n = _country_codes(e, i)
+        np.testing.assert_array_equal(ce, codes[: len(e)])
+        np.testing.assert_array_equal(ci, codes[len(e) :])
+        assert n == len(uniques)
+
+
+def test_same_country_equals_the_text_comparison() -> None:
+    e = pd.Series([1, 2, 3, 840, 156])
+    i = pd.Series([1, 3, 3, 156, 156])
+    text = pd.Series(["1", "2", "3", "840", "156"])
+    as_float = pd.Series([1.0, 2.0, 3.0, 840.0, 156.0])
+    for a, b in [(e, i), (text, i), (e, as_float), (text, text)]:
+        ref = a.astype(str) == b.astype(str)
+        assert _same_country(a, b).tolist() == ref.tolist()
+    assert _same_country(e, i).tolist() == [True, False, True, False, True]
+
+
+def test_group_ids_on_real_agtpa_panel(shared_data: Path) -> None:
+    """Text country codes of the Advanced Guide panel: same ids as the groupby."""
+    import pyreadr
+
+    d = pyreadr.read_r(shared("trade-agtpa", "agtpa_applications.rda"))["agtpa_applications"]
+    for cols in [(d.exporter, d.year), (d.importer, d.year)]:
+        frame = pd.concat(cols, axis=1, ignore_index=True)
+        ref = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+        np.testing.assert_array_equal(_group_id(*cols).to_numpy(), ref)
+
+
+def _model_inputs(
+    data: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, *, plain: bool
+) -> dict[str, object]:
+    """Every attribute of the model when its IRLS loop starts (after the model matrix)."""
+    from techties.models.ppml_fast import WarmFepois
+
+    seen: dict[str, object] = {}
+    original, design = WarmFepois.get_fit, WarmFepois._plain_design
+
+    def record(self: WarmFepois) -> None:
+        seen.update({k: v.copy() if hasattr(v, "copy") else v for k, v in vars(self).items()})
+        original(self)
+
+    def check(self: WarmFepois) -> object:
+        seen["_plain_design"] = design(self) if plain else None  # None: pyfixest's own
+        return seen["_plain_design"]
+
+    with monkeypatch.context() as m:
+        m.setattr(WarmFepois, "get_fit", record)
+        m.setattr(WarmFepois, "_plain_design", check)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fepois_warm(
+                "trade ~ rta + lnd | et + it + pair",
+                data,
+                vcov={"CRV1": "pair"},
+                separation_check=[],
+                copy_data=False,
+            )
+    return seen
+
+
+def test_plain_model_matrix_equals_pyfixests(gen: pd.DataFrame, monkeypatch) -> None:
+    """techties' model matrix for plain column formulas sets pyfixest's attributes exactly."""
+    d = gen.assign(
+        et=gen.exporter * 10_000 + gen.year,
+        it=gen.importer * 10_000 + gen.year,
+        pair=gen.exporter * 10_000 + gen.importer,
+    )
+    lone = (d.exporter + d.importer) % 9 == 0  # these pairs keep one year: singletons
+    d = d[~lone | (d.year == 2003)]
+    d = d.iloc[np.random.default_rng(4).permutation(len(d))]  # and a shuffled index
+    fast = _model_inputs(d.copy(), monkeypatch, plain=True)
+    slow = _model_inputs(d.copy(), monkeypatch, plain=False)
+    assert fast["_plain_design"] is not None and slow["_plain_design"] is None
+    assert fast["_na_index"] and fast["_N"] < len(d)  # singletons were dropped
+    assert fast.keys() == slow.keys()
+    for key in sorted(set(fast) - {"_model_spec", "_plain_design", "_data"}):
+        a, b = fast[key], slow[key]
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=key)
+        elif isinstance(a, pd.Series):
+            pd.testing.assert_series_equal(a, b, check_exact=True, obj=key)
+        elif isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=key)
+        elif not callable(a) and key not in ("_demeaner", "_preconditioner"):
+            assert type(a) is type(b) and (a == b or a is b), key
+    pd.testing.assert_frame_equal(fast["_data"], slow["_data"], check_exact=True)
+    assert str(fast["_model_spec"]) == str(slow["_model_spec"])
+
+
+def test_other_formulas_take_pyfixests_model_matrix(gen: pd.DataFrame, monkeypatch) -> None:
+    d = gen.assign(
+        et=gen.exporter * 10_000 + gen.year,
+        it=gen.importer * 10_000 + gen.year,
+        pair=gen.exporter * 10_000 + gen.importer,
+    )
+    assert _model_inputs(d.copy(), monkeypatch, plain=True)["_plain_design"] is not None
+    for changed in [
+        d.assign(rta=d.rta.astype(int)),  # integer regressor
+        d.assign(lnd=d.lnd.where(d.index % 7 > 0)),  # missing values
+        d.assign(pair=d.pair.astype(str)),  # text fixed effect
+    ]:
+        got = _model_inputs(changed, monkeypatch, plain=True)
+        assert got["_plain_design"] is None
+
+
+@pytest.mark.parametrize("symmetric,pooled", [(False, False), (True, False), (True, True)])
+def test_pair_rows_equal_the_groupby_version(gen: pd.DataFrame, symmetric, pooled) -> None:
+    """``_pair_rows`` against the plain pandas groupby-any / drop_duplicates it replaces."""
+    spec = GravitySpec(**{**SPEC3.__dict__, "symmetric_pair": symmetric, "pooled_domestic": pooled})
+    df = prepare_gravity(gen.sample(frac=1.0, random_state=5), spec)[0]
+    rng = np.random.default_rng(6)
+    fitted = np.where(rng.random(len(df)) < 0.6, np.nan, 1.0)
+    fitted[(df.exporter == 3).to_numpy()] = np.nan  # some pairs with no estimated row
+    for f in (fitted, None):
+        ref = df[["exporter", "importer", "_fe_pair"]].copy()
+        ref["_used"] = np.isfinite(f) if f is not None else True
+        ref["_used"] = ref.groupby("_fe_pair")["_used"].transform("any")
+        ref = ref.drop_duplicates(["exporter", "importer"])
+        pd.testing.assert_frame_equal(_pair_rows(df, spec, f), ref, check_exact=True)
 
 
 def test_unknown_irls_loop_is_a_model_error(gen: pd.DataFrame) -> None:

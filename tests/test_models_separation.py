@@ -112,3 +112,25 @@ def test_missing_values_are_counted() -> None:
     with pytest.warns(DataWarning, match="2 rows with missing"):
         r = fit_fixest(d, "y", ["x"], se="hetero")
     assert r.nobs == 4 and r.dropped["missing values"] == 2
+
+
+def test_fe_check_on_integer_ids_equals_the_factorised_check() -> None:
+    """Integer ids go to the bincount as they are; text ids are factorised: same rows."""
+    from techties.models.separation import fe_separated
+
+    rng = np.random.default_rng(11)
+    n = 20_000
+    fe = pd.DataFrame(
+        {
+            "a": rng.integers(0, 300, n),
+            "b": rng.integers(0, 40, n) * 1_000 + 7,  # sparse ids: empty bins in between
+            "c": rng.integers(0, 5_000, n),
+        }
+    )
+    y = rng.poisson(0.05, n).astype(float)
+    fast = fe_separated(y, fe)
+    text = fe_separated(y, fe.astype(str))
+    assert fast.any() and not fast.all()
+    np.testing.assert_array_equal(fast, text)
+    big = fe.assign(c=fe.c.astype(np.int64) * 10**12)  # ids too large for bins: factorised
+    np.testing.assert_array_equal(fe_separated(y, big), fast)

@@ -160,7 +160,8 @@ def _drop_incomplete(data: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame,
     for c in cols:
         if pd.api.types.is_numeric_dtype(num[c]):
             bad |= ~np.isfinite(num[c].astype(float))
-    return data.loc[~bad], int(bad.sum())
+    n_bad = int(bad.sum())
+    return (data.loc[~bad] if n_bad else data), n_bad
 
 
 def fit_fixest(
@@ -270,7 +271,7 @@ def _ppml_checks(
             SeparationWarning,
             stacklevel=3,
         )
-    return frame.loc[~sep].reset_index(drop=True), dropped
+    return (frame.loc[~sep].reset_index(drop=True) if sep.any() else frame), dropped
 
 
 def _call_pyfixest(

@@ -39,6 +39,7 @@ import pandas as pd
 
 from techties.errors import DataWarning, ModelError
 from techties.models.fit import FitResult, check_columns, fit_fixest
+from techties.models.separation import bin_codes
 from techties.results import compare, json_safe
 
 __all__ = [
@@ -123,7 +124,9 @@ class GravityResult(FitResult):
                 hint="fit with GravitySpec(fixed_effects=(..., 'pair'))",
             )
         if self.model is None:
-            raise ModelError("the pyfixest model of this fit was not kept; refit to get pair effects")
+            raise ModelError(
+                "the pyfixest model of this fit was not kept; refit to get pair effects"
+            )
         values = self.model.fixef(atol=tol, btol=tol)["C(_fe_pair)"]
         by_id = {str(k): float(v) for k, v in values.items()}
         sp = self.spec
@@ -181,15 +184,34 @@ def load_coefficients(path: str | Path) -> dict[str, Any]:
     return dict(d)
 
 
-def _pair_ids(e: pd.Series, i: pd.Series, symmetric: bool) -> pd.Series:
-    """Integer pair ids; with ``symmetric`` (i, j) and (j, i) share one id."""
+def _country_codes(e: pd.Series, i: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes of exporters and importers in one sorted set of countries, and its size.
+
+    ``pd.factorize(concat([e, i]), sort=True)``; small non-negative-offset integer ids are
+    ranked through a table instead (the same codes, without hashing ten million values).
+    """
     if pd.api.types.is_integer_dtype(e) and pd.api.types.is_integer_dtype(i):
+        ve, vi = e.to_numpy(dtype=np.int64), i.to_numpy(dtype=np.int64)
+        if len(ve) and not (e.isna().any() or i.isna().any()):
+            lo = min(int(ve.min()), int(vi.min()))
+            span = max(int(ve.max()), int(vi.max())) - lo + 1
+            if span <= 4 * (len(ve) + len(vi)) + 1024:
+                seen = np.zeros(span, dtype=bool)
+                seen[ve - lo] = True
+                seen[vi - lo] = True
+                rank = np.cumsum(seen) - 1
+                return rank[ve - lo], rank[vi - lo], int(seen.sum())
         both = pd.concat([e, i])  # only the grouping matters: skip the cast to text
     else:
         both = pd.concat([e.astype(str), i.astype(str)])
     codes, _ = pd.factorize(both, sort=True)
-    ce, ci = codes[: len(e)], codes[len(e) :]
     n = int(codes.max()) + 1 if len(codes) else 1
+    return codes[: len(e)], codes[len(e) :], n
+
+
+def _pair_ids(e: pd.Series, i: pd.Series, symmetric: bool) -> pd.Series:
+    """Integer pair ids; with ``symmetric`` (i, j) and (j, i) share one id."""
+    ce, ci, n = _country_codes(e, i)
     if symmetric:
         ce, ci = np.minimum(ce, ci), np.maximum(ce, ci)
     return pd.Series(ce.astype(np.int64) * n + ci, index=e.index)
@@ -237,7 +259,7 @@ def prepare_gravity(
     df[spec.year] = pd.to_numeric(df[spec.year]).astype(int)
     if spec.years is not None:
         df = df[df[spec.year].isin(spec.years)]
-    domestic = df[spec.exporter].astype(str) == df[spec.importer].astype(str)
+    domestic = _same_country(df[spec.exporter], df[spec.importer])
     if spec.international_only:
         df, domestic = df[~domestic], domestic[~domestic]
     if df.empty:
@@ -262,8 +284,13 @@ def prepare_gravity(
             df[f"INTL_BRDR_{y}"] = ((~domestic) & (df[spec.year] == y)).astype(float)
             regs.append(f"INTL_BRDR_{y}")
     fes = [_fe_column(df, spec, name, domestic) for name in spec.fixed_effects]
-    if spec.cluster == "pair":
-        df["_cl_pair"] = _pair_ids(df[spec.exporter], df[spec.importer], spec.symmetric_pair)
+    if spec.cluster == "pair":  # the pair fixed effect's ids unless domestic pairs are pooled
+        pair_fe = "pair" in spec.fixed_effects and not spec.pooled_domestic
+        df["_cl_pair"] = (
+            df["_fe_pair"]
+            if pair_fe
+            else _pair_ids(df[spec.exporter], df[spec.importer], spec.symmetric_pair)
+        )
     if spec.estimator == "ols":
         out = pd.to_numeric(df[spec.outcome], errors="coerce")
         zero = int((out <= 0).sum())
@@ -276,10 +303,40 @@ def prepare_gravity(
     return df, regs, fes
 
 
+def _same_country(e: pd.Series, i: pd.Series) -> pd.Series:
+    """Rows whose exporter and importer are the same country (compared as text)."""
+    if pd.api.types.is_integer_dtype(e) and pd.api.types.is_integer_dtype(i):
+        return e == i  # integers are equal exactly when their text is: skip the cast
+    return e.astype(str) == i.astype(str)
+
+
 def _group_id(*cols: pd.Series) -> pd.Series:
-    """Integer id of each combination of ``cols`` (fast on million-row panels)."""
-    frame = pd.concat(cols, axis=1, ignore_index=True)
-    return frame.groupby(list(frame.columns), sort=False).ngroup()
+    """Integer id of each combination of ``cols``, numbered in order of first appearance.
+
+    The ids of ``groupby(cols, sort=False).ngroup()``, computed by factorising one integer key
+    per row (cheaper on million-row panels): integer columns enter the key as offsets from
+    their minimum, other columns as their factorised codes. Float columns, missing values and
+    keys that would overflow take the groupby.
+    """
+    parts: list[tuple[np.ndarray, int]] = []
+    for c in cols:
+        if pd.api.types.is_float_dtype(c) or c.isna().any():
+            parts = []
+            break
+        if pd.api.types.is_integer_dtype(c) and not isinstance(c.dtype, pd.CategoricalDtype):
+            v = c.to_numpy(dtype=np.int64)
+            lo = int(v.min()) if len(v) else 0
+            parts.append((v - lo, (int(v.max()) - lo + 1) if len(v) else 1))
+        else:
+            code, uniques = pd.factorize(c)
+            parts.append((code.astype(np.int64), max(len(uniques), 1)))
+    if not parts or np.prod([float(size) for _, size in parts]) >= 2.0**62:
+        frame = pd.concat(cols, axis=1, ignore_index=True)
+        return frame.groupby(list(frame.columns), sort=False).ngroup()
+    key = parts[0][0]
+    for code, size in parts[1:]:
+        key = key * size + code
+    return pd.Series(pd.factorize(key)[0].astype(np.int64), index=cols[0].index)
 
 
 def _fe_column(df: pd.DataFrame, spec: GravitySpec, name: str, domestic: pd.Series) -> str:
@@ -393,10 +450,16 @@ def fit_gravity(
 def _pair_rows(df: pd.DataFrame, spec: GravitySpec, fitted: np.ndarray | None) -> pd.DataFrame:
     """Each (exporter, importer) of the frame with its pair id and whether any of its rows
     was estimated (pairs with only zero flows are dropped by PPML)."""
-    rows = df[[spec.exporter, spec.importer, "_fe_pair"]].copy()
-    rows["_used"] = np.isfinite(fitted) if fitted is not None else True
-    used = rows.groupby("_fe_pair")["_used"].transform("any")
-    return rows.assign(_used=used).drop_duplicates([spec.exporter, spec.importer])
+    rows = df[[spec.exporter, spec.importer, "_fe_pair"]]
+    if fitted is None:
+        used = np.ones(len(rows), dtype=bool)
+    else:  # any row of the pair estimated (a groupby-any by pair id, by bincount)
+        code = bin_codes(rows["_fe_pair"])
+        used = (np.bincount(code, weights=np.isfinite(fitted)) > 0)[code]
+    # first row of each (exporter, importer), as drop_duplicates keeps it
+    directed = _pair_ids(rows[spec.exporter], rows[spec.importer], symmetric=False)
+    first = ~directed.duplicated().to_numpy()
+    return rows.assign(_used=used)[first]
 
 
 def _per_input_row(values: np.ndarray, used: pd.Index, index: pd.Index) -> np.ndarray | None:

@@ -35,19 +35,30 @@ from scipy.optimize import linprog
 LP_MAX_CELLS = 2_000_000
 
 
+def bin_codes(col: pd.Series) -> np.ndarray:
+    """Non-negative integer group codes for ``np.bincount``: small non-negative integer ids
+    as they are (gaps only add empty bins), anything else factorised."""
+    if pd.api.types.is_integer_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
+        v = col.to_numpy()
+        if v.dtype.kind in "iu" and len(v) and v.min() >= 0 and v.max() < 4 * len(v) + 1024:
+            return v.astype(np.intp, copy=False)
+    return pd.factorize(col)[0]
+
+
 def fe_separated(y: np.ndarray, fe: pd.DataFrame) -> np.ndarray:
     """Rows in a fixed-effect group whose outcomes are all zero (iterated to a fixed point)."""
     sep = np.zeros(len(y), dtype=bool)
     if fe.shape[1] == 0:
         return sep
-    codes = [pd.factorize(fe[c])[0] for c in fe.columns]
+    codes = [bin_codes(fe[c]) for c in fe.columns]
     changed = True
     while changed:
         changed = False
         keep = ~sep
         for c in codes:
-            totals = np.bincount(c[keep], weights=y[keep], minlength=c.max() + 1)
-            counts = np.bincount(c[keep], minlength=c.max() + 1)
+            kept = c[keep]
+            totals = np.bincount(kept, weights=y[keep], minlength=c.max() + 1)
+            counts = np.bincount(kept, minlength=c.max() + 1)
             bad = (totals[c] <= 0) & (counts[c] > 0) & keep
             if bad.any():
                 sep |= bad
