@@ -53,6 +53,13 @@ from techties.store.validate import IDX, ROW, needs_staging, stage, validate_par
 ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
 
 
+class _Ask:
+    """:meth:`Store.write`'s default ``previous``: look the bytes up."""
+
+
+_ASK = _Ask()
+
+
 def file_sha256(path: str | Path, *, chunk: int = 1 << 22) -> str:
     """sha256 of a file's bytes (streamed, 4 MiB at a time)."""
     h = hashlib.sha256()
@@ -308,16 +315,19 @@ class Store:
         version: str | None = None,
         details: dict[str, Any] | None = None,
         replace: bool = False,
+        previous: int | _Ask | None = _ASK,
     ) -> IngestResult:
         """Append ``data`` to ``table`` under a new provenance row. Call inside :meth:`transaction`.
 
         If the same bytes were already ingested by this source the call is a no-op, unless
         ``replace`` is true: then the earlier rows are deleted and the new provenance row records
-        which ingest it replaces.
+        which ingest it replaces. ``previous``: :meth:`find_ingest`'s answer for these bytes,
+        when the caller has it (the ingest loop knows it for every file), else it is asked.
         """
         self._check_writable()
         self._check_table(table)
-        previous = self.find_ingest(source, sha256, table)
+        if isinstance(previous, _Ask):
+            previous = self.find_ingest(source, sha256, table)
         if previous is not None and not replace:
             return IngestResult(source, location, table, 0, previous, skipped=True)
         table_data = data.read_all() if isinstance(data, pa.RecordBatchReader) else data
@@ -336,7 +346,7 @@ class Store:
                 self.scalar(
                     "INSERT INTO provenance (source, version, location, sha256, bytes, "
                     "target_table, rows_written, techties_version, replaces, details) "
-                    "VALUES (?,?,?,?,?,?,0,?,?,?) RETURNING id",
+                    "VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
                     [
                         source,
                         version,
@@ -344,6 +354,7 @@ class Store:
                         sha256,
                         nbytes,
                         table,
+                        data.num_rows,  # the rows _append inserts (_record corrects it)
                         __version__,
                         previous,
                         json.dumps(details or {}, sort_keys=True, default=str),
@@ -354,8 +365,9 @@ class Store:
         removed, more = repeats.settle(self.con, table, source, pid, location, thin=True,
                                        replace=replace, drop=self._drop_ingest,
                                        hashes=self._hashes)  # fmt: skip
+        if rows != data.num_rows or removed or more:
+            self._record(pid, rows - removed, {**(details or {}), **more} if more else None)
         rows, details = rows - removed, {**(details or {}), **more}
-        self._record(pid, rows, details if more else None)
         return IngestResult(source, location, table, rows, pid, replaced=previous, details=details)
 
     @contextmanager

@@ -86,6 +86,7 @@ def _ingest_one(
         nbytes=f.stat().st_size,
         version=source.version(f),
         replace=replace,
+        previous=previous,
     )
     ahead.written(source, sha, result)
     return result
