@@ -30,9 +30,7 @@ LOADED_BY = {
 
 def model_datasets(store: Store) -> list[str]:
     """Datasets present in ``model_inputs``."""
-    return [
-        str(x) for x in store.df("SELECT DISTINCT dataset FROM model_inputs ORDER BY 1")["dataset"]
-    ]
+    return [str(x) for x in store.df("SELECT DISTINCT dataset FROM model_inputs ORDER BY 1")["dataset"]]
 
 
 @dataclass
@@ -108,7 +106,5 @@ def _hint(dataset: str) -> str:
         how = f"icio_tariffwar trade-ge-baseline/icio2023-tariffwar/{dataset.upper()}.mat"
     if how is None:
         return "Ingest the dataset's files first (`techties sources` lists the readers)."
-    return (
-        f"Ingest it first: `techties ingest {how}` (`techties report --data DIR` ingests a "
-        "whole data folder)."
-    )
+    return (f"Ingest it first: `techties ingest {how}` (`techties report --data DIR` ingests a "
+            "whole data folder).")
