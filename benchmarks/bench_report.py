@@ -20,6 +20,11 @@ Prints each time, its ratio to its target and the ingest's ratio to the raw-read
 machine is shared: run it twice and compare the ratios, not the seconds.
 
 Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_report.py [DATA_DIR]``
+
+``bench_report.py --compare REF.duckdb NEW.duckdb`` compares two stores built from the same
+folder (e.g. by main and by a branch): every table's rows as multisets, row order within each
+table, and provenance row by row without the ingest time. It prints one line per table and
+exits non-zero on a difference.
 """
 
 from __future__ import annotations
@@ -79,10 +84,10 @@ def main(data: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["TECHTIES_CACHE"] = str(Path(tmp) / "cache")
         store_path = Path(tmp) / "bench.duckdb"
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with open_store(store_path) as st:
             results = ingest_folder(st, data)
-            t_ingest = time.perf_counter() - t0
+            t_ingest, c_ingest = time.perf_counter() - t0, time.process_time() - c0
             build_report(st, Path(tmp) / "full")
         t_full = time.perf_counter() - t0
         t1 = time.perf_counter()
@@ -104,7 +109,10 @@ def main(data: Path) -> None:
         charts = [to_svg(v.chart) for v in res.verdicts if v.chart is not None]
         t_charts = time.perf_counter() - t3
     rows = sum(r.rows for r in results)
-    print(f"ingest: {len(results)} files, {rows:,} rows in {t_ingest:.1f} s")
+    print(
+        f"ingest: {len(results)} files, {rows:,} rows in {t_ingest:.1f} s "
+        f"({c_ingest:.1f} CPU s, every thread; load average {os.getloadavg()[0]:.1f})"
+    )
     print(
         f"main job from the data folder: {t_full:.1f} s  target < {TARGET_FULL:.0f} s  "
         f"(x{t_full / TARGET_FULL:.2f} of target) {'OK' if t_full < TARGET_FULL else 'SLOW'}"
@@ -126,5 +134,43 @@ def main(data: Path) -> None:
     print(f"verdicts: {res.counts()}")
 
 
+def compare_stores(ref: Path, new: Path) -> bool:
+    """True when the two stores hold the same rows, in the same order, and the same provenance
+    (``ingested_at`` left out); prints one line per table."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{ref}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{new}' AS b (READ_ONLY)")
+    keep = "* EXCLUDE (ingested_at)"
+    same = con.execute(f"SELECT {keep} FROM a.provenance ORDER BY id").fetchall() == (
+        con.execute(f"SELECT {keep} FROM b.provenance ORDER BY id").fetchall()
+    )
+    print(f"{'provenance':20s} {'same' if same else 'DIFFERENT'}")
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'a' AND NOT temporary "
+        "AND table_name NOT IN ('provenance', 'schema_migrations') ORDER BY 1"
+    ).fetchall()
+    for (t,) in tables:
+        a, b = f'a.main."{t}"', f'b.main."{t}"'
+        n = [con.execute(f"SELECT count(*) FROM {x}").fetchall()[0][0] for x in (a, b)]
+        extra = [
+            con.execute(f"SELECT count(*) FROM (FROM {x} EXCEPT ALL FROM {y})").fetchall()[0][0]
+            for x, y in ((a, b), (b, a))
+        ]
+        # row order: each row's position (by rowid) and a hash of the row, compared as sets
+        order = "SELECT row_number() OVER (ORDER BY rowid) AS i, hash(COLUMNS(*)) AS h FROM {}"
+        moved = con.execute(
+            f"SELECT count(*) FROM ({order.format(a)} EXCEPT {order.format(b)})"
+        ).fetchall()[0][0]
+        ok = n[0] == n[1] and extra == [0, 0] and moved == 0
+        same &= ok
+        print(f"{t:20s} {n[0]:>10,} {n[1]:>10,} {'same' if ok else f'DIFFERENT {extra} {moved}'}")
+    print("ALL SAME" if same else "DIFFERENT")
+    return same
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--compare":
+        sys.exit(0 if compare_stores(Path(sys.argv[2]), Path(sys.argv[3])) else 1)
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DATA)

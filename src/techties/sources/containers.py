@@ -81,11 +81,14 @@ def read_frame(
         elif kind == "r":
             df = _read_r(path)
         elif kind in {"xlsx", "xls"}:
-            head = pd.read_excel(path, sheet_name=sheet, engine="calamine", header=None, nrows=1)
-            refuse_duplicate_names(path, head.iloc[0] if len(head) else [], row=1)
             df = pd.read_excel(
                 path, sheet_name=sheet, engine="calamine", dtype=str if dtype_str else None
             )
+            if _may_repeat_names(df.columns):  # pandas renamed a repeat: find it as written
+                head = pd.read_excel(
+                    path, sheet_name=sheet, engine="calamine", header=None, nrows=1
+                )
+                refuse_duplicate_names(path, head.iloc[0] if len(head) else [], row=1)
         elif kind == "json":
             df = _read_json(path)
         elif kind == "csv":
@@ -135,6 +138,22 @@ def _read_csv(path: Path, *, dtype_str: bool, **kw: object) -> pd.DataFrame:
     if isinstance(header, int):  # pandas renames a repeated name ("v" -> "v.1"): check the line
         refuse_duplicate_names(path, _csv_header(path, kw, header), row=header + 1)
     return pd.read_csv(path, dtype=str if dtype_str else None, keep_default_na=not dtype_str, **kw)  # type: ignore[call-overload]
+
+
+def _may_repeat_names(columns: Iterable[object]) -> bool:
+    """False when the header pandas read cannot have held a repeated name.
+
+    pandas renames a repeated header ``x`` to ``x.1``, ``x.2`` …, and :func:`refuse_duplicate_names`
+    compares names stripped of spaces; so a header with a repeat gives two names equal once
+    stripped, or a name ``<another name>.<n>``. Only then is the raw header line read again
+    (parsing a large sheet twice to look at its first line cost ~0.3 s a file)."""
+    names = [str(c).strip() for c in columns]
+    seen = set(names)
+    if len(seen) < len(names):
+        return True
+    return any(
+        base.strip() in seen for base, _, n in (x.rpartition(".") for x in names) if n.isdigit()
+    )
 
 
 def _csv_header(path: Path, kw: dict[str, object], header: int) -> list[str]:

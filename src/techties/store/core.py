@@ -48,9 +48,16 @@ from techties.sources.containers import CsvPlan
 from techties.store import parts, repeats
 from techties.store.migrations import migrate, pending_read_only
 from techties.store.parts import physical, sql_str
-from techties.store.validate import ROW, validate_part, validate_table
+from techties.store.validate import IDX, ROW, needs_staging, stage, validate_part, validate_table
 
 ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
+
+
+class _Ask:
+    """:meth:`Store.write`'s default ``previous``: look the bytes up."""
+
+
+_ASK = _Ask()
 
 
 def file_sha256(path: str | Path, *, chunk: int = 1 << 22) -> str:
@@ -110,7 +117,9 @@ class Store:
             else Path(f"{path}.parts")
         )
         self._files: _FileChanges | None = None  # set while a transaction is open
+        self._hashes: repeats.KeyHashes | None = None  # likewise
         self._seen_tables: set[str] = set()  # names _check_table found
+        self._stored_columns: dict[str, list[str]] = {}  # _append's columns of each table
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -252,6 +261,7 @@ class Store:
         """All-or-nothing block: everything inside commits together or not at all."""
         self.con.execute("BEGIN TRANSACTION")
         files = self._files = _FileChanges()
+        self._hashes = repeats.KeyHashes()
         try:
             try:
                 yield
@@ -263,7 +273,7 @@ class Store:
             files.undo()  # parts written by this transaction
             raise
         finally:
-            self._files = None
+            self._files, self._hashes = None, None
             parts.release(files.created)
         files.done()  # parts replaced by this transaction
 
@@ -305,47 +315,73 @@ class Store:
         version: str | None = None,
         details: dict[str, Any] | None = None,
         replace: bool = False,
+        previous: int | _Ask | None = _ASK,
     ) -> IngestResult:
         """Append ``data`` to ``table`` under a new provenance row. Call inside :meth:`transaction`.
 
         If the same bytes were already ingested by this source the call is a no-op, unless
         ``replace`` is true: then the earlier rows are deleted and the new provenance row records
-        which ingest it replaces.
+        which ingest it replaces. ``previous``: :meth:`find_ingest`'s answer for these bytes,
+        when the caller has it (the ingest loop knows it for every file), else it is asked.
         """
         self._check_writable()
         self._check_table(table)
-        previous = self.find_ingest(source, sha256, table)
+        if isinstance(previous, _Ask):
+            previous = self.find_ingest(source, sha256, table)
         if previous is not None and not replace:
             return IngestResult(source, location, table, 0, previous, skipped=True)
         table_data = data.read_all() if isinstance(data, pa.RecordBatchReader) else data
-        checked = validate_table(self.con, table_data, table=table, source=source, path=location)
-        data, details = checked.data, {**(details or {}), **checked.details}
-        if previous is not None:
-            self._drop_ingest(table, previous)
-        pid = int(
-            self.scalar(
-                "INSERT INTO provenance (source, version, location, sha256, bytes, target_table, "
-                "rows_written, techties_version, replaces, details) VALUES (?,?,?,?,?,?,0,?,?,?) "
-                "RETURNING id",
-                [
-                    source,
-                    version,
-                    location,
-                    sha256,
-                    nbytes,
-                    table,
-                    __version__,
-                    previous,
-                    json.dumps(details or {}, sort_keys=True, default=str),
-                ],
+        with self._staged(table_data) as staged:
+            checked = validate_table(
+                self.con, table_data, table=table, source=source, path=location, staged=staged
             )
-        )
-        rows = self._append(table, data, pid)
+            data, details = checked.data, {**(details or {}), **checked.details}
+            if staged is not None and checked.dropped:
+                self.con.execute(
+                    f'DELETE FROM "{staged}" WHERE {IDX} IN (SELECT unnest(?))', [checked.dropped]
+                )
+            if previous is not None:
+                self._drop_ingest(table, previous)
+            pid = int(
+                self.scalar(
+                    "INSERT INTO provenance (source, version, location, sha256, bytes, "
+                    "target_table, rows_written, techties_version, replaces, details) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                    [
+                        source,
+                        version,
+                        location,
+                        sha256,
+                        nbytes,
+                        table,
+                        data.num_rows,  # the rows _append inserts (_record corrects it)
+                        __version__,
+                        previous,
+                        json.dumps(details or {}, sort_keys=True, default=str),
+                    ],
+                )
+            )
+            rows = self._append(table, staged or data, pid)
         removed, more = repeats.settle(self.con, table, source, pid, location, thin=True,
-                                       replace=replace, drop=self._drop_ingest)  # fmt: skip
+                                       replace=replace, drop=self._drop_ingest,
+                                       hashes=self._hashes)  # fmt: skip
+        if rows != data.num_rows or removed or more:
+            self._record(pid, rows - removed, {**(details or {}), **more} if more else None)
         rows, details = rows - removed, {**(details or {}), **more}
-        self._record(pid, rows, details if more else None)
         return IngestResult(source, location, table, rows, pid, replaced=previous, details=details)
+
+    @contextmanager
+    def _staged(self, data: pa.Table) -> Iterator[str | None]:
+        """A temporary DuckDB copy of ``data`` while it is checked and inserted, when
+        :func:`~techties.store.validate.needs_staging` says so (else None: Arrow is read)."""
+        if not needs_staging(data.schema):
+            yield None
+            return
+        name = stage(self.con, data)
+        try:
+            yield name
+        finally:
+            self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def write_plan(
         self,
@@ -397,7 +433,7 @@ class Store:
         rows = self._write_part(table, plan, pid, source=source, location=location)
         _, more = repeats.settle(self.con, table, source, pid, location, thin=False,
                                  replace=replace or replace_id is not None,
-                                 drop=self._drop_ingest)  # fmt: skip
+                                 drop=self._drop_ingest, hashes=self._hashes)  # fmt: skip
         details.update(more)
         digest = sha256 if isinstance(sha256, str) else sha256.result()
         self.con.execute("UPDATE provenance SET sha256 = ? WHERE id = ?", [digest, pid])
@@ -450,19 +486,26 @@ class Store:
             self._files.doomed += [self.parts_root / f for (f,) in found]
             parts.rebuild_views(self.con, self.parts_root)
 
-    def _append(self, table: str, data: ArrowLike, pid: int) -> int:
-        cols = [c for c in self._columns(physical(table)) if c != "provenance_id"]
-        names = data.schema.names
+    def _append(self, table: str, data: ArrowLike | str, pid: int) -> int:
+        """Insert ``data`` (Arrow, or the name of a staged DuckDB table) under ingest ``pid``."""
+        target = physical(table)
+        if target not in self._stored_columns:  # tables change only by migrations, on open
+            self._stored_columns[target] = self._columns(target)
+        cols = [c for c in self._stored_columns[target] if c != "provenance_id"]
+        names = self._columns(data) if isinstance(data, str) else data.schema.names
         missing = [c for c in cols if c not in names]
         if missing:
             raise StoreError(f"Data for {table!r} lacks columns {missing}; it has {names}.")
+        col_list = ", ".join(f'"{c}"' for c in cols)
+        insert = (
+            f'INSERT INTO "{physical(table)}" ({col_list}, provenance_id) '
+            f"SELECT {col_list}, {pid} FROM "
+        )
+        if isinstance(data, str):
+            return int(self.con.execute(f'{insert} "{data}"').fetchall()[0][0])
         self.con.register("_techties_incoming", data)
         try:
-            col_list = ", ".join(f'"{c}"' for c in cols)
-            inserted = self.con.execute(
-                f'INSERT INTO "{physical(table)}" ({col_list}, provenance_id) '
-                f"SELECT {col_list}, {pid} FROM _techties_incoming"
-            ).fetchall()
+            inserted = self.con.execute(f"{insert} _techties_incoming").fetchall()
         finally:
             self.con.unregister("_techties_incoming")
         return int(inserted[0][0])

@@ -35,11 +35,14 @@ def ingest_files(
     *,
     replace: bool = False,
     progress: Callable[[Path], None] | None = None,
+    ahead: ReadAhead | None = None,
 ) -> list[IngestResult]:
     """Read every file with the source's reader and write it to the store in one transaction.
 
     A failure in any file leaves the store exactly as it was. Files already ingested (same
-    sha256 for the same source) are skipped unless ``replace``.
+    sha256 for the same source) are skipped unless ``replace``. ``ahead``: a :class:`ReadAhead`
+    shared by several calls (:func:`techties.store.manifest.ingest_folder`), so the files of the
+    next source are read while this one is written.
     """
     source = get_source(source_name)
     files = expand(paths, source.patterns)
@@ -49,101 +52,126 @@ def ingest_files(
             "no input files found",
             expected=f"files matching {', '.join(source.patterns)}",
         )
+    if ahead is None:
+        with ReadAhead(store, replace=replace) as own:
+            own.plan(source, files)
+            return ingest_files(store, source_name, files, replace=replace, progress=progress,
+                                ahead=own)  # fmt: skip
     results: list[IngestResult] = []
-    with store.transaction(), _ReadAhead(store, source, files, replace=replace) as ahead:
-        for i, f in enumerate(files):
+    with store.transaction():
+        for f in files:
             if hasattr(source, "csv_plan"):
                 results.append(_ingest_plan(store, source, f, replace=replace))
-                if progress:
-                    progress(f)
-                continue
-            sha = ahead.sha(f)
-            previous = ahead.previous(sha)
-            if not replace and previous is not None:
-                ahead.drop(f)
-                results.append(
-                    IngestResult(
-                        source.name, str(f.resolve()), source.table, 0, previous, skipped=True
-                    )
-                )
             else:
-                table = ahead.table(f)
-                ahead.start(files[i + 1] if i + 1 < len(files) else None)  # read while writing
-                results.append(
-                    store.write(
-                        source=source.name,
-                        table=source.table,
-                        data=table,
-                        location=str(f.resolve()),
-                        sha256=sha,
-                        nbytes=f.stat().st_size,
-                        version=source.version(f),
-                        replace=replace,
-                    )
-                )
-                ahead.written(sha, results[-1])
+                results.append(_ingest_one(store, source, f, ahead, replace=replace))
             if progress:
                 progress(f)
     return results
 
 
-class _ReadAhead:
-    """Reads the next file of a source on a second thread while the store writes this one.
+def _ingest_one(
+    store: Store, source: Source, f: Path, ahead: ReadAhead, *, replace: bool
+) -> IngestResult:
+    sha = ahead.sha(f)
+    previous = ahead.previous(source, sha)
+    if not replace and previous is not None:
+        ahead.drop(source, f)
+        return IngestResult(source.name, str(f.resolve()), source.table, 0, previous, skipped=True)
+    result = store.write(
+        source=source.name,
+        table=source.table,
+        data=ahead.table(source, f),
+        location=str(f.resolve()),
+        sha256=sha,
+        nbytes=f.stat().st_size,
+        version=source.version(f),
+        replace=replace,
+        previous=previous,
+    )
+    ahead.written(source, sha, result)
+    return result
 
-    The store's checks and inserts run in DuckDB, which releases the GIL, so parsing file i+1
-    overlaps writing file i. A file is read ahead only if it was not ingested before this call
-    (an already-ingested file is never parsed); the skip check is made again when its turn comes
-    (an identical copy written just before makes it a skip, and its rows are not used). A read
-    error surfaces when the file's turn comes, in file order, as without the read-ahead.
 
-    Without ``replace`` the live ingests of the source are read once (:meth:`Store.live_ingests`)
-    and the ingests this call writes added to them: no write of this call can make an earlier
-    ingest not live (only ``replace`` supersedes), so :meth:`previous` is
+class ReadAhead:
+    """Reads the coming files on a second thread while the store writes the current one.
+
+    The store's checks and inserts run in DuckDB, which releases the GIL, so parsing the next
+    files overlaps writing this one. :meth:`plan` lists the files in the order they will be
+    ingested (several sources in a row for a data folder); up to ``depth`` files past the one
+    being written are read ahead, so the reader thread keeps busy while a large file is
+    written. A file is read ahead only if it was not ingested before (an already-ingested file
+    is never parsed); the skip check is made again when its turn comes (an identical copy
+    written just before makes it a skip, and its rows are not used). A read error surfaces when
+    the file's turn comes, in file order, as without the read-ahead.
+
+    Without ``replace`` the live ingests of each source are read once (:meth:`Store.live_ingests`)
+    and the ingests written meanwhile added to them: no write without ``replace`` can make an
+    earlier ingest not live (only ``replace`` supersedes), so :meth:`previous` is
     :meth:`Store.find_ingest`'s answer without a query per file.
     """
 
-    def __init__(self, store: Store, source: Source, files: list[Path], *, replace: bool) -> None:
-        self.store, self.source, self.replace = store, source, replace
-        self.plan = hasattr(source, "csv_plan")
+    def __init__(self, store: Store, *, replace: bool, depth: int = 4) -> None:
+        self.store, self.replace, self.depth = store, replace, depth
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="techties-read")
-        self._reads: dict[Path, Future[pa.Table]] = {}
+        self._plan: list[tuple[Source, Path]] = []
+        self._next = 0  # index in _plan of the next file to ingest
+        self._reads: dict[tuple[str, Path], Future[pa.Table]] = {}
         self._shas: dict[Path, str] = {}
-        self._live = None if replace or self.plan else store.live_ingests(source.name, source.table)
+        self._live: dict[tuple[str, str], dict[str, int]] = {}
 
-    def previous(self, sha: str) -> int | None:
-        """The live ingest of these bytes by the source, if any (:meth:`Store.find_ingest`)."""
-        if self._live is None:
-            return self.store.find_ingest(self.source.name, sha, self.source.table)
-        return self._live.get(sha)
-
-    def written(self, sha: str, result: IngestResult) -> None:
-        if self._live is not None and not result.skipped and result.provenance_id is not None:
-            self._live[sha] = result.provenance_id
-
-    def __enter__(self) -> _ReadAhead:
+    def __enter__(self) -> ReadAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def plan(self, source: Source, files: Sequence[Path]) -> None:
+        """Files of ``source`` to be ingested next, in order (Parquet-part sources: none)."""
+        if not hasattr(source, "csv_plan"):
+            self._plan.extend((source, f) for f in files)
+
+    def previous(self, source: Source, sha: str) -> int | None:
+        """The live ingest of these bytes by the source, if any (:meth:`Store.find_ingest`)."""
+        if self.replace:
+            return self.store.find_ingest(source.name, sha, source.table)
+        key = (source.name, source.table)
+        if key not in self._live:
+            self._live[key] = self.store.live_ingests(*key)
+        return self._live[key].get(sha)
+
+    def written(self, source: Source, sha: str, result: IngestResult) -> None:
+        live = self._live.get((source.name, source.table))
+        if live is not None and not result.skipped and result.provenance_id is not None:
+            live[sha] = result.provenance_id
+
     def sha(self, f: Path) -> str:
-        return self._shas.pop(f, None) or file_sha256(f)
+        if f not in self._shas:
+            self._shas[f] = file_sha256(f)
+        return self._shas[f]
 
-    def start(self, f: Path | None) -> None:
-        if f is None or self.plan or f in self._reads:
-            return
-        sha = self._shas[f] = file_sha256(f)
-        if self.replace or self.previous(sha) is None:
-            self._reads[f] = self._pool.submit(self.source.read, f)
+    def table(self, source: Source, f: Path) -> pa.Table:
+        """The rows of ``f`` (its turn has come): read ahead, else read now."""
+        self._advance(source, f)
+        found = self._reads.pop((source.name, f), None)
+        return found.result() if found is not None else source.read(f)
 
-    def table(self, f: Path) -> pa.Table:
-        found = self._reads.pop(f, None)
-        return found.result() if found is not None else self.source.read(f)
-
-    def drop(self, f: Path) -> None:
-        found = self._reads.pop(f, None)
+    def drop(self, source: Source, f: Path) -> None:
+        """``f`` is skipped: its rows are not used."""
+        self._advance(source, f)
+        found = self._reads.pop((source.name, f), None)
         if found is not None:
             found.cancel() or found.exception()  # wait: its warnings belong to this ingest
+
+    def _advance(self, source: Source, f: Path) -> None:
+        """``f``'s turn: start reading the next ``depth`` files of the plan."""
+        at = self._next
+        if at < len(self._plan) and (self._plan[at][0].name, self._plan[at][1]) == (source.name, f):
+            self._next = at = at + 1
+        for src, g in self._plan[at : at + self.depth]:
+            if (src.name, g) not in self._reads and (
+                self.replace or self.previous(src, self.sha(g)) is None
+            ):
+                self._reads[(src.name, g)] = self._pool.submit(src.read, g)
 
 
 def _ingest_plan(store: Store, source: Source, path: Path, *, replace: bool) -> IngestResult:

@@ -18,7 +18,7 @@ import yaml
 from techties.errors import ConfigError, UnknownNameError
 from techties.sources import REGISTRY, get_source
 from techties.store.core import IngestResult, Store
-from techties.store.ingest import ingest_files
+from techties.store.ingest import ReadAhead, ingest_files
 
 MANIFEST_NAME = "techties-manifest.yaml"
 
@@ -77,16 +77,20 @@ def ingest_folder(
             f"Data folder {root} does not exist.",
             hint="Pass --data with the folder of source files, or set TECHTIES_DATA.",
         )
+    todo = [(entry, entry.resolve(root)) for entry in load_manifest(root)]
     results: list[IngestResult] = []
-    for entry in load_manifest(root):
-        if entry.source not in REGISTRY:
-            get_source(entry.source)  # loads entry points; raises UnknownNameError if still unknown
-        files = entry.resolve(root)
-        if not files:
-            continue
-        results.extend(ingest_files(store, entry.source, files, replace=replace))
-        if progress:
-            progress(entry.source, len(files))
+    with ReadAhead(store, replace=replace) as ahead:
+        for entry, files in todo:  # known sources: their files are read while others are written
+            if entry.source in REGISTRY and files:
+                ahead.plan(REGISTRY[entry.source](), files)
+        for entry, files in todo:
+            if entry.source not in REGISTRY:
+                get_source(entry.source)  # loads entry points; UnknownNameError if still unknown
+            if not files:
+                continue
+            results.extend(ingest_files(store, entry.source, files, replace=replace, ahead=ahead))
+            if progress:
+                progress(entry.source, len(files))
     return results
 
 

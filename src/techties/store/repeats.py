@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from techties.errors import DuplicateKeyError
 from techties.store.parts import physical
@@ -43,8 +44,17 @@ class Repeat:
     differ: int  # of them, rows whose values differ
 
 
-def find(con: duckdb.DuckDBPyConnection, table: str, source: str, pid: int) -> list[Repeat]:
-    """Earlier ingests of ``source`` in ``table`` sharing keys with ingest ``pid``."""
+def find(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: str,
+    pid: int,
+    hashes: KeyHashes | None = None,
+) -> list[Repeat]:
+    """Earlier ingests of ``source`` in ``table`` sharing keys with ingest ``pid``.
+
+    ``hashes``: the key hashes kept by the open transaction (:class:`KeyHashes`), so the
+    pre-check does not hash the earlier files' rows again for every file."""
     schema = SCHEMAS.get(table)
     if schema is None or not schema.key:
         return []
@@ -59,7 +69,10 @@ def find(con: duckdb.DuckDBPyConnection, table: str, source: str, pid: int) -> l
     if not others:
         return []
     key = [*schema.key, *schema.file_key]
-    if not _may_repeat(con, table, key, pid, others):
+    if hashes is not None:
+        if not hashes.may_repeat(con, table, source, key, pid, others):
+            return []
+    elif not _may_repeat(con, table, key, pid, others):
         return []
     values = [c for c in schema.columns if c not in key]
     on = " AND ".join(f'n."{k}" IS NOT DISTINCT FROM o."{k}"' for k in key)
@@ -76,6 +89,10 @@ def find(con: duckdb.DuckDBPyConnection, table: str, source: str, pid: int) -> l
     return [Repeat(int(e), str(loc), int(n), int(d)) for e, loc, n, d in rows]
 
 
+def _key_hash(key: list[str]) -> str:
+    return f"hash({', '.join(f'{chr(34)}{k}{chr(34)}' for k in key)})"
+
+
 def _may_repeat(
     con: duckdb.DuckDBPyConnection, table: str, key: list[str], pid: int, others: list[int]
 ) -> bool:
@@ -84,7 +101,7 @@ def _may_repeat(
     Equal keys (NULLs included) always hash alike, so False is exact and the full key join
     above only runs when a repeat is possible. One hash per row of the key columns alone and a
     hash semi-join, no sort: ~10x cheaper than joining every column of both sides."""
-    h = f"hash({', '.join(f'{chr(34)}{k}{chr(34)}' for k in key)})"
+    h = _key_hash(key)
     year = (
         f' AND "year" IN (SELECT DISTINCT "year" FROM "{table}" WHERE provenance_id = {pid})'
         if "year" in key
@@ -97,6 +114,76 @@ def _may_repeat(
         [pid],
     ).fetchall()[0][0]
     return bool(found)
+
+
+@dataclass(slots=True)
+class _Seen:
+    ids: set[int] = field(default_factory=set)
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+
+
+class KeyHashes:
+    """The key hashes of the rows of a source's ingests, kept while one transaction is open.
+
+    :func:`_may_repeat` hashes the keys of every earlier file of the source again for each new
+    file: for the 82 Census files of the data folder that is ~20 million row hashes. Here each
+    ingest's rows are hashed once (when first needed: ingests stored before the transaction
+    are read from the table) and kept as one sorted array per (table, source); a new file's
+    hashes are looked up in it. The answer is :func:`_may_repeat`'s. Rows join an ingest only
+    in its own write, before its hashes are taken, so every row of a kept ingest has its hash
+    kept; a row removed later keeps its hash, which can only send a file to the exact check in
+    :func:`find`, never away from it (as can the year filter left out here: ``year`` is part
+    of the key where it is used). Provenance ids are not reused inside a transaction, and the
+    store drops this object when the transaction ends.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], _Seen] = {}
+
+    def may_repeat(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        source: str,
+        key: list[str],
+        pid: int,
+        others: list[int],
+    ) -> bool:
+        """:func:`_may_repeat`'s answer; then ingest ``pid``'s hashes join the kept ones."""
+        seen = self._seen.setdefault((table, source), _Seen())
+        missing = [i for i in others if i not in seen.ids]
+        if missing:
+            self._add(seen, missing, _hashes(con, table, key, missing))
+        new = _hashes(con, table, key, [pid])
+        at = np.searchsorted(seen.hashes, new)
+        found = at < len(seen.hashes)
+        found[found] = seen.hashes[at[found]] == new[found]
+        self._add(seen, [pid], new[~found], at[~found])
+        return bool(found.any())
+
+    @staticmethod
+    def _add(seen: _Seen, ids: list[int], new: np.ndarray, at: np.ndarray | None = None) -> None:
+        """Merge sorted unique ``new`` hashes (``at``: their places, when known) into ``seen``."""
+        if at is None:
+            new = new[~np.isin(new, seen.hashes, assume_unique=True)]
+            at = np.searchsorted(seen.hashes, new)
+        seen.hashes = np.insert(seen.hashes, at, new)
+        seen.ids.update(ids)
+
+
+def _hashes(
+    con: duckdb.DuckDBPyConnection, table: str, key: list[str], ids: list[int]
+) -> np.ndarray:
+    """Sorted distinct key hashes of the rows of ingests ``ids``."""
+    got = con.execute(
+        f'SELECT {_key_hash(key)} AS h FROM "{table}" '
+        f"WHERE provenance_id IN ({', '.join(map(str, ids))})"
+    ).fetchnumpy()["h"]
+    out = np.sort(np.asarray(got, dtype=np.uint64))  # np.unique is ~50x slower here (numpy 2.4)
+    keep = np.empty(len(out), dtype=bool)
+    keep[:1] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]
 
 
 def refuse(
@@ -144,11 +231,12 @@ def settle(
     thin: bool,
     replace: bool,
     drop: Callable[[str, int], None],
+    hashes: KeyHashes | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Apply the rules above to ingest ``pid`` just written; returns (rows removed from it,
     provenance details to add). ``thin``: its rows are in a store table (not a part), so
     same-valued repeats can be left out; ``drop(table, id)`` removes an earlier ingest."""
-    found = find(con, table, source, pid)
+    found = find(con, table, source, pid, hashes)
     if not found:
         return 0, {}
     clash = [r for r in found if r.differ or not thin or replace]
