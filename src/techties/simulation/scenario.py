@@ -96,7 +96,7 @@ from techties.simulation.mc_multisector import (
     ScenarioResult,
     load_named_baseline,
 )
-from techties.simulation.mc_multisector import run_scenarios as run_all
+from techties.simulation.shared_status_quo import run_scenarios as run_all
 from techties.simulation.shocks import (
     SHOCK_TYPES,
     CoefficientShock,

@@ -12,7 +12,6 @@ all-or-nothing and provenance contracts are kept.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -46,6 +45,7 @@ from techties.errors import (
 )
 from techties.sources.containers import CsvPlan
 from techties.store import parts, repeats
+from techties.store.inputs import IngestResult, file_sha256  # noqa: F401  (re-exported)
 from techties.store.migrations import migrate, pending_read_only
 from techties.store.parts import physical, sql_str
 from techties.store.validate import IDX, ROW, needs_staging, stage, validate_part, validate_table
@@ -58,41 +58,6 @@ class _Ask:
 
 
 _ASK = _Ask()
-
-
-def file_sha256(path: str | Path, *, chunk: int = 1 << 22) -> str:
-    """sha256 of a file's bytes (streamed, 4 MiB at a time)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """What one ingested input produced."""
-
-    source: str
-    location: str
-    table: str
-    rows: int
-    provenance_id: int | None
-    skipped: bool = False
-    replaced: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "location": self.location,
-            "table": self.table,
-            "rows": self.rows,
-            "provenance_id": self.provenance_id,
-            "skipped": self.skipped,
-            "replaced": self.replaced,
-            "details": self.details,
-        }
 
 
 _WRITE_WORDS = re.compile(
