@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -42,6 +43,10 @@ from techties.store.schemas import SCHEMAS, Col, Effective, Rule
 #: optional reader column: the 1-based row of the source file each table row comes from
 ROW = "_row"
 IDX = _IDX = "_tt_idx"  # 0-based table row (added here)
+#: Parquet metadata of a part: the key order its writer expects the rows in, as JSON
+#: ``{"columns": [key columns, most significant first], "ranks": {column: [values in order]}}``
+#: (columns without ranks compare by value); see :func:`key_increasing`
+KEY_ORDER = b"techties.key_order"
 
 
 @dataclass(slots=True)
@@ -177,7 +182,9 @@ def validate_part(
         f"FROM read_parquet('{sql_str(part)}', file_row_number = true))"
     )
     fixed = frozenset(rules.columns) - set(stored.names)  # the file's constants
-    if _run(con, rel, rules, _Ctx(path, names or source_columns(stored)), constant=fixed):
+    distinct = key_increasing(part, [k for k in rules.key if k not in fixed])
+    ctx = _Ctx(path, names or source_columns(stored))
+    if _run(con, rel, rules, ctx, constant=fixed, distinct=distinct):
         raise StoreError("A Parquet part cannot drop repeated rows; the source must not allow it.")
 
 
@@ -188,20 +195,23 @@ def _run(
     ctx: _Ctx,
     *,
     constant: frozenset[str] = frozenset(),
+    distinct: bool = False,
 ) -> list[int]:
     """All checks; raise the first problem (listing the others), else the rows to drop.
 
     One probe query answers "is anything wrong?" for every check at once (rows failing a value
     check, the distinct values of each coded column, rows minus distinct hashes of the key —
-    8 bytes a row, the file's ``constant`` columns left out); the per-check counts, first rows
-    and the exact key comparison only run for what fails."""
+    8 bytes a row, the file's ``constant`` columns left out; skipped when ``distinct``: the key
+    was proven to have no repeats); the per-check counts, first rows and the exact key
+    comparison only run for what fails."""
     checks = value_checks(rules)
     coded = [n for n, col in rules.columns.items() if col.codes is not None]
     good = " AND ".join(f"coalesce(({c.ok}), true)" for c in checks) or "true"
     key = ", ".join(f'"{k}"' for k in rules.key if k not in constant) or "1"
     lists = "".join(f', list(DISTINCT "{n}")' for n in coded)
+    repeats = "0" if distinct else f"count(*) - count(DISTINCT hash({key}))"
     probe = con.execute(  # one scan (a 10M-row BACI part: ~1 s)
-        f"SELECT count_if(NOT ({good})), count(*) - count(DISTINCT hash({key})){lists} FROM {rel}"
+        f"SELECT count_if(NOT ({good})), {repeats}{lists} FROM {rel}"
     ).fetchall()[0]
     problems = _values(con, rel, checks, ctx) if probe[0] else []
     problems += _codes(con, rel, rules, ctx, dict(zip(coded, probe[2:], strict=True)))
@@ -216,6 +226,44 @@ def _run(
             first.args = (first.message,)
         raise first
     return drop
+
+
+def key_increasing(part: Path, key: list[str]) -> bool:
+    """True if the part's rows are strictly increasing by ``key`` in file order (then no key
+    repeats: exact, in one streamed pass without a hash of every key); False if not, or if the
+    part declares no order (:data:`KEY_ORDER`, file metadata) over exactly these columns.
+
+    The order is the writer's claim, checked here row by row: ``ranks`` give the position of
+    each value (a value not listed gives False); other columns compare by value (coded text as
+    text). A comparison a NULL leaves undecided gives False. Polars keeps the file's row order
+    through the scan and ``shift``. False only means the hash check runs.
+    """
+    raw = (pq.read_metadata(part).metadata or {}).get(KEY_ORDER)
+    if not raw or not key:
+        return False
+    order = json.loads(raw)
+    columns, ranks = list(order.get("columns", [])), dict(order.get("ranks", {}))
+    if sorted(columns) != sorted(key) or len(set(columns)) != len(columns):
+        return False
+    types = pl.scan_parquet(part).collect_schema()
+    value = {
+        c: pl.col(c).cast(pl.Enum(ranks[c])).to_physical()
+        if c in ranks
+        else pl.col(c).cast(pl.String)  # coded text compares as text
+        if isinstance(types.get(c), pl.Enum | pl.Categorical)
+        else pl.col(c)
+        for c in columns
+    }
+    later: pl.Expr | None = None  # row > the row before it, by the columns from c on
+    for c in reversed(columns):
+        now, before = value[c], value[c].shift(1)
+        later = now > before if later is None else (now > before) | ((now == before) & later)
+    assert later is not None
+    try:
+        found = pl.scan_parquet(part).select(later.slice(1).fill_null(False).all()).collect()
+    except pl.exceptions.PolarsError:  # e.g. a value outside its ranks
+        return False
+    return bool(found.item())
 
 
 # -- column types ---------------------------------------------------------------------------
