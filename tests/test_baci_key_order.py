@@ -1,10 +1,11 @@
-"""A BACI part in key order needs no hash of every key: the proof and its fallback agree.
+"""A BACI part's fast checks agree with the simple ones: key order, checks per distinct code.
 
 CEPII sorts each year by (t, i, j, k); the part writer declares that order (Parquet metadata)
 and :func:`techties.store.validate.key_increasing` checks it row by row. When it holds the
 repeat check is skipped (no repeats are possible); otherwise the hash check runs as before.
 These tests compare both paths on generated files: same errors (message, rows, key), same rows
-stored, and the order proof never accepts a file that has a repeated key.
+stored, and the order proof never accepts a file that has a repeated key. Checks of a coded text
+column (dictionary-encoded in the part) run once per distinct value: same errors as per row.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import shared
-from techties.errors import DuplicateKeyError
+from techties.errors import DuplicateKeyError, InvalidValueError
 from techties.sources import baci
 from techties.sources.baci import Baci
 from techties.store import open_store
 from techties.store.ingest import ingest_files
-from techties.store.validate import KEY_ORDER, key_increasing, validate_part
+from techties.store.validate import KEY_ORDER, _coded_text, key_increasing, validate_part
 
 NAME = "BACI_HS17_Y2017_V202201.csv"
 KEY = ["reporter", "partner", "year", "product_code"]
@@ -192,3 +193,44 @@ def test_real_country_list_sorted_file(tmp_path: Path) -> None:
     part, plain = _part(dup, tmp_path / "d")  # 56 and 58 are both BEL
     assert key_increasing(part, KEY) is False
     assert _same_error(_check(part, dup), _check(plain, dup)).key["reporter"] == "BEL"
+
+
+def _error(part: Path, csv: Path) -> Exception | None:
+    plan = Baci().csv_plan(csv)
+    with duckdb.connect() as con:
+        try:
+            validate_part(con, part, table="trade_flows", source="baci", path=str(csv),
+                          constants=plan.constants, row_base=plan.row_base,
+                          names=plan.source_columns)  # fmt: skip
+        except Exception as err:  # compared whole below
+            return err
+    return None
+
+
+@pytest.mark.parametrize("bad", ["12a456", "1234567", None])
+def test_code_checks_per_distinct_value_give_the_row_checks_error(
+    bad: str | None, tmp_path: Path
+) -> None:
+    """Product code checks run once per distinct code of a dictionary column; the same part
+    without dictionaries runs them on every row: same error, same count and first row."""
+    csv = _write(tmp_path, _cells(3_000, 7, _codes()))
+    part, _ = _part(csv, tmp_path)
+    table = pq.read_table(part)
+    codes = table.column("product_code").to_pylist()
+    for at in (40, 41, 2_500):
+        codes[at] = bad
+    table = table.set_column(3, "product_code", pa.array(codes, pa.large_string()))
+    coded, plain = tmp_path / "coded.parquet", tmp_path / "plain.parquet"
+    pq.write_table(table, coded)
+    pq.write_table(table, plain, use_dictionary=False)
+    with duckdb.connect() as con:
+        assert _coded_text(con, coded, table.schema) == {"reporter", "partner", "product_code"}
+        assert _coded_text(con, plain, table.schema) == set()
+    a, b = _error(coded, csv), _error(plain, csv)
+    assert type(a) is type(b) is InvalidValueError
+    assert str(a) == str(b) and "3 rows" in str(a) and "row 42" in str(a)
+    got = (a.count, a.row, a.value, a.check)  # type: ignore[union-attr]
+    assert got == (b.count, b.row, b.value, b.check) and got[:2] == (3, 42)  # type: ignore[union-attr]
+    value = got[2]["product_code"] if isinstance(got[2], dict) else got[2]
+    assert value == bad
+    assert _error(part, csv) is None  # the part as written passes either way

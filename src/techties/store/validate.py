@@ -184,7 +184,8 @@ def validate_part(
     fixed = frozenset(rules.columns) - set(stored.names)  # the file's constants
     distinct = key_increasing(part, [k for k in rules.key if k not in fixed])
     ctx = _Ctx(path, names or source_columns(stored))
-    if _run(con, rel, rules, ctx, constant=fixed, distinct=distinct):
+    few = _coded_text(con, part, stored)
+    if _run(con, rel, rules, ctx, constant=fixed, distinct=distinct, few=few):
         raise StoreError("A Parquet part cannot drop repeated rows; the source must not allow it.")
 
 
@@ -196,6 +197,7 @@ def _run(
     *,
     constant: frozenset[str] = frozenset(),
     distinct: bool = False,
+    few: frozenset[str] = frozenset(),
 ) -> list[int]:
     """All checks; raise the first problem (listing the others), else the rows to drop.
 
@@ -203,17 +205,32 @@ def _run(
     check, the distinct values of each coded column, rows minus distinct hashes of the key —
     8 bytes a row, the file's ``constant`` columns left out; skipped when ``distinct``: the key
     was proven to have no repeats); the per-check counts, first rows and the exact key
-    comparison only run for what fails."""
+    comparison only run for what fails. A check that reads only ``few`` columns (besides the
+    constants) is asked of their distinct values instead of every row: the same answer, as a
+    check is a function of the columns it names (a BACI part's product_code: ~5,000 values)."""
     checks = value_checks(rules)
     coded = [n for n, col in rules.columns.items() if col.codes is not None]
-    good = " AND ".join(f"coalesce(({c.ok}), true)" for c in checks) or "true"
+    by_value: dict[tuple[str, ...], list[_Check]] = {}
+    for check in checks:
+        named = tuple(n for n in rules.columns if re.search(rf"\b{re.escape(n)}\b", check.ok))
+        if set(named) - constant and set(named) - constant <= few:
+            by_value.setdefault(named, []).append(check)
+    checks_by_row = [c for c in checks if not any(c in cs for cs in by_value.values())]
+    found = 0
+    for named, group in by_value.items():  # DISTINCT over a dictionary column: ~0.02 s
+        ok = " AND ".join(f"coalesce(({c.ok}), true)" for c in group)
+        cols = ", ".join(f'"{n}"' for n in named)
+        found += con.execute(
+            f"SELECT count_if(NOT ({ok})) FROM (SELECT DISTINCT {cols} FROM {rel})"
+        ).fetchall()[0][0]
+    good = " AND ".join(f"coalesce(({c.ok}), true)" for c in checks_by_row) or "true"
     key = ", ".join(f'"{k}"' for k in rules.key if k not in constant) or "1"
     lists = "".join(f', list(DISTINCT "{n}")' for n in coded)
     repeats = "0" if distinct else f"count(*) - count(DISTINCT hash({key}))"
     probe = con.execute(  # one scan (a 10M-row BACI part: ~1 s)
         f"SELECT count_if(NOT ({good})), {repeats}{lists} FROM {rel}"
     ).fetchall()[0]
-    problems = _values(con, rel, checks, ctx) if probe[0] else []
+    problems = _values(con, rel, checks, ctx) if probe[0] or found else []
     problems += _codes(con, rel, rules, ctx, dict(zip(coded, probe[2:], strict=True)))
     dup, drop = _duplicates(con, rel, rules, ctx.path) if probe[1] else ([], [])
     problems += dup
@@ -264,6 +281,19 @@ def key_increasing(part: Path, key: list[str]) -> bool:
     except pl.exceptions.PolarsError:  # e.g. a value outside its ranks
         return False
     return bool(found.item())
+
+
+def _coded_text(con: duckdb.DuckDBPyConnection, part: Path, schema: pa.Schema) -> frozenset[str]:
+    """Text columns of a part dictionary-encoded in every row group: codes (few distinct
+    values; the writer found them repetitive), whose checks can run once per value."""
+    text = [f.name for f in schema if _compatible(f.type, "VARCHAR")]
+    if not text:
+        return frozenset()
+    found = con.execute(
+        f"SELECT path_in_schema FROM parquet_metadata('{sql_str(part)}') "
+        "GROUP BY 1 HAVING count_if(dictionary_page_offset IS NULL) = 0"
+    ).fetchall()
+    return frozenset(text) & {str(name) for (name,) in found}
 
 
 # -- column types ---------------------------------------------------------------------------
