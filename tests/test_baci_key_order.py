@@ -20,12 +20,19 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import shared
-from techties.errors import DuplicateKeyError, InvalidValueError
+from techties.errors import DuplicateKeyError, InvalidValueError, SourceFormatError
 from techties.sources import baci
 from techties.sources.baci import Baci
+from techties.sources.containers import name_columns
 from techties.store import open_store
 from techties.store.ingest import ingest_files
-from techties.store.validate import KEY_ORDER, _coded_text, key_increasing, validate_part
+from techties.store.validate import (
+    KEY_ORDER,
+    _coded_text,
+    key_increasing,
+    validate_part,
+    validate_table,
+)
 
 NAME = "BACI_HS17_Y2017_V202201.csv"
 KEY = ["reporter", "partner", "year", "product_code"]
@@ -234,3 +241,46 @@ def test_code_checks_per_distinct_value_give_the_row_checks_error(
     value = got[2]["product_code"] if isinstance(got[2], dict) else got[2]
     assert value == bad
     assert _error(part, csv) is None  # the part as written passes either way
+
+
+def _as_table(part: Path, constants: dict[str, str]) -> pa.Table:
+    """The part's rows with its constants as columns and file rows: what validate_table checks
+    row by row."""
+    with duckdb.connect() as con:
+        con.execute(
+            f"CREATE VIEW rows AS SELECT * FROM read_parquet('{part}', file_row_number = true)"
+        )
+        cols = ", ".join(f"{v} AS {k}" for k, v in constants.items())
+        sql = f"SELECT *, {cols}, file_row_number + 2 AS _row FROM rows ORDER BY file_row_number"
+        table = con.sql(sql).to_arrow_table()
+    for name, typ in (("month", pa.int8()), ("duties_usd", pa.float64())):
+        table = table.set_column(table.schema.get_field_index(name), name,
+                                 table.column(name).cast(typ))  # fmt: skip
+    return name_columns(table.drop_columns(["file_row_number"]), baci.FILE_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("constant", "value", "what"),
+    [("month", "13", "month above 12"), ("flow", "'exports'", "'exports'"),
+     ("product_level", "7", "level_is_code_length"), ("quantity_unit", "NULL", "has_unit")],
+)  # fmt: skip
+def test_checks_of_constants_give_the_row_checks_error(
+    constant: str, value: str, what: str, tmp_path: Path
+) -> None:
+    """Checks that read only the part's constants run on one row; the same rows as a table,
+    constants as columns, are checked on every row: same error."""
+    csv = _write(tmp_path, _cells(500, 8, _codes()))
+    part, _ = _part(csv, tmp_path)
+    plan = Baci().csv_plan(csv)
+    constants = {**plan.constants, constant: value}
+    with duckdb.connect() as con:
+        with pytest.raises(SourceFormatError) as by_part:
+            validate_part(con, part, table="trade_flows", source="baci", path=str(csv),
+                          constants=constants, row_base=plan.row_base,
+                          names=plan.source_columns)  # fmt: skip
+        with pytest.raises(SourceFormatError) as by_row:
+            validate_table(con, _as_table(part, constants), table="trade_flows",
+                           source="baci", path=str(csv))  # fmt: skip
+    assert type(by_part.value) is type(by_row.value)
+    assert str(by_part.value) == str(by_row.value)
+    assert what in str(by_part.value)

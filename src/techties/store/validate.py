@@ -207,31 +207,45 @@ def _run(
     was proven to have no repeats); the per-check counts, first rows and the exact key
     comparison only run for what fails. A check that reads only ``few`` columns (besides the
     constants) is asked of their distinct values instead of every row: the same answer, as a
-    check is a function of the columns it names (a BACI part's product_code: ~5,000 values)."""
+    check is a function of the columns it names (a BACI part's product_code: ~5,000 values);
+    one that reads only constants, and the values of a constant coded column, of one row."""
     checks = value_checks(rules)
     coded = [n for n, col in rules.columns.items() if col.codes is not None]
-    by_value: dict[tuple[str, ...], list[_Check]] = {}
+    by_value: dict[tuple[str, ...], list[_Check]] = {}  # () : checks of constants only
     for check in checks:
         named = tuple(n for n in rules.columns if re.search(rf"\b{re.escape(n)}\b", check.ok))
-        if set(named) - constant and set(named) - constant <= few:
+        if named and set(named) <= constant:
+            by_value.setdefault((), []).append(check)
+        elif set(named) - constant and set(named) - constant <= few:
             by_value.setdefault(named, []).append(check)
     checks_by_row = [c for c in checks if not any(c in cs for cs in by_value.values())]
-    found = 0
+    once = [n for n in coded if n in constant]
+    found: dict[str, list[object] | None] = {}  # coded column -> its distinct values
+    failed = 0
+    if once or () in by_value:  # one row holds every constant (no row: nothing to check)
+        ok = " AND ".join(f"coalesce(({c.ok}), true)" for c in by_value.pop((), [])) or "true"
+        values = "".join(f', list("{n}")' for n in once)
+        got = con.execute(
+            f"SELECT count_if(NOT ({ok})){values} FROM (SELECT * FROM {rel} LIMIT 1)"
+        ).fetchall()[0]
+        failed, found = int(got[0]), dict(zip(once, got[1:], strict=True))
     for named, group in by_value.items():  # DISTINCT over a dictionary column: ~0.02 s
         ok = " AND ".join(f"coalesce(({c.ok}), true)" for c in group)
         cols = ", ".join(f'"{n}"' for n in named)
-        found += con.execute(
+        failed += con.execute(
             f"SELECT count_if(NOT ({ok})) FROM (SELECT DISTINCT {cols} FROM {rel})"
         ).fetchall()[0][0]
     good = " AND ".join(f"coalesce(({c.ok}), true)" for c in checks_by_row) or "true"
     key = ", ".join(f'"{k}"' for k in rules.key if k not in constant) or "1"
-    lists = "".join(f', list(DISTINCT "{n}")' for n in coded)
+    per_row = [n for n in coded if n not in constant]
+    lists = "".join(f', list(DISTINCT "{n}")' for n in per_row)
     repeats = "0" if distinct else f"count(*) - count(DISTINCT hash({key}))"
     probe = con.execute(  # one scan (a 10M-row BACI part: ~1 s)
         f"SELECT count_if(NOT ({good})), {repeats}{lists} FROM {rel}"
     ).fetchall()[0]
-    problems = _values(con, rel, checks, ctx) if probe[0] or found else []
-    problems += _codes(con, rel, rules, ctx, dict(zip(coded, probe[2:], strict=True)))
+    problems = _values(con, rel, checks, ctx) if probe[0] or failed else []
+    found |= dict(zip(per_row, probe[2:], strict=True))
+    problems += _codes(con, rel, rules, ctx, {n: found[n] for n in coded})
     dup, drop = _duplicates(con, rel, rules, ctx.path) if probe[1] else ([], [])
     problems += dup
     if problems:
