@@ -107,6 +107,10 @@ def test_the_writer_declares_the_order_cepii_sorts_by(tmp_path: Path) -> None:
     assert key_increasing(part, KEY) is True
     assert key_increasing(part, KEY[:3]) is False  # not the key the store checks
     assert key_increasing(tmp_path / "plain.parquet", KEY) is False  # no order declared
+    odd = tmp_path / "store [1]*" / "part.tmp"  # a part's path is not a glob pattern
+    odd.parent.mkdir()
+    odd.write_bytes(part.read_bytes())
+    assert key_increasing(odd, KEY) is True
 
 
 def test_sorted_file_stores_the_rows_a_shuffled_copy_stores(tmp_path: Path) -> None:

@@ -240,7 +240,7 @@ def _run(
     per_row = [n for n in coded if n not in constant]
     lists = "".join(f', list(DISTINCT "{n}")' for n in per_row)
     repeats = "0" if distinct else f"count(*) - count(DISTINCT hash({key}))"
-    probe = con.execute(  # one scan (a 10M-row BACI part: ~1 s)
+    probe = con.execute(  # one scan (a 10M-row BACI part: ~0.3 s, ~1.3 s with the key hash)
         f"SELECT count_if(NOT ({good})), {repeats}{lists} FROM {rel}"
     ).fetchall()[0]
     problems = _values(con, rel, checks, ctx) if probe[0] or failed else []
@@ -276,7 +276,8 @@ def key_increasing(part: Path, key: list[str]) -> bool:
     columns, ranks = list(order.get("columns", [])), dict(order.get("ranks", {}))
     if sorted(columns) != sorted(key) or len(set(columns)) != len(columns):
         return False
-    types = pl.scan_parquet(part).collect_schema()
+    scan = pl.scan_parquet(part, glob=False)  # the path as it is, even with * or [ in it
+    types = scan.collect_schema()
     value = {
         c: pl.col(c).cast(pl.Enum(ranks[c])).to_physical()
         if c in ranks
@@ -291,7 +292,7 @@ def key_increasing(part: Path, key: list[str]) -> bool:
         later = now > before if later is None else (now > before) | ((now == before) & later)
     assert later is not None
     try:
-        found = pl.scan_parquet(part).select(later.slice(1).fill_null(False).all()).collect()
+        found = scan.select(later.slice(1).fill_null(False).all()).collect()
     except pl.exceptions.PolarsError:  # e.g. a value outside its ranks
         return False
     return bool(found.item())
