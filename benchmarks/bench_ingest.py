@@ -16,7 +16,9 @@ the ingest (hashing, conversion, checks, provenance, view) and closing the store
 The machine is shared, so the tools run ``--repeat`` times interleaved and the ratio uses each
 tool's fastest run (the least disturbed); CPU seconds (user + system, all threads) are printed as
 a load-independent cross-check.
-Usage: ``python benchmarks/bench_ingest.py [--rows 30000000] [--small 10000000] [--repeat 3]``.
+Usage: ``python benchmarks/bench_ingest.py [--rows 30000000] [--small 10000000] [--repeat 3]
+[--order sorted|scattered]``. CEPII ships each year sorted by (t, i, j, k), the default here;
+``scattered`` rows take the store's slower exact repeat check (a hash of every key).
 Polars' streaming buffers (and so every tool's memory) fill up during the first few million rows
 and then stay level, so the flatness check compares two sizes past that point (10M and 30M).
 Targets (issue 2): ratio techties / fastest peer ≥ 0.75; peak memory < 2 GiB and flat in rows.
@@ -41,11 +43,12 @@ import polars as pl
 N_COUNTRIES = 200
 
 
-def generate(folder: Path, rows: int, seed: int = 1) -> Path:
+def generate(folder: Path, rows: int, seed: int = 1, *, order: str = "sorted") -> Path:
     """Write a BACI-layout CSV of ``rows`` rows and its country code list; return the CSV.
 
     Like a real BACI year, every (exporter, importer, product) appears once and the countries
-    carry real ISO3 codes: the store refuses repeated keys and unknown codes.
+    carry real ISO3 codes: the store refuses repeated keys and unknown codes. ``order``:
+    ``sorted`` by (i, j, k) as CEPII ships its files, or ``scattered`` (no order).
     """
     import pycountry
 
@@ -61,7 +64,8 @@ def generate(folder: Path, rows: int, seed: int = 1) -> Path:
             "iso_3digit_alpha": [c.alpha_3 for c in iso],
         }
     ).write_csv(folder / "country_codes_V202201.csv")
-    products = np.array([f"{p:06d}" for p in rng.choice(np.arange(10_000, 970_000), 5_000, False)])
+    picked = rng.choice(np.arange(10_000, 970_000), 5_000, False)
+    products = np.array([f"{p:06d}" for p in np.sort(picked)])
     space = N_COUNTRIES * N_COUNTRIES * len(products)
     if rows > space:
         raise SystemExit(f"at most {space:,} distinct rows")
@@ -76,7 +80,9 @@ def generate(folder: Path, rows: int, seed: int = 1) -> Path:
         fh.write(b"t,i,j,k,v,q\n")
         for start in range(0, rows, chunk):
             n = min(chunk, rows - start)
-            cell = (np.arange(start, start + n, dtype=np.int64) * mult + shift) % space
+            at = np.arange(start, start + n, dtype=np.int64)
+            # sorted: evenly spread cells in increasing (i, j, k) order
+            cell = at * (space // rows) if order == "sorted" else (at * mult + shift) % space
             q = np.round(rng.lognormal(2, 2, n), 3).astype(str).astype(object)
             q[rng.random(n) < 0.05] = "NA"
             frame = pl.DataFrame(
@@ -208,13 +214,13 @@ def measure(tool: str, csv: Path, work: Path) -> dict[str, float]:
 TOOLS = ("techties", "duckdb", "polars")
 
 
-def run(rows: int, work: Path, repeat: int) -> dict[str, dict[str, float]]:
+def run(rows: int, work: Path, repeat: int, order: str) -> dict[str, dict[str, float]]:
     folder = work / f"baci-{rows}"
     folder.mkdir()
     t0 = time.perf_counter()
-    csv = generate(folder, rows)
+    csv = generate(folder, rows, order=order)
     mb = csv.stat().st_size / 1e6
-    print(f"\n{rows:,} rows, {mb:,.0f} MB generated in {time.perf_counter() - t0:.1f} s")
+    print(f"\n{rows:,} rows ({order}), {mb:,.0f} MB generated in {time.perf_counter() - t0:.1f} s")
     runs: dict[str, list[dict[str, float]]] = {tool: [] for tool in TOOLS}
     for _ in range(repeat):
         for tool in TOOLS:
@@ -246,14 +252,16 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=30_000_000)
     ap.add_argument("--small", type=int, default=10_000_000, help="first size (ratio, memory)")
     ap.add_argument("--repeat", type=int, default=3, help="interleaved runs per tool")
+    ap.add_argument("--order", choices=("sorted", "scattered"), default="sorted",
+                    help="row order of the generated file (CEPII ships it sorted)")  # fmt: skip
     ap.add_argument("--child", nargs=3, metavar=("TOOL", "CSV", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         _child(*args.child)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        small = run(args.small, Path(tmp), args.repeat)
-        big = run(args.rows, Path(tmp), args.repeat)
+        small = run(args.small, Path(tmp), args.repeat, args.order)
+        big = run(args.rows, Path(tmp), args.repeat, args.order)
     for key, what in (("peak_bytes", "resident"), ("peak_anon", "anonymous")):
         grow = big["techties"][key] / small["techties"][key]
         print(

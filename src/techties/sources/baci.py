@@ -18,6 +18,7 @@ file in blocks and is what reports bad rows by file, row and column.
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -395,6 +396,11 @@ PART_COLUMNS = {
     "value_usd": "DOUBLE",
     "quantity": "DOUBLE",
 }
+#: the part's key in the order CEPII sorts its files (t, i, j, k); the store checks that order
+#: row by row and, when it holds, needs no hash of every key to rule out repeats
+SORTED_BY = ("year", "reporter", "partner", "product_code")
+#: Parquet metadata key of that order (``techties.store.validate.KEY_ORDER``)
+KEY_ORDER = "techties.key_order"
 #: CSV types of the direct load; unsigned codes so a sign is a parse error, not an index
 _TYPES = {"t": pl.Int16, "i": pl.UInt32, "j": pl.UInt32, "k": pl.UInt32, "v": pl.Float64}
 
@@ -444,9 +450,18 @@ def _hs6_codes() -> pl.Series:
     return pl.int_range(1_000_000, 2_000_000, eager=True).cast(pl.String).str.slice(1)
 
 
+def _iso_order(codes: dict[str, str]) -> list[str]:
+    """The ISO3 codes ordered by their lowest BACI code: a file sorted by BACI codes is then
+    sorted by these ISO3 too (unless it uses a second code of one ISO3, e.g. 280 for DEU)."""
+    lowest: dict[str, int] = {}
+    for code, name in codes.items():
+        lowest[name] = min(int(code), lowest.get(name, int(code)))
+    return sorted(lowest, key=lambda name: (lowest[name], name))
+
+
 def _country_slots(codes: dict[str, str]) -> pl.Series:
     """Position c holds the ISO3 of BACI code c (an Enum); codes not in the list hold null."""
-    iso = pl.Enum(sorted(set(codes.values())))
+    iso = pl.Enum(_iso_order(codes))
     slots: list[str | None] = [None] * (max(int(c) for c in codes) + 1)
     for code, name in codes.items():
         slots[int(code)] = name
@@ -475,6 +490,9 @@ def _part_writer(path: Path, codes: dict[str, str], *, padded: bool) -> Callable
             # the row-by-row reader, which names a bad row and keeps file rows for its checks
             raise SourceFormatError(path, "not five commas on every line: read row by row")
         slots, hs6 = pl.lit(_country_slots(codes)), pl.lit(_hs6_codes())
+        iso = _iso_order(codes)
+        key_order = {KEY_ORDER: json.dumps({"columns": list(SORTED_BY),
+                                            "ranks": {"reporter": iso, "partner": iso}})}  # fmt: skip
         if padded:  # read text, strip blanks, then convert strictly
             col = {c: pl.col(c).str.strip_chars() for c in COLUMNS}
             num = {c: col[c].cast(t, strict=True) for c, t in _TYPES.items()}
@@ -493,7 +511,7 @@ def _part_writer(path: Path, codes: dict[str, str], *, padded: bool) -> Callable
                 hs6.gather(num["k"]).alias("product_code"),
                 (num["v"] * 1000.0).alias("value_usd"),
                 num["q"].alias("quantity"),
-            ).sink_parquet(target, compression="lz4", statistics=True)
+            ).sink_parquet(target, compression="lz4", statistics=True, metadata=key_order)
         except pl.exceptions.PolarsError as exc:
             raise SourceFormatError(
                 path, f"the direct load rejected a value: {str(exc).splitlines()[0]}"
