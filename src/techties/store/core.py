@@ -23,10 +23,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import (
-    Any,
-    TypeAlias,
-)
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import duckdb
 import pandas as pd
@@ -43,12 +40,14 @@ from techties.errors import (
     UnknownNameError,
     did_you_mean,
 )
-from techties.sources.containers import CsvPlan
 from techties.store import parts, repeats
 from techties.store.inputs import IngestResult, file_sha256  # noqa: F401  (re-exported)
 from techties.store.migrations import migrate, pending_read_only
 from techties.store.parts import physical, sql_str
 from techties.store.validate import IDX, ROW, needs_staging, stage, validate_part, validate_table
+
+if TYPE_CHECKING:  # the source registry is not loaded to open a store
+    from techties.sources.containers import CsvPlan
 
 ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
 

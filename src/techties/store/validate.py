@@ -36,7 +36,6 @@ from techties.errors import (
     StoreError,
     UnknownCodeError,
 )
-from techties.sources.containers import COLUMNS_KEY
 from techties.store.parts import sql_str
 from techties.store.schemas import SCHEMAS, Col, Effective, Rule
 
@@ -81,6 +80,10 @@ class _Ctx:
 
 
 def source_columns(schema: pa.Schema) -> dict[str, str]:
+    """The file's name of each canonical column, as the reader recorded it (imported here, not
+    above, so that opening a store does not load the source registry)."""
+    from techties.sources.containers import COLUMNS_KEY
+
     raw = (schema.metadata or {}).get(COLUMNS_KEY)
     return dict(json.loads(raw)) if raw else {}
 
