@@ -153,7 +153,7 @@ def test_staged_map_table_checks_as_the_arrow_table(store: Store) -> None:
     cov[[7, 50], 1] = np.inf
     cov[9, 2] = np.nan  # a missing covariate is allowed
     bad_value = _gravity(n, cov)
-    bad_code = good.set_column(1, "exporter", pa.array(["USA", "XXX"] * (n // 2)))
+    bad_code = good.set_column(1, "exporter", pa.array(["USA", "ZZZ"] * (n // 2)))
     repeated = pa.concat_tables([good, good.slice(3, 2)])
     cases = {"good": good, "value": bad_value, "code": bad_code, "repeat": repeated}
     got = {k: (_check(store, t, False), _check(store, t, True)) for k, t in cases.items()}
