@@ -26,9 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from techties import config
 from techties._version import __version__
@@ -40,16 +37,26 @@ from techties.errors import (
     UnknownNameError,
     did_you_mean,
 )
-from techties.store import parts, repeats
-from techties.store.inputs import IngestResult, file_sha256  # noqa: F401  (re-exported)
+from techties.store import parts
+from techties.store.inputs import (  # noqa: F401  (re-exported)
+    IngestResult,
+    PlanFailed,
+    file_sha256,
+    write_batches,
+)
 from techties.store.migrations import migrate, pending_read_only
 from techties.store.parts import physical, sql_str
-from techties.store.validate import IDX, ROW, needs_staging, stage, validate_part, validate_table
 
-if TYPE_CHECKING:  # the source registry is not loaded to open a store
+# Opening and reading a store loads neither the source registry nor pandas, pyarrow, polars or
+# numpy: the writing path imports its validation, repeat checks and Arrow where it runs.
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
     from techties.sources.containers import CsvPlan
+    from techties.store import repeats
 
-ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
+    ArrowLike: TypeAlias = pa.Table | pa.RecordBatchReader
 
 
 class _Ask:
@@ -100,6 +107,8 @@ class Store:
     # -- reading ---------------------------------------------------------------------------
     def tables(self) -> pd.DataFrame:
         """Tables and views with their row counts (``trade_flows`` counts rows and parts)."""
+        import pandas as pd
+
         names = self.con.execute(
             "SELECT table_name, min(table_type) FROM information_schema.tables "
             "WHERE table_schema = 'main' GROUP BY 1 ORDER BY 1"
@@ -224,6 +233,8 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """All-or-nothing block: everything inside commits together or not at all."""
         self.con.execute("BEGIN TRANSACTION")
+        from techties.store import repeats
+
         files = self._files = _FileChanges()
         self._hashes = repeats.KeyHashes()
         try:
@@ -288,6 +299,11 @@ class Store:
         which ingest it replaces. ``previous``: :meth:`find_ingest`'s answer for these bytes,
         when the caller has it (the ingest loop knows it for every file), else it is asked.
         """
+        import pyarrow as pa
+
+        from techties.store import repeats
+        from techties.store.validate import IDX, validate_table
+
         self._check_writable()
         self._check_table(table)
         if isinstance(previous, _Ask):
@@ -338,6 +354,8 @@ class Store:
     def _staged(self, data: pa.Table) -> Iterator[str | None]:
         """A temporary DuckDB copy of ``data`` while it is checked and inserted, when
         :func:`~techties.store.validate.needs_staging` says so (else None: Arrow is read)."""
+        from techties.store.validate import needs_staging, stage
+
         if not needs_staging(data.schema):
             yield None
             return
@@ -370,6 +388,8 @@ class Store:
         :class:`PlanFailed` if the conversion or a check rejects the file — the caller then asks
         the source's reader which row is bad.
         """
+        from techties.store import repeats
+
         self._check_writable()
         self._check_table(table)
         if self._files is None:
@@ -409,6 +429,8 @@ class Store:
     def _write_part(
         self, table: str, plan: CsvPlan, pid: int, *, source: str, location: str
     ) -> int:
+        from techties.store.validate import validate_part
+
         assert self._files is not None
         final, rel = parts.part_file(self.parts_root, table, pid)
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -425,7 +447,7 @@ class Store:
             if plan.batches is None:
                 raise PlanFailed(str(exc).splitlines()[0]) from exc
             # the validating reader names the bad row, or accepts what the fast path refused
-            columns, constants = _write_batches(tmp, plan.batches()), {}
+            columns, constants = write_batches(tmp, plan.batches()), {}
             rows, _ = parts.part_stats(self.con, tmp, ())
         validate_part(self.con, tmp, table=table, source=source, path=location,
                       constants=constants, row_base=plan.row_base,
@@ -489,28 +511,6 @@ class Store:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError(f"The store {self.path} is open read-only.")
-
-
-def _write_batches(target: Path, batches: Iterator[pa.Table]) -> dict[str, str]:
-    """Stream canonical tables into one Parquet file; return its columns and their types."""
-    writer: pq.ParquetWriter | None = None
-    schema = pa.schema([])
-    try:
-        for batch in batches:
-            if writer is None:
-                schema = batch.schema
-                writer = pq.ParquetWriter(target, schema, compression="lz4")
-            writer.write_table(batch.cast(schema))
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:
-        raise PlanFailed("the reader produced no rows")
-    return {f.name: str(f.type) for f in schema if f.name != ROW}  # _row: for validation only
-
-
-class PlanFailed(StoreError):
-    """A direct CSV load was rejected (bad value or failed check); the reader names the row."""
 
 
 @dataclass(slots=True)

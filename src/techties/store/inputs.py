@@ -1,12 +1,19 @@
-"""What one ingest reads and reports: the input's sha256 and the :class:`IngestResult`
-(:class:`techties.store.core.Store` writes under them; both are re-exported there)."""
+"""What one ingest reads and reports: the input's sha256, the :class:`IngestResult`, a direct
+load's Parquet writer and its :class:`PlanFailed` (:class:`techties.store.core.Store` writes
+under them; they are re-exported there)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from techties.errors import StoreError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def file_sha256(path: str | Path, *, chunk: int = 1 << 22) -> str:
@@ -42,3 +49,30 @@ class IngestResult:
             "replaced": self.replaced,
             "details": self.details,
         }
+
+
+def write_batches(target: Path, batches: Iterator[pa.Table]) -> dict[str, str]:
+    """Stream canonical tables into one Parquet file; return its columns and their types."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from techties.store.validate import ROW
+
+    writer: pq.ParquetWriter | None = None
+    schema = pa.schema([])
+    try:
+        for batch in batches:
+            if writer is None:
+                schema = batch.schema
+                writer = pq.ParquetWriter(target, schema, compression="lz4")
+            writer.write_table(batch.cast(schema))
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise PlanFailed("the reader produced no rows")
+    return {f.name: str(f.type) for f in schema if f.name != ROW}  # _row: for validation only
+
+
+class PlanFailed(StoreError):
+    """A direct CSV load was rejected (bad value or failed check); the reader names the row."""
