@@ -2,78 +2,59 @@
 
 >>> from techties.claims import check_all
 >>> verdicts = check_all(store)          # one Verdict per claim in the catalog
+
+Names load on first use (as in :mod:`techties`): listing the kept verdicts of a checked store
+(:mod:`techties.claims.listing`, ``techties claims``) imports none of the analysis stack.
 """
 
 from __future__ import annotations
 
-import warnings
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from techties.claims import base
-from techties.claims.base import CHECKERS, Checker, Missing, register
-from techties.claims.catalog import Claim, get_claim, load_catalog
-from techties.claims.kept import keep_verdicts, read_kept, verdicts_key
-from techties.claims.shared import sharing
-from techties.claims.verdict import REASONS, STATUSES, Figure, Verdict, format_value
-from techties.errors import DataWarning
-from techties.store import Store
+if TYPE_CHECKING:
+    from techties.claims.base import CHECKERS, Checker, Missing, register
+    from techties.claims.catalog import Claim, get_claim, load_catalog
+    from techties.claims.checking import (
+        check_all,
+        check_claim,
+        get_checker,
+        load_checkers,
+    )
+    from techties.claims.verdict import REASONS, STATUSES, Figure, Verdict, format_value
 
-
-def load_checkers() -> None:
-    """Register the built-in checkers (they register when their package is imported). Done on
-    first need, so reading kept verdicts imports none of the analysis layers behind them."""
-    from techties.claims import checkers  # noqa: F401
-
-
-def get_checker(name: str, *, claim_id: str | None = None) -> Checker:
-    """:func:`techties.claims.base.get_checker` once the built-in checkers are registered."""
-    load_checkers()
-    return base.get_checker(name, claim_id=claim_id)
-
-
-def check_claim(store: Store, claim_id: str, *, strict: bool = False) -> Verdict:
-    """Check one claim (by id or number) against the store (see :func:`check_all`)."""
-    return _check(store, get_claim(claim_id), strict=strict)
-
-
-def check_all(store: Store, *, strict: bool = False) -> list[Verdict]:
-    """Check every claim in the catalog against the store (checkers read nothing else).
-
-    Unless ``strict``, a checker that fails unexpectedly gives an ``unverifiable (not_yet)``
-    verdict naming the error (and a :class:`DataWarning`), and the verdicts of an earlier check
-    are read back when nothing they depend on has changed (:mod:`techties.claims.kept`).
-    """
-    if strict:
-        return _check_every(store, strict=True)
-    kept = read_kept(store, verdicts_key(store))
-    if kept is not None:
-        return kept
-    with warnings.catch_warnings(record=True) as caught:
-        verdicts = _check_every(store, strict=False)
-    for w in caught:  # shown as they would have been; a check that warned is not kept
-        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
-    if not caught:
-        keep_verdicts(store, verdicts_key(store), verdicts)  # the model results it cached
-    return verdicts
+#: public name → module it lives in
+_EXPORTS = {
+    "CHECKERS": "techties.claims.base",
+    "Checker": "techties.claims.base",
+    "Missing": "techties.claims.base",
+    "register": "techties.claims.base",
+    "Claim": "techties.claims.catalog",
+    "get_claim": "techties.claims.catalog",
+    "load_catalog": "techties.claims.catalog",
+    "check_all": "techties.claims.checking",
+    "check_claim": "techties.claims.checking",
+    "get_checker": "techties.claims.checking",
+    "load_checkers": "techties.claims.checking",
+    "REASONS": "techties.claims.verdict",
+    "STATUSES": "techties.claims.verdict",
+    "Figure": "techties.claims.verdict",
+    "Verdict": "techties.claims.verdict",
+    "format_value": "techties.claims.verdict",
+}
 
 
-def _check_every(store: Store, *, strict: bool) -> list[Verdict]:
-    with sharing():  # evidence several checkers read is built once (techties.claims.shared)
-        return [_check(store, claim, strict=strict) for claim in load_catalog()]
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'techties.claims' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-def _check(store: Store, claim: Claim, *, strict: bool) -> Verdict:
-    try:
-        return get_checker(claim.checker, claim_id=claim.id).check(store)
-    except Exception as exc:
-        if strict:
-            raise
-        warnings.warn(f"checker {claim.checker!r} failed: {exc!r}", DataWarning, stacklevel=3)
-        v = Verdict.unverifiable(
-            claim.id, "not_yet", f"the evidence layer failed: {type(exc).__name__}: {exc}"
-        )
-        v.title = claim.paraphrase
-        v.method = get_checker(claim.checker, claim_id=claim.id).method
-        return v
+def __dir__() -> list[str]:
+    return __all__
 
 
 __all__ = [

@@ -15,7 +15,7 @@ import typer
 from techties import config
 from techties.cli import app as cli_app
 from techties.cli.app import DataOpt, JsonOpt, OutOpt, StoreOpt, app, open_store_cli
-from techties.cli.output import console, emit_json, print_frame
+from techties.cli.output import console, emit_json, print_frame, print_rows
 from techties.errors import ConfigError, TechtiesError
 
 if TYPE_CHECKING:
@@ -137,23 +137,22 @@ def report(
 def claims(store: StoreOpt = None, data: DataOpt = None, json_: JsonOpt = False) -> None:
     """List the claims in the catalog with their verdicts on the store (with --data DIR, the
     folder's files not yet in the store are ingested first)."""
-    from techties.claims import check_all
-    from techties.report.build import verdict_frame
+    from techties.claims.listing import JSON_FIELDS, TABLE_COLUMNS, listing_rows, read_listing
 
     # beside `techties serve` (which holds the store read-only) the claims are checked read-only
     with open_store_cli(store, shared=data is None) as st:
         if data is not None:
             ingest_data_folder(st, data, quiet=True)
-        verdicts = check_all(st)
+        # a checked store answers from the kept listing, without the analysis layers
+        rows = read_listing(st)
+        if rows is None:
+            from techties.claims import check_all
+
+            rows = listing_rows(check_all(st))
     if json_:
-        emit_json(
-            [
-                {k: v.to_dict()[k] for k in ("claim_id", "status", "reason", "rationale")}
-                for v in verdicts
-            ]
-        )
+        emit_json([{k: r[k] for k in JSON_FIELDS} for r in rows])
         return
-    print_frame(verdict_frame(verdicts), title="Claims")
+    print_rows(rows, TABLE_COLUMNS, title="Claims", right=("no",))
 
 
 @app.command()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -18,7 +20,19 @@ _PYTHON_SHOWWARNING = warnings.showwarning
 err_console = Console(stderr=True)
 
 
+#: values :func:`_jsonable` and :func:`_fmt` handle without loading numpy or pandas
+_PLAIN = (str, int, bool, type(None))
+
+
 def _jsonable(v: Any) -> Any:
+    if type(v) in _PLAIN:
+        return v
+    if type(v) is float:
+        return None if math.isnan(v) else v
+    if type(v) is dict:
+        return {k: _jsonable(x) for k, x in v.items()}
+    if type(v) in (list, tuple):
+        return [_jsonable(x) for x in v]
     import numpy as np
     import pandas as pd
 
@@ -72,7 +86,24 @@ def print_frame(
         console.print(f"… {len(df) - max_rows:,} more rows (use --csv or --json for all)")
 
 
+def print_rows(
+    rows: list[dict[str, Any]], columns: Sequence[str], *, title: str, right: Sequence[str] = ()
+) -> None:
+    """Print plain rows (str, int, None) as :func:`print_frame` prints the same DataFrame, whose
+    numeric ``right`` columns are right-aligned, without loading pandas."""
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(_fmt(row[c]) for c in columns))
+    console.print(table)
+
+
 def _fmt(v: Any) -> str:
+    if type(v) is int:
+        return f"{v:,}" if abs(v) >= 10_000 else str(v)
+    if type(v) in _PLAIN:
+        return "" if v is None else str(v)
     import numpy as np
     import pandas as pd
 

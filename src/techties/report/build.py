@@ -25,6 +25,7 @@ import pandas as pd
 from techties import charts
 from techties._version import __version__
 from techties.claims import Claim, Verdict, check_all, load_catalog
+from techties.claims.listing import TABLE_COLUMNS, listing_rows
 from techties.claims.rules import KIND_TEXT, KINDS
 from techties.errors import ConfigError
 from techties.store import Store
@@ -312,19 +313,5 @@ def to_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> Path:
 
 
 def verdict_frame(verdicts: list[Verdict]) -> pd.DataFrame:
-    """One row per verdict (used by ``techties claims``)."""
-    claims = {c.id: c for c in load_catalog()}
-    return pd.DataFrame(
-        [
-            {
-                "no": claims[v.claim_id].number,
-                "claim": v.claim_id,
-                "verdict": v.badge,
-                "key_number": (
-                    f"{v.figures[0].label}: {v.figures[0].formatted()}" if v.figures else ""
-                ),
-            }
-            for v in verdicts
-        ],
-        columns=["no", "claim", "verdict", "key_number"],
-    )
+    """One row per verdict: what ``techties claims`` lists (:func:`listing_rows`)."""
+    return pd.DataFrame(listing_rows(verdicts), columns=list(TABLE_COLUMNS))
