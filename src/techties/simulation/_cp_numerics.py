@@ -21,6 +21,12 @@ INNER_TOL = 1e-13
 INNER_MAX_ITER = 10_000
 #: inexact inner solves: tolerance = INNER_FACTOR × current outer residual (at least INNER_TOL)
 INNER_FACTOR = 1e-2
+#: the same with Newton steps (:func:`newton_matrix`), which converge fast enough that looser
+#: sub-problems would make their error the outer iteration's
+NEWTON_INNER_FACTOR = 1e-4
+#: forward-difference step (in log wages) of the wage map's Jacobian; its sub-problems are solved
+#: to INNER_TOL (looser ones make the differences too noisy to be a good Newton matrix)
+JACOBIAN_STEP = 1e-6
 
 
 class Anderson:
@@ -196,3 +202,27 @@ class Kernel:
             )
         state.update(lp=lp, lc=lc, x=x, pik=pik)
         return np.log(va_new / self.va)
+
+
+def newton_matrix(kernel: Kernel, lw: FloatArray, lp: FloatArray, x: FloatArray) -> FloatArray:
+    """``(I − J)⁺`` with ``J = ∂ wage_map / ∂ ln ŵ`` at ``lw`` (forward differences, the
+    sub-problems warm-started from ``lp`` and ``x``, the solution's prices and spending).
+
+    ``lw' + (I − J)⁺ (wage_map(lw') − lw')`` is a Newton step on ``wage_map(ln ŵ) = ln ŵ``
+    near ``lw`` (with the Jacobian held at ``lw``); draws of a scenario take such steps from
+    the central case. The pseudo-inverse drops singular values below 1e-6 of the largest: a
+    common change of all wages changes every value added nearly alike (``J·1 ≈ 1``), a direction
+    the renormalisation to the numeraire fixes after every step anyway.
+    """
+    n = lw.size
+    jac = np.empty((n, n))
+
+    def at(v: FloatArray) -> FloatArray:
+        return kernel.wage_map(v, {"lp": lp, "x": x, "inner_tol": INNER_TOL})
+
+    f0 = at(lw)
+    for k in range(n):
+        v = lw.copy()
+        v[k] += JACOBIAN_STEP
+        jac[:, k] = (at(v) - f0) / JACOBIAN_STEP
+    return np.linalg.pinv(np.eye(n) - jac, rcond=1e-6)
