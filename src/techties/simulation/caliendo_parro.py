@@ -221,7 +221,7 @@ def _solve(
     """
     weight = _cost_weights(base, tau_new, kappa_hat)
     kernel = Kernel(base, weight, tau_new, deficit)
-    if start is not None and opts.acceleration == "anderson":
+    if start is not None and opts.acceleration == "anderson" and opts.newton:
         try:
             sol, _, _ = _iterate(kernel, base, opts, start, start.newton_matrix(), NEWTON_MAX_ITER)
         except SolverError:
