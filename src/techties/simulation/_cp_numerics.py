@@ -39,8 +39,9 @@ class Anderson:
 
     def __init__(self, size: int, memory: int, damping: float) -> None:
         self.m, self.lam = memory, damping
-        self.dx = np.empty((max(memory, 1), size))  # rows = stored differences
+        # rows = stored differences: ΔG, and ΔX + λ ΔG (the combination the step subtracts)
         self.dg = np.empty((max(memory, 1), size))
+        self.dxg = np.empty((max(memory, 1), size))
         self.gram = np.zeros((max(memory, 1), max(memory, 1)))
         self._eye = np.eye(max(memory, 1))
         self.k = 0
@@ -54,8 +55,13 @@ class Anderson:
             return x + self.lam * g
         if self.prev is not None:
             col = self.k % self.m
-            np.subtract(x, self.prev[0], out=self.dx[col])
-            np.subtract(g, self.prev[1], out=self.dg[col])
+            dg, dxg = self.dg[col], self.dxg[col]
+            np.subtract(g, self.prev[1], out=dg)
+            np.subtract(x, self.prev[0], out=dxg)
+            if self.lam == 1.0:
+                dxg += dg
+            else:
+                dxg += self.lam * dg
             self.k += 1
             used = min(self.k, self.m)
             v = self.dg[:used] @ self.dg[col]
@@ -72,7 +78,7 @@ class Anderson:
         except np.linalg.LinAlgError:
             self.reset()
             return x + self.lam * g
-        return x + self.lam * g - coef @ self.dx[:used] - self.lam * (coef @ self.dg[:used])
+        return x + self.lam * g - coef @ self.dxg[:used]
 
 
 def inner_fixed_point(
@@ -91,7 +97,7 @@ def inner_fixed_point(
     x = x0
     for _ in range(INNER_MAX_ITER):
         f = step(x) - x
-        if np.max(np.abs(f)) < tol:
+        if max(f.max(), -f.min()) < tol:  # max |f|, without a temporary array
             return x + f
         x = acc.step(x, f if precond is None else precond(f))
     raise SolverError(
@@ -130,8 +136,11 @@ class Kernel:
         """Fixed point in log sector prices given log wages; returns (ln P̂, ln ĉ)."""
         theta, shape = self.theta, self.shape
 
+        wage = self.beta * lw[:, None]  # the wage part of ln ĉ, fixed during the iteration
+
         def step(v: FloatArray) -> FloatArray:
-            e = np.exp(-theta * self.log_cost(lw, v.reshape(shape)))
+            lc = wage + np.matmul(v.reshape(shape)[:, None, :], self.gamma)[:, 0, :]
+            e = np.exp(-theta * lc)
             inner = np.matmul(self.wk, e.T[:, :, None])[:, :, 0].T
             return (-np.log(inner) / theta).ravel()
 
