@@ -5,6 +5,11 @@
    of the original replication code.
 2. 1,000 multi-sector draws of the US–China escalation scenario on the Eora 2017 baseline
    (37 × 23), both cores — target < 2 minutes; ratio against one process on a subset.
+3. Draws started from the central case (the 2024 proposals: three policies sharing one status
+   quo, as the GE claims run them), one process, CPU time per solve: Newton steps with the
+   central solution's Jacobian (the default) against the peer ``SolverOptions(newton=False)``,
+   the plain Anderson iteration from the same start (the solver before the Newton steps),
+   alternated A/B/A/B; target: at most 0.6 × the peer's CPU time, the same equilibria.
 
 The baselines come from a store: ``--store PATH`` (default: a throwaway store in a temporary
 folder); with ``--data DIR`` the folder's files not yet in the store are ingested first (loading
@@ -25,15 +30,20 @@ import numpy as np
 
 from techties.simulation.baselines import load_cp2015
 from techties.simulation.caliendo_parro import calibrate_baseline, solve_caliendo_parro
+from techties.simulation.library import scenario_file
 from techties.simulation.mc_multisector import (
     central_draw,
     load_named_baseline,
+    newton_matrices,
     random_draws,
     run_draws,
     solve_multisector,
+    solve_policy,
+    solve_status_quo,
 )
 from techties.simulation.options import SolverOptions
 from techties.simulation.scenario import Scenario
+from techties.simulation.shock_inputs import multisector_inputs
 from techties.store import Store, open_store
 from techties.store.manifest import ingest_folder
 
@@ -90,11 +100,54 @@ def bench_draws(store: Store, n: int) -> None:
     )
 
 
+def bench_newton(store: Store, n: int = 40, rounds: int = 2) -> None:
+    names = ("proposal_2024_lift_tariffs", "proposal_2024_lift_controls", "proposal_2024_lift_both")
+    scs = [Scenario.from_yaml(scenario_file(name)) for name in names]
+    base = load_named_baseline("eora2017", store)
+    sq, world = solve_status_quo(scs[0], base, central_draw(scs[0]))
+    starts = [sq, *(solve_policy(sc, world, central_draw(sc)) for sc in scs)]
+    newton_matrices(starts)  # once per start, as the scenario runner does before the draws
+    samples = [random_draws(sc, n, 0, base.sectors) for sc in scs]
+    problems = []  # (baseline, τ', κ̂, start) of every status-quo and policy solve of the draws
+    for k in range(n):
+        b = base.with_(theta=base.theta * samples[0][k].theta_factor)
+        tau, kappa = multisector_inputs(b, list(enumerate(scs[0].status_quo)), samples[0][k])
+        problems.append((b, tau, kappa, sq))
+        _, w = solve_status_quo(scs[0], base, samples[0][k], sq)
+        n_sq = len(scs[0].status_quo)
+        for sc, s, start in zip(scs, samples, starts[1:], strict=True):
+            shocks = [(n_sq + j, x) for j, x in enumerate(sc.shocks)]
+            problems.append((w, *multisector_inputs(w, shocks, s[k]), start))
+    cpu = {"newton": 0.0, "plain": 0.0}
+    its = {"newton": 0, "plain": 0}
+    out: dict[str, list[np.ndarray]] = {"newton": [], "plain": []}
+    for _ in range(rounds):
+        for label, opts in (("newton", SolverOptions()), ("plain", SolverOptions(newton=False))):
+            out[label] = []
+            t0 = time.process_time()
+            for b, tau, kappa, start in problems:
+                res = solve_caliendo_parro(b, tau, trade_cost_hat=kappa, start=start, options=opts)
+                its[label] += res.iterations
+                out[label].append(res.real_income_hat())
+            cpu[label] += time.process_time() - t0
+    per = {k: v / (rounds * len(problems)) * 1e3 for k, v in cpu.items()}
+    gap = max(float(np.max(np.abs(a / b - 1))) for a, b in zip(*out.values(), strict=True))
+    ratio = per["newton"] / per["plain"]
+    print(
+        f"Eora draws from the central case ({len(problems)} solves x {rounds}): Newton steps "
+        f"{per['newton']:.1f} ms CPU/solve ({its['newton'] / rounds / len(problems):.1f} its), "
+        f"plain Anderson (peer) {per['plain']:.1f} ms ({its['plain'] / rounds / len(problems):.1f} "
+        f"its), ratio {ratio:.2f}   max relative gap in real income {gap:.1e}   "
+        f"target ratio <= 0.6: {'met' if ratio <= 0.6 else 'NOT met'}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--store", type=Path, default=None)
     ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--newton-draws", type=int, default=40)
     args = ap.parse_args()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -104,6 +157,7 @@ def main() -> None:
             ingest_folder(store, args.data)
         bench_nafta(store)
         bench_draws(store, args.draws)
+        bench_newton(store, args.newton_draws)
 
 
 if __name__ == "__main__":

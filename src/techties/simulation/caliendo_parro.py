@@ -60,10 +60,20 @@ from techties.errors import (
     did_you_mean,
 )
 from techties.results import Result
-from techties.simulation._cp_numerics import INNER_FACTOR, INNER_TOL, Anderson, Kernel
+from techties.simulation._cp_numerics import (
+    INNER_FACTOR,
+    INNER_TOL,
+    NEWTON_INNER_FACTOR,
+    Anderson,
+    Kernel,
+    newton_matrix,
+)
 from techties.simulation.options import SolverOptions
 
 FloatArray = np.ndarray
+#: Newton steps from a start (:func:`_solve`): mixed over this many differences, and given up
+#: (for the plain iteration from the same start) after this many iterations
+NEWTON_MEMORY, NEWTON_MAX_ITER = 2, 60
 
 
 def country_index(countries: Sequence[str], country: str, baseline: str) -> int:
@@ -126,9 +136,13 @@ class MultiSectorBaseline:
             if not np.all(np.isfinite(arr)):
                 raise SimulationInputError(f"baseline {self.name!r}: {key} has non-finite values")
         if np.any(self.tau < 1):
-            raise SimulationInputError(f"baseline {self.name!r}: tau must be ≥ 1 (one plus the tariff)")
+            raise SimulationInputError(
+                f"baseline {self.name!r}: tau must be ≥ 1 (one plus the tariff)"
+            )
         if np.any(self.theta <= 0):
-            raise SimulationInputError(f"baseline {self.name!r}: trade elasticities must be positive")
+            raise SimulationInputError(
+                f"baseline {self.name!r}: trade elasticities must be positive"
+            )
         cost = self.beta + self.gamma.sum(axis=1)
         if np.max(np.abs(cost - 1)) > 1e-9:
             raise SimulationInputError(
@@ -198,9 +212,42 @@ def _solve(
     opts: SolverOptions,
     start: CaliendoParroResult | None = None,
 ) -> _Solution:
-    """Anderson-accelerated fixed point on log wages (memory ``opts.memory``, damped)."""
+    """Anderson-accelerated fixed point on log wages (memory ``opts.memory``, damped).
+
+    From a ``start``, the steps are first Newton steps with the start's Jacobian
+    (:meth:`CaliendoParroResult.newton_matrix`), mixed over a short memory; should they not
+    converge within :data:`NEWTON_MAX_ITER` iterations, the plain iteration runs from the start.
+    Either way the answer is accepted at the same tolerance.
+    """
     weight = _cost_weights(base, tau_new, kappa_hat)
     kernel = Kernel(base, weight, tau_new, deficit)
+    if start is not None and opts.acceleration == "anderson" and opts.newton:
+        try:
+            sol, _, _ = _iterate(kernel, base, opts, start, start.newton_matrix(), NEWTON_MAX_ITER)
+        except SolverError:
+            sol = None
+        if sol is not None:
+            return sol
+    sol, it, residual = _iterate(kernel, base, opts, start, None, opts.max_iter)
+    if sol is None:
+        raise SolverError(
+            f"Caliendo–Parro equilibrium not reached after {it} iterations "
+            f"(max relative excess demand for value added {residual:.3e}, tol {opts.tol:.1e})",
+            hint="lower SolverOptions.damping (e.g. 0.5), set acceleration='none', or raise max_iter",
+        )
+    return sol
+
+
+def _iterate(
+    kernel: Kernel,
+    base: MultiSectorBaseline,
+    opts: SolverOptions,
+    start: CaliendoParroResult | None,
+    newton: FloatArray | None,
+    max_iter: int,
+) -> tuple[_Solution | None, int, float]:
+    """The iteration of :func:`_solve` on log wages, mixing the residual ``g`` (or the Newton
+    step ``newton @ g``); returns ``(solution or None, iterations, last residual)``."""
     va = base.value_added
     state: dict[str, Any] = {
         "lp": np.zeros(base.shape) if start is None else np.log(start.price_hat),
@@ -209,13 +256,15 @@ def _solve(
     }
     lw = np.zeros(len(va)) if start is None else np.log(start.w_hat)
     memory = opts.memory if opts.acceleration == "anderson" else 0
-    acc = Anderson(len(va), memory, opts.damping)
+    acc = Anderson(len(va), NEWTON_MEMORY if newton is not None else memory, opts.damping)
     residual = best = np.inf
     # the point with the smallest residual so far, (ln ŵ, step): where the iteration goes back
     # to, with a shorter damped step and no history, when an accelerated step fails
     anchor: tuple[FloatArray, FloatArray] | None = None
     shrink = 1.0
-    for it in range(1, opts.max_iter + 1):
+    factor = INNER_FACTOR if newton is None else NEWTON_INNER_FACTOR
+    it = 0
+    for it in range(1, max_iter + 1):
         used_tol = float(state["inner_tol"])
         try:
             g = kernel.wage_map(lw, state) - lw
@@ -227,10 +276,11 @@ def _solve(
                 raise
         if residual < opts.tol and used_tol <= INNER_TOL:
             pi_new = np.ascontiguousarray(state["pik"].transpose(1, 2, 0))
-            return _Solution(
+            sol = _Solution(
                 np.exp(lw), np.exp(state["lp"]), np.exp(state["lc"]), pi_new, state["x"], it,
                 residual,
             )  # fmt: skip
+            return sol, it, residual
         if residual < opts.tol:  # verify with sub-problems solved to INNER_TOL, same wages
             state["inner_tol"] = INNER_TOL
             continue
@@ -241,16 +291,13 @@ def _solve(
                 break
             lw = _renormalise(anchor[0] + shrink * opts.damping * anchor[1], va)
             continue
+        step = g if newton is None else newton @ g
         if residual < best:
-            best, anchor, shrink = residual, (lw, g), 1.0
+            best, anchor, shrink = residual, (lw, step), 1.0
         # inexact inner solves: sub-problems only as tight as the outer residual warrants
-        state["inner_tol"] = min(max(INNER_FACTOR * residual, INNER_TOL), 1e-6)
-        lw = _renormalise(acc.step(lw, g), va)
-    raise SolverError(
-        f"Caliendo–Parro equilibrium not reached after {it} iterations "
-        f"(max relative excess demand for value added {residual:.3e}, tol {opts.tol:.1e})",
-        hint="lower SolverOptions.damping (e.g. 0.5), set acceleration='none', or raise max_iter",
-    )
+        state["inner_tol"] = min(max(factor * residual, INNER_TOL), 1e-6)
+        lw = _renormalise(acc.step(lw, step), va)
+    return None, it, residual
 
 
 def solve_caliendo_parro(
@@ -287,7 +334,9 @@ def solve_caliendo_parro(
         else np.asarray(trade_cost_hat, dtype=float)
     )
     if tau1.shape != baseline.pi.shape or kappa.shape != baseline.pi.shape:
-        raise SimulationInputError(f"tariff and trade-cost arrays must have shape {baseline.pi.shape}")
+        raise SimulationInputError(
+            f"tariff and trade-cost arrays must have shape {baseline.pi.shape}"
+        )
     if np.any(tau1 < 1) or np.any(~np.isfinite(tau1)):
         raise SimulationInputError("new tariffs must be finite and tau ≥ 1 (tariff ≥ 0)")
     if np.any(kappa <= 0) or np.any(np.isnan(kappa)):
@@ -353,6 +402,7 @@ class CaliendoParroResult(Result):
         self.tau_new = tau_new
         self.trade_cost_hat = trade_cost_hat
         self._sol = solution
+        self._newton: FloatArray | None = None
         self.label = label
         self.title = f"Caliendo–Parro: {label} on {baseline.name}"
 
@@ -388,6 +438,19 @@ class CaliendoParroResult(Result):
     def residual(self) -> float:
         """Max relative excess demand for value added at the solution."""
         return self._sol.residual
+
+    def newton_matrix(self) -> FloatArray:
+        """``(I − J)⁺`` of the wage map at this solution
+        (:func:`techties.simulation._cp_numerics.newton_matrix`): the Newton steps of problems
+        started from this one. Computed on first use and kept (and pickled) with the result."""
+        if self._newton is None:
+            b = self.baseline
+            weight = _cost_weights(b, self.tau_new, self.trade_cost_hat)
+            kernel = Kernel(b, weight, self.tau_new, self.deficit_new)
+            self._newton = newton_matrix(
+                kernel, np.log(self.w_hat), np.log(self.price_hat), self.expenditure_new
+            )
+        return self._newton
 
     def imports_new(self) -> FloatArray:
         """``M'[n, i, j]`` at producer prices, in baseline currency × numeraire change."""

@@ -336,11 +336,21 @@ def run_scenario(
     sample = None
     if draws:
         sectors = getattr(base, "sectors", ())
+        newton_matrices(start)
         sample = run_draws(sc, base, random_draws(sc, draws, seed, sectors), workers, start,
                            engine, progress=progress)  # fmt: skip
         steps.append(f"{draws} draws (seed {seed}, {where(engine, workers)})")
     ids = getattr(base, "provenance_ids", ())
     return ScenarioResult(sc, res, sample, level, steps, ids)
+
+
+def newton_matrices(starts: Sequence[CaliendoParroResult | None] | None) -> None:
+    """Compute the Newton matrices of the central solutions the draws start from
+    (:meth:`CaliendoParroResult.newton_matrix`) here, once, so that every worker receives them
+    with the solutions instead of computing them again."""
+    for s in starts or ():
+        if s is not None:
+            s.newton_matrix()
 
 
 def _check_run(draws: int, level: float) -> None:

@@ -14,6 +14,10 @@ options can be passed to every ``solve_*`` function and recorded with its result
 ``acceleration``
     ``"anderson"`` (type-II Anderson mixing over the last ``memory`` iterates, with a restart
     when a step makes the residual worse) or ``"none"`` (plain damped iteration).
+``newton``
+    Multi-sector solves started from a nearby solution (``start=``, e.g. Monte Carlo draws from
+    the central case) first take Newton steps with that solution's Jacobian (``True``, the
+    default; the same equilibrium in fewer iterations) or only the Anderson iteration (``False``).
 ``reference``
     Normalisation. ``None``: world nominal output is held at its baseline value (world GDP is
     the numeraire). A country index or label: that country's consumer price index is the
@@ -41,6 +45,7 @@ class SolverOptions:
     acceleration: Literal["anderson", "none"] = "anderson"
     memory: int = 5
     reference: int | str | None = None
+    newton: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.tol, (int, float)) or not (0 < self.tol < 1):
@@ -63,7 +68,11 @@ class SolverOptions:
                 + did_you_mean(str(self.acceleration), ACCELERATIONS)
             )
         if isinstance(self.memory, bool) or not isinstance(self.memory, int) or self.memory < 1:
-            raise ConfigError(f"SolverOptions.memory must be a positive integer, got {self.memory!r}")
+            raise ConfigError(
+                f"SolverOptions.memory must be a positive integer, got {self.memory!r}"
+            )
+        if not isinstance(self.newton, bool):
+            raise ConfigError(f"SolverOptions.newton must be True or False, got {self.newton!r}")
         if self.reference is not None and (
             isinstance(self.reference, bool) or not isinstance(self.reference, (int, str))
         ):

@@ -23,6 +23,7 @@ from techties.simulation.mc_multisector import (
     _solver_note,
     _steps,
     central_draw,
+    newton_matrices,
     random_draws,
     run_scenario,
     solve_policy,
@@ -122,6 +123,7 @@ def _run_group(
     policies = [solve_policy(sc, world, c) for sc, c in zip(scs, centrals, strict=True)]
     solved: list[list[np.ndarray]] = []
     if draws:
+        newton_matrices([sq, *policies])
         tasks = [tuple(run[k] for run in samples) for k in range(draws)]
         solved = solve_all(_solve_group, (tuple(scs), base, sq, tuple(policies)), tasks,
                            workers=workers, engine=engine, what="draw",

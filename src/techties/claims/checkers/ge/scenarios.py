@@ -36,8 +36,8 @@ from techties.store.derived import Derived, code_version, derived_key, keep, loo
 #: modules whose code a cached GE result depends on (a change recomputes it)
 GE_MODULES = tuple(
     [f"techties.simulation.{m}" for m in
-     ("scenario", "mc_multisector", "shared_status_quo", "caliendo_parro", "onesector",
-      "baselines")]
+     ("scenario", "mc_multisector", "shared_status_quo", "caliendo_parro", "_cp_numerics",
+      "onesector", "baselines")]
     + [f"techties.claims.checkers.ge.{m}" for m in ("_common", "scenarios", "variants")]
 )  # fmt: skip
 
