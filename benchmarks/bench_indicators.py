@@ -36,8 +36,12 @@ techties / peer of wall and of CPU time (target ≤ 1.5) and the peak resident m
 process (target < 2 GiB): each step's own high-water mark (``VmHWM``, reset before the step),
 and the process's peak. The benchmark drops each step's tables, and the peer's, once timed and
 checked, so that no step runs beside an earlier step's results.
+With ``--floors`` it also times, in the same run, what the share steps cannot do without: the
+share rows' own columns read once (no group total), read with their group total (the join
+of the lazy view, alone), written to Parquet by ``COPY`` and put in a temporary table, each
+without the concentration pass (their ratios to the peer bound steps 2–4 from below).
 Usage: ``python benchmarks/bench_indicators.py [--rows 50000000 | --quick] [--folder /tmp/...]
-[--skip-general] [--memory-limit 6GB]``; ``--memory-limit`` sets the techties ``memory``
+[--skip-general] [--floors] [--memory-limit 6GB]``; ``--memory-limit`` sets the techties ``memory``
 setting (``TECHTIES_MEMORY``), without it DuckDB keeps its default (80 % of RAM); 1500MB keeps a
 50-million-row run under 2 GiB (step 4's share table then spills to disk).
 """
@@ -187,7 +191,11 @@ def _process_peak() -> float:
 
 
 def measure(
-    folder: Path, rows: int, skip_general: bool = False, memory_limit: str | None = None
+    folder: Path,
+    rows: int,
+    skip_general: bool = False,
+    memory_limit: str | None = None,
+    floors: bool = False,
 ) -> None:
     from techties.indicators.concentration import materialise_panel
     from techties.indicators.shares import Selection
@@ -274,6 +282,8 @@ def measure(
     if not skip_general:
         t_pg = _timed("reference: GROUP BY reporter, partner, year, product", peer_partner_grain)
         store.con.execute("DROP TABLE peer_pg")
+    if floors:
+        _floors(store, folder / "floor.parquet")
     t_peer = min(t_peer, _timed("peer again", peer))
     drop_peer()
     print(
@@ -292,6 +302,7 @@ def measure(
         ("4 all indicators, shares as a DuckDB table", "4 + every share", t_tab),
         ("general path, shares computed, not stored", "general path", t_gen),
         ("reference: partner-grain GROUP BY alone", "reference:", t_pg),
+        *((f"floor: {k}", f"floor: {k}", FLOOR_WALL[k]) for k in FLOOR_WALL),
     ):
         cpu = next((v for k, v in CPU.items() if k.startswith(step)), float("nan"))
         print(f"RATIO {label:<50} {t:8.2f} s {t / t_peer:6.2f}")
@@ -307,6 +318,57 @@ def measure(
         f"largest): {steps:.2f} GiB; DuckDB memory_limit {setting}"
     )
     store.close()
+
+
+#: wall seconds of each floor (``--floors``), by name
+FLOOR_WALL: dict[str, float] = {}
+#: the share table's columns straight from the rows (a share of 1: no group total)
+SHARE_ROWS = (
+    "SELECT reporter, year, NULL::TINYINT AS month, product_code AS product, partner, "
+    "value_usd, value_usd AS share FROM trade_flows"
+)
+
+
+def _floors(store: Any, path: Path) -> None:
+    """The costs under the share steps, each without the concentration pass: the rows read once
+    (their key columns hashed, values summed), the lazy share view read once on its own (its
+    join to the group totals; the view and totals made off the clock), the rows copied to
+    Parquet and into a temporary table."""
+    from techties.indicators.concentration import materialise_panel
+    from techties.indicators.shares import Selection
+
+    def scan() -> None:
+        store.con.execute(
+            "SELECT count(*), sum(value_usd), max(hash(reporter, product_code, partner)) "
+            "FROM trade_flows"
+        ).fetchall()
+
+    sel = Selection(reporter=None, flow="export", level=6)
+    materialise_panel(store, sel, prefix="f_", unique_rows=True, shares="view")
+
+    def read() -> None:
+        store.con.execute(
+            "SELECT count(*), sum(share), min(share), max(share) FROM f_shares"
+        ).fetchall()
+
+    def copy() -> None:
+        store.con.execute(f"COPY ({SHARE_ROWS}) TO ? (FORMAT parquet)", [str(path)])
+
+    def table() -> None:
+        store.con.execute(f"CREATE OR REPLACE TEMP TABLE f_rows AS {SHARE_ROWS}")
+
+    store.con.execute("SET preserve_insertion_order = false")  # as the panel's steps run
+    for name, fn in (
+        ("the share rows read once, no total", scan),
+        ("the lazy share view read once, alone", read),
+        ("the share rows COPY'd to Parquet", copy),
+        ("the share rows as a temporary table", table),
+    ):
+        FLOOR_WALL[name] = _timed(f"floor: {name}", fn)
+        store.con.execute("DROP TABLE IF EXISTS f_rows")
+    store.con.execute("RESET preserve_insertion_order")
+    _drop(store, "f_")
+    path.unlink(missing_ok=True)
 
 
 def _drop(store: Any, prefix: str) -> None:
@@ -380,6 +442,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="1 million rows (benchmarks/run_all)")
     ap.add_argument("--folder", type=Path, default=Path("/tmp/techties-bench-indicators"))
     ap.add_argument("--skip-general", action="store_true", help="Time only the unique-rows path.")
+    ap.add_argument("--floors", action="store_true", help="Also time the share steps' floors.")
     ap.add_argument(
         "--memory-limit",
         default=None,
@@ -387,7 +450,11 @@ def main() -> None:
     )
     args = ap.parse_args()
     measure(
-        args.folder, 1_000_000 if args.quick else args.rows, args.skip_general, args.memory_limit
+        args.folder,
+        1_000_000 if args.quick else args.rows,
+        args.skip_general,
+        args.memory_limit,
+        args.floors,
     )
 
 

@@ -20,6 +20,7 @@ Rules of the SQL text:
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ import pandas as pd
 
 from techties.errors import ConfigError, UnknownNameError, did_you_mean
 from techties.store.core import Store
+from techties.store.parts import physical
 
 #: a query and its parameters, in textual order
 Sql: TypeAlias = tuple[str, list[Any]]
@@ -179,7 +181,7 @@ class FlowFilter:
         return keep
 
 
-def inventory(store: Store, flows: FlowFilter) -> pd.DataFrame:
+def inventory(store: Store, flows: FlowFilter, *, metadata: bool = True) -> pd.DataFrame:
     """Per source, flow, classification, value basis, year, row frequency (``monthly``),
     product level and code vintage, whether ``flows`` has rows there (one scan of the table).
 
@@ -187,17 +189,90 @@ def inventory(store: Store, flows: FlowFilter) -> pd.DataFrame:
     are group keys filtered on the grouped rows rather than SQL conditions (in a bulk part they
     are constants of the view, and a plain GROUP BY over them is ~2x faster in DuckDB than
     filtering every row on them or collecting ``list(DISTINCT …)``). Reporter and years stay in
-    SQL.
+    SQL. With ``metadata`` bulk Parquet parts are answered from metadata (:func:`part_inventory`).
     """
     check_table(store, flows.table)
     where, params = flows.where(grouped=False)
+    relation, head = (part_inventory(store, flows) if metadata else None) or (flows.relation, [])
     raw = store.df(
         f"SELECT source, flow, classification, value_basis, year, "
         f"month IS NOT NULL AS monthly, product_level, coalesce(vintage, '') AS vintage "
-        f"FROM {flows.relation} WHERE {where} GROUP BY ALL",
-        params,
+        f"FROM {relation} WHERE {where} GROUP BY ALL",
+        [*head, *params],
     )
     return raw[flows.keeps(raw)]
+
+
+#: the columns :func:`inventory` reads besides the year
+INVENTORY_COLUMNS = ("source", "flow", "classification", "value_basis", "month", "product_level",
+                     "vintage")  # fmt: skip
+#: SQL literals a part's constants are read from (NULL, an integer, a quoted string)
+_LITERAL = re.compile(r"NULL|0|-?[1-9][0-9]*|'(?:[^']|'')*'")
+_TYPE = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def part_inventory(store: Store, flows: FlowFilter) -> Sql | None:
+    """The relation :func:`inventory` groups, each bulk Parquet part of ``flows.table`` given
+    as one row per year it holds (its constants cast as the view casts them, ``parts.view_sql``;
+    the constant year, or the row-group statistics of a stored one when each non-empty row group
+    holds one year and no NULL), not its rows; None unless every part is answered so and the
+    table is read unmirrored for every reporter. The rows written by ``Store.write`` are read as
+    before; the same conditions apply to both, so the grouped result is the scan's.
+    """
+    table = flows.table
+    native = physical(table)
+    if flows.mirror or flows.reporter is not None or native == table:
+        return None
+    found = store.con.execute(
+        "SELECT file, rows, columns, constants FROM store_parts WHERE table_name = ? "
+        "ORDER BY provenance_id",
+        [table],
+    ).fetchall()
+    if not found:
+        return None
+    kinds = {str(n): str(k) for n, k, *_ in store.con.execute(f'DESCRIBE "{native}"').fetchall()}
+    names = [*INVENTORY_COLUMNS, "year"]
+    if not all(n in kinds and _TYPE.fullmatch(kinds[n]) for n in names):
+        return None
+    files = [str(store.parts_root / rel) for rel, *_ in found]
+    years: dict[str, set[str]] = {f: set() for f in files}
+    counted = dict.fromkeys(files, 0)
+    for file, n, lo, hi, nulls in store.con.execute(
+        "SELECT file_name, row_group_num_rows, stats_min_value, stats_max_value, "
+        "stats_null_count FROM parquet_metadata(?::VARCHAR[]) WHERE path_in_schema = 'year'",
+        [files],
+    ).fetchall():
+        if file not in years or (n and (nulls != 0 or lo is None or lo != hi)):
+            return None  # this row group's years are not pinned by its statistics
+        years[file].update([lo] if n else [])
+        counted[file] += n
+    values: list[list[str | None]] = [[] for _ in names]
+    for file, (_, rows, columns, constants) in zip(files, found, strict=True):
+        stored, const = json.loads(columns), json.loads(constants)
+        if any(c in stored for c in INVENTORY_COLUMNS):
+            return None
+        if "year" not in stored:
+            years[file] = {const.get("year", "NULL")} if rows else set()
+        elif counted[file] != rows:  # every row is in a row group read above
+            return None
+        texts = [const.get(c, "NULL") for c in INVENTORY_COLUMNS]
+        if not all(isinstance(t, str) and _LITERAL.fullmatch(t) for t in [*texts, *years[file]]):
+            return None
+        for year in sorted(years[file]):
+            for column, text in zip(values, [*texts, year], strict=True):
+                column.append(_unquote(text))
+    cols = ", ".join(names)
+    picks = ", ".join(f"unnest(?::VARCHAR[]) AS {n}" for n in names)
+    typed = ", ".join(f"CAST({n} AS {kinds[n]}) AS {n}" for n in names)
+    relation = f"(SELECT {cols} FROM {native} UNION ALL SELECT {typed} FROM (SELECT {picks}))"
+    return relation, values
+
+
+def _unquote(literal: str) -> str | None:
+    """The value of an SQL literal of :data:`_LITERAL` as text (None for NULL)."""
+    if literal == "NULL":
+        return None
+    return literal[1:-1].replace("''", "'") if literal.startswith("'") else literal
 
 
 # -- the selected rows -----------------------------------------------------------------------
