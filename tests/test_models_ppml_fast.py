@@ -443,3 +443,15 @@ def test_one_way_crv1_is_pyfixests_bit_for_bit(gen: pd.DataFrame, ssc: dict, mon
             assert np.asarray(fast[a]).dtype == np.asarray(getattr(m, a)).dtype, a
     m.vcov("hetero", data=m._data)  # other types: pyfixest's method
     assert m._vcov_type == "hetero"
+
+
+def test_the_rectifier_separation_check_goes_through_the_guard(monkeypatch) -> None:
+    """The separation check's own call into the Rust demeaner is guarded too."""
+    import techties.models.separation as sep
+
+    x, fl, w = np.ones((10, 1)), np.zeros((10, 1)), np.ones(10)
+    fe = pd.DataFrame({"g": np.zeros(10, dtype=int)})
+    np.testing.assert_allclose(sep._weighted_fit(np.zeros(10), x, fl.astype(np.uint64), w), 0)
+    with pytest.raises(ModelError, match="5 rows of fixed-effect ids"):
+        sep._weighted_fit(np.zeros(10), x, fl[:5].astype(np.uint64), w)
+    assert sep.relu_separated(np.r_[np.zeros(5), np.ones(5)], x, fe).sum() == 0
