@@ -412,3 +412,46 @@ def test_the_unguarded_rust_demeaner_does_abort_on_that_input() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert run.returncode < 0 or run.returncode == 134  # SIGABRT, not a Python exception
     assert b"panicked" in run.stderr
+
+
+@pytest.mark.parametrize("ssc", [{}, {"k_fixef": "full"}])
+def test_one_way_crv1_is_pyfixests_bit_for_bit(gen: pd.DataFrame, ssc: dict, monkeypatch) -> None:
+    """WarmFepois.vcov's one-way CRV1 (cluster ids without a sort) against pyfixest's own."""
+    import pyfixest as pf
+    from pyfixest.estimation.models.fepois_ import Fepois
+
+    d = gen.assign(
+        et=gen.exporter * 10_000 + gen.year,
+        it=gen.importer * 10_000 + gen.year,
+        pair=gen.exporter * 10_000 + gen.importer,
+        cl=(gen.exporter * 7) % 11,  # a cluster the fixed effects do not nest
+    )
+    kw = {"ssc": pf.ssc(**ssc)} if ssc else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = fepois_warm("trade ~ rta + lnd | et + it + pair", d, vcov={"CRV1": "pair"}, **kw)
+    attrs = ("_vcov", "_se", "_tstat", "_pvalue", "_conf_int", "_ssc", "_df_t", "_df_k", "_G")
+    pyfixests = Fepois.vcov
+    for cluster in ("pair", "cl"):
+        with monkeypatch.context() as mp:  # the fast path does not call pyfixest's method
+            mp.setattr(Fepois, "vcov", lambda *a, **k: pytest.fail("pyfixest's vcov ran"))
+            m.vcov({"CRV1": cluster}, data=m._data)
+        fast = {a: np.copy(getattr(m, a)) for a in attrs}
+        pyfixests(m, {"CRV1": cluster}, data=m._data)
+        for a in attrs:
+            np.testing.assert_array_equal(fast[a], getattr(m, a), err_msg=f"{cluster} {a}")
+            assert np.asarray(fast[a]).dtype == np.asarray(getattr(m, a)).dtype, a
+    m.vcov("hetero", data=m._data)  # other types: pyfixest's method
+    assert m._vcov_type == "hetero"
+
+
+def test_the_rectifier_separation_check_goes_through_the_guard(monkeypatch) -> None:
+    """The separation check's own call into the Rust demeaner is guarded too."""
+    import techties.models.separation as sep
+
+    x, fl, w = np.ones((10, 1)), np.zeros((10, 1)), np.ones(10)
+    fe = pd.DataFrame({"g": np.zeros(10, dtype=int)})
+    np.testing.assert_allclose(sep._weighted_fit(np.zeros(10), x, fl.astype(np.uint64), w), 0)
+    with pytest.raises(ModelError, match="5 rows of fixed-effect ids"):
+        sep._weighted_fit(np.zeros(10), x, fl[:5].astype(np.uint64), w)
+    assert sep.relu_separated(np.r_[np.zeros(5), np.ones(5)], x, fe).sum() == 0

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from techties.errors import DataWarning, ModelError, SeparationWarning, did_you_mean
+from techties.models.allocator import reuse_freed_memory
 from techties.models.separation import find_separated
 from techties.results import TIDY_COLUMNS, Result, json_safe
 
@@ -164,6 +165,7 @@ def _drop_incomplete(data: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame,
     return (data.loc[~bad] if n_bad else data), n_bad
 
 
+@reuse_freed_memory()
 def fit_fixest(
     data: pd.DataFrame,
     outcome: str,

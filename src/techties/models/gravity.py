@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from techties.errors import DataWarning, ModelError
+from techties.models.allocator import reuse_freed_memory
 from techties.models.fit import FitResult, check_columns, fit_fixest
 from techties.models.separation import bin_codes
 from techties.results import compare, json_safe
@@ -391,6 +392,7 @@ def add_size_and_remoteness(
     return d.drop(columns=["_Y", "_E"])
 
 
+@reuse_freed_memory()
 def fit_gravity(
     data: pd.DataFrame, spec: GravitySpec, *, start: np.ndarray | None = None
 ) -> GravityResult:

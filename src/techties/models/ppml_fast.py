@@ -46,13 +46,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pyfixest.core.crv1 import crv1_meat_loop
 from pyfixest.core.detect_singletons import detect_singletons
+from pyfixest.core.nested_fixed_effects import count_fixef_fully_nested_all
 from pyfixest.estimation.formula.model_matrix import create_model_matrix
 from pyfixest.estimation.internals.demean_ import dispatch_demean
 from pyfixest.estimation.internals.solvers import solve_ols
-from pyfixest.estimation.models.feols_ import _drop_multicollinear_variables
+from pyfixest.estimation.internals.vcov_utils import (
+    _check_cluster_df,
+    _compute_bread,
+    _count_G_for_ssc_correction,
+    _get_cluster_df,
+)
+from pyfixest.estimation.models.feols_ import (
+    _check_vcov_input,
+    _deparse_vcov_input,
+    _drop_multicollinear_variables,
+)
 from pyfixest.estimation.models.fepois_ import Fepois
 from pyfixest.utils.dev_utils import _check_series_or_dataframe
+from pyfixest.utils.utils import get_ssc
 from scipy.special import gammaln
 
 from techties.errors import ModelError
@@ -230,6 +243,68 @@ class WarmFepois(Fepois):
         self._Y = _check_series_or_dataframe(self._Y)  # type: ignore[arg-type]
         if np.any(self._Y < 0):
             raise ValueError("The dependent variable must be a weakly positive number.")
+
+    def vcov(self, vcov: Any, vcov_kwargs: Any = None, data: Any = None) -> Any:
+        """pyfixest's ``vcov``; one-way CRV1 without its sort of the cluster codes.
+
+        For ``{"CRV1": column}`` this is pyfixest's CRV branch step for step (same helpers,
+        same Rust meat loop, same attributes) except that the cluster ids handed to the meat
+        loop are ``arange(G)`` instead of ``np.unique`` of the factorised cluster codes: the
+        codes of ``pd.factorize`` on a column without missing values (checked first, as
+        pyfixest does) are exactly ``0 … G−1``, so the array is the same and the sort of
+        N codes (0.3–0.5 s at 4e6 rows) is skipped. Anything else goes to pyfixest's method.
+        """
+        one_way = (
+            isinstance(vcov, dict)
+            and list(vcov) == ["CRV1"]
+            and isinstance(vcov["CRV1"], str)
+            and "+" not in vcov["CRV1"]
+        )
+        if not one_way or vcov_kwargs or self._is_iv or data is None:
+            return Fepois.vcov(self, vcov, vcov_kwargs=vcov_kwargs, data=data)
+        _check_vcov_input(vcov=vcov, vcov_kwargs=vcov_kwargs, data=self._data)
+        (self._vcov_type, self._vcov_type_detail, self._is_clustered, self._clustervar) = (
+            _deparse_vcov_input(vcov, self._has_fixef, self._is_iv)
+        )
+        self._bread = _compute_bread(self._is_iv, self._tXZ, self._tZZinv, self._tZX, self._hessian)
+        self._lag = self._time_id = self._panel_id = self._is_sorted = None
+        self._cluster_df = _get_cluster_df(data=data, clustervar=self._clustervar)
+        _check_cluster_df(cluster_df=self._cluster_df, data=data)
+        self._G = _count_G_for_ssc_correction(cluster_df=self._cluster_df, ssc_dict=self._ssc_dict)
+        codes = pd.factorize(self._cluster_df[self._cluster_df.columns[0]])[0]
+        k_fe_nested, n_fully_nested = 0, 0
+        if self._fixef is not None and self._ssc_dict["k_fixef"] == "nonnested":
+            fe: Any = self._fe.to_numpy() if isinstance(self._fe, pd.DataFrame) else self._fe
+            flags, n_fully_nested = count_fixef_fully_nested_all(
+                all_fixef_array=np.array(self._fixef.replace("^", "_").split("+"), dtype=str),
+                cluster_colnames=np.array(self._cluster_df.columns, dtype=str),
+                cluster_data=codes.reshape((-1, 1)).astype(np.uintp),
+                fe_data=fe.astype(np.uintp),
+            )
+            k_fe_nested = np.sum(self._k_fe[flags]) if n_fully_nested > 0 else 0
+        ssc, self._df_k, df_t = get_ssc(
+            ssc_dict=self._ssc_dict,
+            N=self._N,
+            k=self._k,
+            k_fe=self._k_fe.sum() if self._has_fixef else 0,  # type: ignore[arg-type]
+            n_fe=self._n_fe,
+            k_fe_nested=k_fe_nested,
+            n_fe_fully_nested=n_fully_nested,
+            G=self._G[0],
+            vcov_sign=1,
+            vcov_type="CRV",
+        )
+        self._ssc = np.array([ssc])
+        meat = crv1_meat_loop(
+            scores=self._scores.astype(np.float64),
+            clustid=np.arange(len(codes) and codes.max() + 1).astype(np.uintp),
+            cluster_col=codes.astype(np.uintp),
+        )
+        self._vcov = np.zeros((self._k, self._k))
+        self._vcov += self._ssc[0] * (self._bread @ meat @ self._bread)
+        self._df_t = np.min(np.array([df_t], dtype=float))
+        self.get_inference()
+        return self
 
     def get_fit(self) -> None:
         if self._fe is None:  # nothing to warm-start: pyfixest's own loop

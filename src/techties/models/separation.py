@@ -150,6 +150,9 @@ def _weighted_fit(
     if flist is not None:
         from pyfixest.estimation import demean
 
+        from techties.models.ppml_fast import check_demean_inputs
+
+        check_demean_inputs(ux, flist, w)  # a bad input would abort the interpreter
         ux, _ = demean(np.ascontiguousarray(ux), flist, w, tol=1e-10, maxiter=10_000)
     ut, xt = ux[:, 0], ux[:, 1:]
     resid = ut
