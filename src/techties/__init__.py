@@ -18,10 +18,10 @@ as a table (``_repr_html_``).
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from techties._lazy import lazy_names
 from techties._version import __version__
 
 #: public name → module it lives in (the only place names are re-exported)
@@ -69,13 +69,7 @@ if TYPE_CHECKING:
     from techties.store import Store, open_store
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'techties' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names("techties", _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

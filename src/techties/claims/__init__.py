@@ -9,8 +9,9 @@ Names load on first use (as in :mod:`techties`): listing the kept verdicts of a 
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from techties._lazy import lazy_names
 
 if TYPE_CHECKING:
     from techties.claims.base import CHECKERS, Checker, Missing, register
@@ -44,13 +45,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'techties.claims' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names("techties.claims", _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:
