@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from techties.errors import SourceFormatError
-from techties.store.arrow_probe import arrow_probe, indexed
+from techties.store.arrow_probe import arrow_probe, indexed, key_numbers
 from techties.store.schemas import SCHEMAS
 from techties.store.validate import ROW, _Ctx, _run
 
@@ -95,3 +95,20 @@ def test_run_with_the_arrow_probe_raises_and_drops_as_without(seed: int) -> None
         except SourceFormatError as exc:
             outcomes.append((type(exc).__name__, exc.message))
     assert outcomes[0] == outcomes[1]
+
+
+def test_key_numbers_are_equal_exactly_for_equal_keys() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(0, 15))
+        t = _table(rng, n)
+        chunked = pa.concat_tables([t.slice(0, n // 2), t.slice(n // 2)])  # two chunks
+        number = key_numbers(chunked, ["a", "b", "c"])
+        assert number is not None
+        rows = list(zip(*(t[c].to_pylist() for c in ("a", "b", "c")), strict=True))
+        for i in range(n):
+            for j in range(n):
+                assert (number[i] == number[j]) == (rows[i] == rows[j])
+    wide = pa.table({"k": pa.array([-(2**62), 2**62], pa.int64()), "m": [1, 2]})
+    assert key_numbers(wide, ["k", "m"]) is None  # does not fit: Polars compares the rows
+    assert key_numbers(pa.table({"d": pa.array([1.0])}), ["d"]) is None

