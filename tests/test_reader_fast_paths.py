@@ -143,3 +143,31 @@ def test_real_census_numbers_convert_as_pandas_does(shared_data: Path) -> None:
             assert _same_bits(to_number(df[c], f, str(c)), want), (f, c)
             checked += 1
     assert checked
+
+
+def test_ruv_icio_workbooks_read_by_calamine_as_by_openpyxl(shared_data: Path) -> None:
+    from techties.sources import get_source
+
+    files = [
+        f
+        for n in ("io", "va_shares")
+        for f in shared_data.glob(f"**/ruv-icio2021-14sec/{n}_allyears.xlsx")
+    ]
+    if not files:
+        pytest.skip("the ICIO 2021 share workbooks are absent")
+    for f in files:
+        want = pd.read_excel(f, sheet_name=None, engine="openpyxl")
+        got = pd.read_excel(f, sheet_name=None, engine="calamine")
+        assert list(got) == list(want)
+        for name, frame in want.items():
+            pd.testing.assert_frame_equal(got[name], frame, check_exact=True)
+        assert get_source("ruv_icio").read(f).num_rows > 0
+
+
+def test_ruv_icio_refuses_a_broken_workbook(tmp_path: Path) -> None:
+    from techties.sources import get_source
+
+    bad = tmp_path / "io_allyears.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not a workbook")
+    with pytest.raises(SourceFormatError, match="cannot read the workbook"):
+        get_source("ruv_icio").read(bad)
