@@ -171,3 +171,22 @@ def test_ruv_icio_refuses_a_broken_workbook(tmp_path: Path) -> None:
     bad.write_bytes(b"PK\x03\x04 not a workbook")
     with pytest.raises(SourceFormatError, match="cannot read the workbook"):
         get_source("ruv_icio").read(bad)
+
+
+def test_ncses_rows_as_dicts_read_as_iterrows(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from techties.sources import get_source, ncses
+    from techties.store.manifest import load_manifest
+
+    files = [
+        f for e in load_manifest(shared_data) if e.source == "ncses" for f in e.resolve(shared_data)
+    ]
+    if not files:
+        pytest.skip("no NCSES tables in the data folder")
+    src = get_source("ncses")
+    fast = {f: src.read(f) for f in files}
+    monkeypatch.setattr(ncses, "_records", lambda df: df.iterrows())
+    assert fast
+    for f, table in fast.items():
+        assert table.equals(src.read(f)), f
