@@ -190,3 +190,25 @@ def test_ncses_rows_as_dicts_read_as_iterrows(
     assert fast
     for f, table in fast.items():
         assert table.equals(src.read(f)), f
+
+
+def test_records_equal_pandas_records(shared_data: Path) -> None:
+    from techties.sources.containers import records
+    from techties.store.manifest import load_manifest
+
+    def same(a: object, b: object) -> bool:
+        return type(a) is type(b) and (a == b or (a != a and b != b))  # NaN is NaN
+
+    frames = [pd.DataFrame({"a": ["x", None, " y"], "b": ["1", "2", None]}, dtype="str"),
+              pd.DataFrame({"a": ["x", None]}, dtype="string"),  # NA, not NaN: pandas' path
+              pd.DataFrame({"a": [1, 2], "b": ["x", None]})]  # fmt: skip
+    for e in load_manifest(shared_data):
+        if e.source in ("ofac_sdn", "mofcom_countermeasures"):
+            header = None if e.source == "ofac_sdn" else 0
+            frames += [read_frame(f, dtype_str=True, header=header) for f in e.resolve(shared_data)]
+    assert len(frames) > 2
+    for df in frames:
+        got, want = records(df), df.to_dict(orient="records")
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert list(g) == list(w) and all(same(g[k], w[k]) for k in w)
