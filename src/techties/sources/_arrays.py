@@ -63,13 +63,13 @@ def array_rows(
     n = flat.size
     return pa.table(
         {
-            "dataset": pa.array([dataset] * n, pa.string()),
-            "item": pa.array([item] * n, pa.string()),
-            "shape": pa.array([list(arr.shape)] * n, pa.list_(pa.int32())),
+            "dataset": constant(dataset, n, pa.string()),
+            "item": constant(item, n, pa.string()),
+            "shape": same_list(arr.shape, n),
             "pos": pa.array(np.arange(n, dtype=np.int64)),
             "value": pa.array(flat, pa.float64(), from_pandas=True),
             "text": pa.nulls(n, pa.string()),
-            "unit": pa.array([unit] * n, pa.string()),
+            "unit": constant(unit, n, pa.string()),
         },
         schema=MODEL_INPUT_SCHEMA,
     )
@@ -87,9 +87,9 @@ def text_rows(path: Path, dataset: str, item: str, labels: Sequence[object]) -> 
     n = len(texts)
     return pa.table(
         {
-            "dataset": pa.array([dataset] * n, pa.string()),
-            "item": pa.array([item] * n, pa.string()),
-            "shape": pa.array([[n]] * n, pa.list_(pa.int32())),
+            "dataset": constant(dataset, n, pa.string()),
+            "item": constant(item, n, pa.string()),
+            "shape": same_list((n,), n),
             "pos": pa.array(np.arange(n, dtype=np.int64)),
             "value": pa.nulls(n, pa.float64()),
             "text": pa.array(texts, pa.string()),
@@ -97,6 +97,25 @@ def text_rows(path: Path, dataset: str, item: str, labels: Sequence[object]) -> 
         },
         schema=MODEL_INPUT_SCHEMA,
     )
+
+
+def constant(value: object, n: int, typ: pa.DataType) -> pa.Array:
+    """``n`` copies of one value (None: ``n`` nulls) as an Arrow array of type ``typ``: the
+    array ``pa.array([value] * n, typ)`` gives, without a Python list of ``n`` items."""
+    if value is None:
+        return pa.nulls(n, typ)
+    return pa.repeat(pa.scalar(value, typ), n)
+
+
+def same_list(values: Sequence[int], n: int) -> pa.Array:
+    """``n`` rows each holding the list ``values`` (int32), as
+    ``pa.array([list(values)] * n, pa.list_(pa.int32()))`` gives, from two numpy arrays."""
+    k = len(values)
+    offsets = pa.array(
+        np.arange(0, n * k + 1, k, dtype=np.int32) if k else np.zeros(n + 1, np.int32)
+    )
+    items = pa.array(np.tile(np.asarray(values, dtype=np.int32), n), pa.int32())
+    return pa.ListArray.from_arrays(offsets, items, type=pa.list_(pa.int32()))
 
 
 def concat(parts: Iterable[pa.Table]) -> pa.Table:

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from techties.sources._arrays import constant
+
 FLOW_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
@@ -34,7 +36,7 @@ FLOW_SCHEMA = pa.schema(
 
 def _column(value: Any, n: int, typ: pa.DataType) -> pa.Array:
     if value is None or np.isscalar(value):
-        return pa.array([value] * n if value is not None else [None] * n, type=typ)
+        return constant(value, n, typ)
     if isinstance(value, pd.Series) and pa.types.is_string(typ) and _arrow_text(value):
         return pa.array(value, type=typ)  # the Arrow strings as they are (NA → null)
     if isinstance(value, pd.Series):

@@ -264,6 +264,16 @@ def name_columns(table: pa.Table, names: Mapping[str, str]) -> pa.Table:
     return table.replace_schema_metadata(meta)
 
 
+def records(df: pd.DataFrame) -> list[dict[Any, Any]]:
+    """``df.to_dict(orient="records")``: for a frame of ``str`` columns (``dtype_str``) built from
+    the cells of ``df.to_numpy(dtype=object)`` (the same str and NaN objects) instead of pandas
+    boxing every cell (~4x faster on OFAC's 15,000 rows); other frames ask pandas."""
+    if not all(isinstance(t, pd.StringDtype) and t.na_value is np.nan for t in df.dtypes):
+        return df.to_dict(orient="records")
+    columns = list(df.columns)
+    return [dict(zip(columns, row, strict=True)) for row in df.to_numpy(dtype=object)]
+
+
 def require_columns(
     df: pd.DataFrame, columns: Iterable[str], path: Path, *, what: str = ""
 ) -> None:
@@ -320,6 +330,8 @@ def to_number(
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         out = s.to_numpy(dtype="float64", na_value=np.nan)
         bad = np.isinf(out) | (np.isnan(out) if not allow_missing else False)
+    elif (fast := _whole_numbers(s, allow_missing)) is not None:
+        return fast
     else:
         text = s.astype("string").str.strip()
         out = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -339,6 +351,33 @@ def to_number(
             expected="a finite number" + ("" if allow_missing else " (no blanks)"),
         )
     return out
+
+
+#: a cell :func:`_whole_numbers` converts: at most 15 digits, with a minus if not zero (so exactly a
+#: float64, whatever the parser), nothing else: no sign "+", point, exponent, hex or separator
+_WHOLE = r"^(?:[0-9]{1,15}|-[1-9][0-9]{0,14})$"
+
+
+def _whole_numbers(s: pd.Series, allow_missing: bool) -> np.ndarray | None:
+    """:func:`to_number` of an Arrow-backed text column whose every cell (ASCII spaces
+    stripped) is a whole number of at most 15 digits or, if ``allow_missing``, blank; else None
+    (the general path then converts it and names the first bad cell).
+
+    Vectorised in Arrow (one regex test, one integer cast) instead of pandas' per-cell parse;
+    the same float64 values: such a number is exact in float64 for any parser."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow.compute as pc
+
+    text = pc.ascii_trim_whitespace(pa.chunked_array(pa.array(s.array)).combine_chunks())
+    blank = pc.or_kleene(pc.is_null(text), pc.equal(text, ""))
+    if pc.any(blank).as_py():
+        if not allow_missing:
+            return None
+        text = pc.if_else(blank, pa.scalar(None, text.type), text)
+    if not pc.all(pc.match_substring_regex(text, _WHOLE)).as_py():  # nulls are skipped
+        return None
+    return np.asarray(pc.cast(text, pa.int64()).cast(pa.float64()).to_numpy(zero_copy_only=False))
 
 
 def to_year(

@@ -37,7 +37,13 @@ import pycountry
 from techties.errors import SourceFormatError
 from techties.sources._tech_common import dates_in, iso3, iso3_from_iso2, parse_date
 from techties.sources.base import Source, register
-from techties.sources.containers import read_frame, require_columns, require_pattern, unique_keys
+from techties.sources.containers import (
+    read_frame,
+    records,
+    require_columns,
+    require_pattern,
+    unique_keys,
+)
 from techties.sources.http import download_file
 
 #: list_id → display name used in ``entity_list.list``
@@ -281,7 +287,7 @@ class MofcomCountermeasures(Source):
         df = read_frame(path, dtype_str=True)
         require_columns(df, _MOFCOM_COLUMNS, path, what="china-mofcom.csv")
         rows = []
-        for i, rec in enumerate(df.to_dict(orient="records"), start=1):
+        for i, rec in enumerate(records(df), start=1):
             name = _text(rec.get("name_en")) or _text(rec.get("name"))
             if not name:
                 raise SourceFormatError(
@@ -477,7 +483,7 @@ class OfacSDN(Source):
             else None
         )
         rows = []
-        for i, rec in enumerate(df.to_dict(orient="records"), start=1):
+        for i, rec in enumerate(records(df), start=1):
             if not rec["SDN_Name"]:
                 raise SourceFormatError(
                     path, "empty name", row=i, column="SDN_Name", expected="a name"

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from techties.errors import SourceFormatError
+from techties.sources._arrays import constant
 from techties.sources.base import Source, register
 from techties.sources.containers import (
     read_frame,
@@ -58,7 +59,9 @@ def _covariate_map(values: np.ndarray, names: list[str]) -> pa.MapArray:
     """Row-major ``values`` (rows × covariates) → a MAP column; NaN becomes a null value."""
     n, k = values.shape
     offsets = pa.array(np.arange(0, n * k + 1, k, dtype="int32"))
-    keys = pa.array(np.tile(np.array(names, dtype=object), n), type=pa.string())
+    # the names taken by position: the strings pa.array(np.tile(names, n)) gives, without
+    # n * k Python objects
+    keys = pa.array(names, pa.string()).take(np.tile(np.arange(k, dtype=np.int64), n))
     flat = values.ravel()
     items = pa.array(flat, mask=np.isnan(flat), type=pa.float64())
     return pa.MapArray.from_arrays(offsets, keys, items)
@@ -116,12 +119,12 @@ def read_gravity(path: Path, df: pd.DataFrame, header: int) -> pa.Table:
         _codes(df["importer"], path, "importer", header),
     )
     arrays = [
-        pa.array([dataset_name(path)] * len(df), pa.string()),
+        constant(dataset_name(path), len(df), pa.string()),
         pa.array(exporter, pa.string()),
         pa.array(importer, pa.string()),
         pa.array(year.astype("int16")),
         pa.array(trade, mask=np.isnan(trade)),
-        pa.array([TRADE_UNIT] * len(df), pa.string()),
+        constant(TRADE_UNIT, len(df), pa.string()),
         _covariate_map(cov.astype("float64"), names),
         pa.array(np.arange(len(df), dtype=np.int64) + 1 + header),
     ]

@@ -31,6 +31,7 @@ Hong Kong unless noted.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -316,6 +317,14 @@ def _path_column(df: pd.DataFrame, path: Path) -> str:
     return str(cols[0])
 
 
+def _records(df: pd.DataFrame) -> Iterator[tuple[Any, dict[Any, Any]]]:
+    """``df.iterrows()`` with each row as a dict of the same cells (the objects of
+    ``df.to_numpy(dtype=object)``, as iterrows gives them) instead of a Series built per row."""
+    columns = list(df.columns)
+    for i, row in zip(df.index, df.to_numpy(dtype=object), strict=True):
+        yield i, dict(zip(columns, row, strict=True))
+
+
 def _wide(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
     pcol = _path_column(df, out.path)
     ycols = [c for c in df.columns if re.fullmatch(r"field_\d{4}", str(c))]
@@ -326,7 +335,7 @@ def _wide(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
             column="field_YYYY",
             expected="year columns field_2003 …",
         )
-    for i, rec in df.iterrows():
+    for i, rec in _records(df):
         parts = [clean_label(p) for p in str(rec[pcol]).split(" -> ")]
         if "measure_start" in spec:
             if spec["measure_start"] not in parts:
@@ -361,7 +370,7 @@ def _wide_years(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
         raise SourceFormatError(
             out.path, "no year columns", column="2003", expected="columns named by year"
         )
-    for i, rec in df.iterrows():
+    for i, rec in _records(df):
         for c in ycols:
             out.add(
                 spec["code"],
@@ -379,7 +388,7 @@ def _wide_years(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
 def _levels(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
     lcols = [c for c in df.columns if re.search(r"_level_\d$", str(c))]
     require_columns(df, ["time_period", "value"], out.path, what="NCSES long")
-    for i, rec in df.iterrows():
+    for i, rec in _records(df):
         levels = [
             clean_label(str(rec[c])) for c in lcols if isinstance(rec[c], str) and rec[c].strip()
         ]
@@ -429,7 +438,7 @@ def _mne(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
             expected="a title ending ': YYYY'",
         )
     year = int(m.group(1))
-    for i, rec in df.iterrows():
+    for i, rec in _records(df):
         parts = [clean_label(p) for p in str(rec[pcol]).split(" -> ")]
         geo = parts[-1]
         geo = "World" if geo in {"Total", "All locations"} else geo
@@ -461,7 +470,7 @@ def _year_measure_cols(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> No
             column="field_YYYY_x",
             expected="e.g. field_2017_number",
         )
-    for i, rec in df.iterrows():
+    for i, rec in _records(df):
         geo = clean_label(str(rec[pcol]).split(" -> ")[-1])
         for c, m in cols:
             measure = m.group(3)
@@ -488,7 +497,7 @@ def _blocks(df: pd.DataFrame, spec: dict[str, Any], out: _Rows) -> None:
     pcol = _path_column(df, out.path)
     ycols = [c for c in df.columns if re.fullmatch(r"field_\d{4}", str(c))]
     block = ""
-    for i, rec in df.iterrows():
+    for i, rec in _records(df):
         path = clean_label(str(rec[pcol]))
         if not path:
             block = clean_label(str(rec[ycols[0]]))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,12 +35,13 @@ from techties.errors import (
     StoreError,
     UnknownCodeError,
 )
+from techties.store.arrow_probe import IDX, arrow_probe, indexed, needs_staging, stage  # noqa: F401  (re-exported)
 from techties.store.parts import sql_str
 from techties.store.schemas import SCHEMAS, Col, Effective, Rule
 
 #: optional reader column: the 1-based row of the source file each table row comes from
 ROW = "_row"
-IDX = _IDX = "_tt_idx"  # 0-based table row (added here)
+_IDX = IDX  # 0-based table row (added by indexed)
 #: Parquet metadata of a part: the key order its writer expects the rows in, as JSON
 #: ``{"columns": [key columns, most significant first], "ranks": {column: [values in order]}}``
 #: (columns without ranks compare by value); see :func:`key_increasing`
@@ -88,32 +88,6 @@ def source_columns(schema: pa.Schema) -> dict[str, str]:
     return dict(json.loads(raw)) if raw else {}
 
 
-def needs_staging(schema: pa.Schema) -> bool:
-    """True when DuckDB should copy the Arrow table once before checking and inserting it.
-
-    DuckDB converts an Arrow MAP column on every scan, checking each row's keys through
-    generic values: ~1.8 µs a row (gravity's 757,550 rows: ~1.4 s a scan), so the checks and
-    the insert would each pay it. A staged copy pays it once, and :func:`stage` makes it from
-    Parquet, whose reader checks the keys (also refusing a repeated key) ~2.4x faster."""
-    return any(pa.types.is_map(f.type) for f in schema)
-
-
-def stage(con: duckdb.DuckDBPyConnection, data: pa.Table) -> str:
-    """Copy ``data`` (plus its 0-based table row) into a new temporary table; its name."""
-    name = f"_tt_staged_{uuid.uuid4().hex[:12]}"
-    with tempfile.TemporaryDirectory(prefix="techties-stage-") as tmp:
-        file = Path(tmp) / "rows.parquet"
-        pq.write_table(_indexed(data), file, compression="none")
-        con.execute(
-            f"CREATE TEMP TABLE \"{name}\" AS SELECT * FROM read_parquet('{sql_str(file)}')"
-        )
-    return name
-
-
-def _indexed(data: pa.Table) -> pa.Table:
-    return data.append_column(_IDX, pa.array(np.arange(data.num_rows, dtype=np.int64)))
-
-
 def validate_table(
     con: duckdb.DuckDBPyConnection,
     data: pa.Table,
@@ -135,11 +109,12 @@ def validate_table(
     _check_types(data.schema, rules, path, table)
     name = staged or f"_tt_check_{uuid.uuid4().hex[:12]}"
     if staged is None:
-        con.register(name, _indexed(data))
+        con.register(name, indexed(data))
     try:
         has_rows = ROW in data.schema.names
         rel = f'(SELECT * {"" if has_rows else f", NULL::BIGINT AS {ROW}"} FROM "{name}")'
-        drop = _run(con, rel, rules, _Ctx(path, source_columns(data.schema)))
+        ctx = _Ctx(path, source_columns(data.schema))
+        drop = _run(con, rel, rules, ctx, arrow=None if staged else data)
     finally:
         if staged is None:
             con.unregister(name)
@@ -201,6 +176,7 @@ def _run(
     constant: frozenset[str] = frozenset(),
     distinct: bool = False,
     few: frozenset[str] = frozenset(),
+    arrow: pa.Table | None = None,
 ) -> list[int]:
     """All checks; raise the first problem (listing the others), else the rows to drop.
 
@@ -211,7 +187,9 @@ def _run(
     comparison only run for what fails. A check that reads only ``few`` columns (besides the
     constants) is asked of their distinct values instead of every row: the same answer, as a
     check is a function of the columns it names (a BACI part's product_code: ~5,000 values);
-    one that reads only constants, and the values of a constant coded column, of one row."""
+    one that reads only constants, and the values of a constant coded column, of one row.
+    ``arrow``: the rows of ``rel`` as Arrow, if they are: codes and key asked of Arrow/Polars
+    (:func:`~techties.store.arrow_probe.arrow_probe`), the value checks of DuckDB."""
     checks = value_checks(rules)
     coded = [n for n, col in rules.columns.items() if col.codes is not None]
     by_value: dict[tuple[str, ...], list[_Check]] = {}  # () : checks of constants only
@@ -241,11 +219,15 @@ def _run(
     good = " AND ".join(f"coalesce(({c.ok}), true)" for c in checks_by_row) or "true"
     key = ", ".join(f'"{k}"' for k in rules.key if k not in constant) or "1"
     per_row = [n for n in coded if n not in constant]
-    lists = "".join(f', list(DISTINCT "{n}")' for n in per_row)
-    repeats = "0" if distinct else f"count(*) - count(DISTINCT hash({key}))"
-    probe = con.execute(  # one scan (a 10M-row BACI part: ~0.3 s, ~1.3 s with the key hash)
-        f"SELECT count_if(NOT ({good})), {repeats}{lists} FROM {rel}"
-    ).fetchall()[0]
+    known = arrow_probe(arrow, rules.key, per_row, distinct) if arrow is not None else None
+    if known is not None:
+        probe = (con.execute(f"SELECT count_if(NOT ({good})) FROM {rel}").fetchall()[0][0], *known)
+    else:
+        lists = "".join(f', list(DISTINCT "{n}")' for n in per_row)
+        repeats = "0" if distinct else f"count(*) - count(DISTINCT hash({key}))"
+        probe = con.execute(  # one scan (a 10M-row BACI part: ~0.3 s, ~1.3 s with the key hash)
+            f"SELECT count_if(NOT ({good})), {repeats}{lists} FROM {rel}"
+        ).fetchall()[0]
     problems = _values(con, rel, checks, ctx) if probe[0] or failed else []
     found |= dict(zip(per_row, probe[2:], strict=True))
     problems += _codes(con, rel, rules, ctx, {n: found[n] for n in coded})
