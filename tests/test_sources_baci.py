@@ -107,3 +107,15 @@ def test_rows_named_by_file_line_after_empty_lines(end: str, tmp_path: Path, sto
     with pytest.raises(SourceFormatError) as err:
         ingest_files(store, "baci", [p])
     assert "row 7" in str(err.value) and store.count("trade_flows") == 0
+
+
+def test_a_file_with_only_its_header_ingests_no_rows(tmp_path: Path, store: Store) -> None:
+    """A yearly file with the header and no row is recorded with 0 rows (the validation's
+    one-row probe of its constants finds nothing to check)."""
+    shutil.copy(FIXTURES / "baci" / "country_codes_V202201.csv", tmp_path)
+    p = tmp_path / BACI.name
+    p.write_text(BACI.read_text().splitlines()[0] + "\n")
+    (result,) = ingest_files(store, "baci", [p])
+    assert result.rows == 0 and not result.skipped
+    assert store.count("trade_flows") == 0
+    assert store.provenance()["rows_written"].tolist() == [0]

@@ -209,7 +209,7 @@ def _run(
         got = con.execute(
             f"SELECT count_if(NOT ({ok})){values} FROM (SELECT * FROM {rel} LIMIT 1)"
         ).fetchall()[0]
-        failed, found = int(got[0]), dict(zip(once, got[1:], strict=True))
+        failed, found = int(got[0] or 0), dict(zip(once, got[1:], strict=True))
     for named, group in by_value.items():  # DISTINCT over a dictionary column: ~0.02 s
         ok = " AND ".join(f"coalesce(({c.ok}), true)" for c in group)
         cols = ", ".join(f'"{n}"' for n in named)
