@@ -99,7 +99,14 @@ def main(data: Path) -> None:
             t4 = time.perf_counter()
             build_report(st, Path(tmp) / "checked")
             t_checked = time.perf_counter() - t4
-        same = len({_body(Path(tmp) / d / "report.html") for d in ("full", "again", "checked")})
+        bodies = {d: _body(Path(tmp) / d / "report.html") for d in ("full", "again", "checked")}
+        same = len(set(bodies.values()))
+        for d in ("again", "checked"):  # where a report differs from the first
+            a, b = bodies["full"], bodies[d]
+            if a != b:
+                at = next(i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
+                print(f"{d} differs from full at character {at:,}:\n  full: "
+                      f"{a[max(at - 200, 0):at + 60]!r}\n  {d}: {b[at:at + 60]!r}")  # fmt: skip
         files = sorted({f for e in load_manifest(data) for f in e.resolve(data)})
         t2 = time.perf_counter()
         for f in files:
