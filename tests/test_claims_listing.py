@@ -42,6 +42,13 @@ def env(tmp_path: Path) -> dict[str, str]:
     return e
 
 
+@pytest.fixture()
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """This test's own signing key and no data folder."""
+    monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("TECHTIES_DATA", raising=False)
+
+
 def _claims(env: dict[str, str], *args: str) -> tuple[str, list[str]]:
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT.format(heavy=HEAVY), "claims", *args],
@@ -79,11 +86,8 @@ def test_a_checked_store_lists_its_kept_verdicts_without_the_analysis_stack(
     ]
 
 
-def test_the_listing_prints_as_the_verdict_table_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("TECHTIES_DATA", raising=False)
+@pytest.mark.usefixtures("isolated")
+def test_the_listing_prints_as_the_verdict_table_does(tmp_path: Path) -> None:
     with open_store(tmp_path / "p.duckdb") as st:
         ingest_folder(st, DATA)
         verdicts = check_all(st, strict=True)
@@ -95,11 +99,10 @@ def test_the_listing_prints_as_the_verdict_table_does(
     assert b.get() == a.get() and "key_number" in a.get()
 
 
+@pytest.mark.usefixtures("isolated")
 def test_a_changed_store_or_a_listing_not_signed_here_is_checked_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TECHTIES_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("TECHTIES_DATA", raising=False)
     with open_store(tmp_path / "s.duckdb") as st:
         verdicts = check_all(st)  # an empty store: every claim unverifiable, kept
         rows = listing_mod.read_listing(st)

@@ -69,7 +69,7 @@ def _indicators(n: int, rng: np.random.Generator) -> pa.Table:
             "indicator": rng.choice(["a", "b"], n).tolist(),
             "name": ["Name"] * n,
             "unit": ["USD"] * n,
-            "country": rng.choice(np.array(["USA", "CHN", "XXX", None], dtype=object), n).tolist(),
+            "country": rng.choice(np.array(["USA", "CHN", "ZZZ", None], dtype=object), n).tolist(),
             "country_label": rng.choice(["A", "B", "C"], n).tolist(),
             "partner": [None] * n,
             "partner_label": rng.choice(np.array(["P", None], dtype=object), n).tolist(),
